@@ -1,0 +1,129 @@
+"""A synthetic graph shaped like Peace Talks KG, at any size, for benchmarks.
+
+Parties, speakers who speak on their behalf, positions in a SKOS taxonomy of topics, dated
+position statements (day, month or year precision, some undated) with stances, and evidence
+annotations quoting source documents. About 19 triples per statement. Deterministic for a seed.
+"""
+
+from __future__ import annotations
+
+import random
+
+PT = "https://w3id.org/peace-talks-kg/ontology#"
+ID = "https://w3id.org/peace-talks-kg/id/"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+OA = "http://www.w3.org/ns/oa#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+GRAPH = "https://w3id.org/peace-talks-kg/graph/data/synthetic.ttl"
+
+STANCES = [
+    "Demands",
+    "Demands",
+    "Proposes",
+    "Reaffirms",
+    "Accepts",
+    "Rejects",
+    "Rejects",
+    "Withdraws",
+]
+TRIPLES_PER_STATEMENT = 19
+
+
+def _iri(value: str) -> str:
+    return f"<{value}>"
+
+
+def _lit(value: str, datatype: str | None = None, lang: str | None = None) -> str:
+    text = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if lang:
+        return f"{text}@{lang}"
+    return f"{text}^^<{datatype}>" if datatype else text
+
+
+def generate(triples: int, seed: int = 7) -> str:
+    """N-Quads text of a synthetic graph with about ``triples`` triples, all in one named graph."""
+    rng = random.Random(seed)
+    statements = max(1, triples // TRIPLES_PER_STATEMENT)
+    parties = [f"party-{i}" for i in range(max(2, statements // 2000 + 2))]
+    speakers = [
+        (f"speaker-{i}", parties[i % len(parties)]) for i in range(max(4, statements // 40))
+    ]
+    topics = [f"topic-{i}" for i in range(12)]
+    positions = [f"position-{i}" for i in range(max(10, statements // 25))]
+    sources = [f"source-{i}" for i in range(max(5, statements // 30))]
+    g = _iri(GRAPH)
+    out: list[str] = []
+
+    def add(s: str, p: str, o: str) -> None:
+        out.append(f"{s} {p} {o} {g} .")
+
+    for party in parties:
+        add(_iri(ID + "actor/" + party), _iri(RDF_TYPE), _iri(PT + "State"))
+        add(_iri(ID + "actor/" + party), _iri(LABEL), _lit(party.title(), lang="en"))
+    for speaker, _party in speakers:
+        add(_iri(ID + "actor/" + speaker), _iri(RDF_TYPE), _iri(PT + "Person"))
+        add(_iri(ID + "actor/" + speaker), _iri(LABEL), _lit(speaker.title(), lang="en"))
+    for topic in topics:
+        add(_iri(ID + "position/" + topic), _iri(RDF_TYPE), _iri(PT + "Topic"))
+    for position in positions:
+        iri = _iri(ID + "position/" + position)
+        add(iri, _iri(RDF_TYPE), _iri(PT + "Position"))
+        add(iri, _iri(SKOS + "broader"), _iri(ID + "position/" + rng.choice(topics)))
+        add(iri, _iri(SKOS + "prefLabel"), _lit(position.replace("-", " "), lang="en"))
+    for source in sources:
+        add(_iri(ID + "source/" + source), _iri(RDF_TYPE), _iri(PT + "SourceDocument"))
+
+    for n in range(statements):
+        speaker, party = rng.choice(speakers)
+        st = _iri(f"{ID}statement/s{n}")
+        ev = _iri(f"{ID}evidence/s{n}")
+        year = rng.randint(2014, 2026)
+        month = rng.randint(1, 12)
+        precision = rng.choices(["Day", "Month", "Year", "Unknown"], [6, 3, 1, 1])[0]
+        add(st, _iri(RDF_TYPE), _iri(PT + "PositionStatement"))
+        add(st, _iri(LABEL), _lit(f"Statement {n}", lang="en"))
+        add(st, _iri(PT + "speaker"), _iri(ID + "actor/" + speaker))
+        add(st, _iri(PT + "onBehalfOf"), _iri(ID + "actor/" + party))
+        add(st, _iri(PT + "stance"), _iri(PT + rng.choice(STANCES)))
+        add(st, _iri(PT + "about"), _iri(ID + "position/" + rng.choice(positions)))
+        add(
+            st,
+            _iri(PT + "datePrecision"),
+            _iri(PT + precision + ("Date" if precision == "Unknown" else "Precision")),
+        )
+        if precision == "Day":
+            add(
+                st,
+                _iri(PT + "date"),
+                _lit(f"{year}-{month:02d}-{rng.randint(1, 28):02d}", XSD + "date"),
+            )
+        elif precision == "Month":
+            add(st, _iri(PT + "date"), _lit(f"{year}-{month:02d}", XSD + "gYearMonth"))
+        elif precision == "Year":
+            add(st, _iri(PT + "date"), _lit(str(year), XSD + "gYear"))
+        else:
+            add(st, _iri(LABEL), _lit(f"Undated statement {n}", lang="en"))
+        add(st, _iri(PT + "evidence"), ev)
+        add(ev, _iri(RDF_TYPE), _iri(OA + "Annotation"))
+        add(ev, _iri(OA + "hasBody"), st)
+        add(ev, _iri(OA + "hasTarget"), _iri(f"{ID}evidence/s{n}#target"))
+        add(
+            _iri(f"{ID}evidence/s{n}#target"),
+            _iri(OA + "hasSource"),
+            _iri(ID + "source/" + rng.choice(sources)),
+        )
+        add(
+            _iri(f"{ID}evidence/s{n}#target"),
+            _iri(OA + "hasSelector"),
+            _iri(f"{ID}evidence/s{n}#quote"),
+        )
+        add(_iri(f"{ID}evidence/s{n}#quote"), _iri(RDF_TYPE), _iri(OA + "TextQuoteSelector"))
+        add(
+            _iri(f"{ID}evidence/s{n}#quote"),
+            _iri(OA + "exact"),
+            _lit(f"Quote number {n} from the source."),
+        )
+        add(_iri(f"{ID}evidence/s{n}#target"), _iri(RDF_TYPE), _iri(OA + "SpecificResource"))
+    return "\n".join(out) + "\n"

@@ -1,0 +1,161 @@
+"""Media types and serialisers for query results and RDF: the one table every face uses."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+from rdflib import BNode, Dataset, Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+from kg.results import AskResult, GraphResult, Result, SelectResult
+from kg.store import to_ox
+
+RESULT_FORMATS: dict[str, str] = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+}
+"""Short name → media type for SELECT/ASK results."""
+
+RDF_FORMATS: dict[str, str] = {
+    "turtle": "text/turtle",
+    "nt": "application/n-triples",
+    "jsonld": "application/ld+json",
+    "xml": "application/rdf+xml",
+    "trig": "application/trig",
+    "nquads": "application/n-quads",
+}
+"""Short name → media type for RDF (CONSTRUCT/DESCRIBE results and dumps)."""
+
+RDFLIB_NAMES = {
+    "turtle": "turtle",
+    "nt": "nt",
+    "jsonld": "json-ld",
+    "xml": "xml",
+    "trig": "trig",
+    "nquads": "nquads",
+}
+"""Short name → rdflib serializer plug-in."""
+
+
+class FormatError(ValueError):
+    """A format that does not fit the result (e.g. Turtle for a SELECT)."""
+
+
+def serialize(result: Result, fmt: str) -> bytes:
+    """Serialise a result in the named format (a key of RESULT_FORMATS or RDF_FORMATS)."""
+    if isinstance(result, GraphResult):
+        if fmt not in RDF_FORMATS:
+            raise FormatError(f"a graph result can be written as {', '.join(RDF_FORMATS)}")
+        return result.graph.serialize(format=RDFLIB_NAMES[fmt], encoding="utf-8")
+    if fmt not in RESULT_FORMATS:
+        raise FormatError(f"SELECT/ASK results can be written as {', '.join(RESULT_FORMATS)}")
+    writer = {"json": _json, "xml": _xml, "csv": _csv, "tsv": _tsv}[fmt]
+    return writer(result).encode("utf-8")
+
+
+def term_json(term: Node) -> dict[str, str]:
+    """A term as in the SPARQL 1.1 JSON results format."""
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    assert isinstance(term, Literal)
+    out = {"type": "literal", "value": str(term)}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype and term.datatype != XSD.string:
+        out["datatype"] = str(term.datatype)
+    return out
+
+
+def _json(result: SelectResult | AskResult) -> str:
+    if isinstance(result, AskResult):
+        return json.dumps({"head": {}, "boolean": result.value})
+    bindings = [{v: term_json(t) for v, t in row.items()} for row in result.dicts()]
+    return json.dumps(
+        {"head": {"vars": result.variables}, "results": {"bindings": bindings}},
+        ensure_ascii=False,
+    )
+
+
+def _xml(result: SelectResult | AskResult) -> str:
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+    ]
+    if isinstance(result, AskResult):
+        out.append(f"<head/><boolean>{'true' if result.value else 'false'}</boolean></sparql>")
+        return "\n".join(out)
+    out.append("<head>" + "".join(f"<variable name={quoteattr(v)}/>" for v in result.variables))
+    out.append("</head><results>")
+    for row in result.dicts():
+        out.append("<result>")
+        for var, term in row.items():
+            out.append(f"<binding name={quoteattr(var)}>{_xml_term(term)}</binding>")
+        out.append("</result>")
+    out.append("</results></sparql>")
+    return "\n".join(out)
+
+
+def _xml_term(term: Node) -> str:
+    if isinstance(term, URIRef):
+        return f"<uri>{escape(str(term))}</uri>"
+    if isinstance(term, BNode):
+        return f"<bnode>{escape(str(term))}</bnode>"
+    attrs = ""
+    if term.language:
+        attrs = f" xml:lang={quoteattr(term.language)}"
+    elif term.datatype and term.datatype != XSD.string:
+        attrs = f" datatype={quoteattr(str(term.datatype))}"
+    return f"<literal{attrs}>{escape(str(term))}</literal>"
+
+
+def _csv(result: SelectResult | AskResult) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    if isinstance(result, AskResult):
+        writer.writerows([["boolean"], ["true" if result.value else "false"]])
+        return buffer.getvalue()
+    writer.writerow(result.variables)
+    for row in result.rows:
+        writer.writerow(["" if t is None else _csv_value(t) for t in row])
+    return buffer.getvalue()
+
+
+def _csv_value(term: Node) -> str:
+    return f"_:{term}" if isinstance(term, BNode) else str(term)
+
+
+def _tsv(result: SelectResult | AskResult) -> str:
+    if isinstance(result, AskResult):
+        return f"?boolean\n{'true' if result.value else 'false'}\n"
+    lines = ["\t".join(f"?{v}" for v in result.variables)]
+    for row in result.rows:
+        lines.append("\t".join("" if t is None else _tsv_term(t) for t in row))
+    return "\n".join(lines) + "\n"
+
+
+def _tsv_term(term: Node) -> str:
+    if isinstance(term, Literal) and not term.language and term.datatype in (None, XSD.string):
+        return Literal(str(term)).n3()
+    return term.n3()
+
+
+def canonical_nquads(dataset: Dataset) -> bytes:
+    """The named graphs of ``dataset`` as N-Quads, one line per quad, sorted, with blank nodes
+    labelled by RDFC-1.0: the same dataset always gives the same bytes."""
+    canonical = ox.Dataset(
+        ox.Quad(to_ox(s), to_ox(p), to_ox(o), to_ox(g.identifier))
+        for g in dataset.graphs()
+        for s, p, o in g
+    )
+    canonical.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    text = ox.serialize(canonical, format=ox.RdfFormat.N_QUADS).decode("utf-8")
+    lines = sorted(line for line in text.splitlines() if line.strip())
+    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""

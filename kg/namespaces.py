@@ -1,0 +1,67 @@
+"""Every namespace and prefix of Peace Talks KG, in one place."""
+
+from __future__ import annotations
+
+from rdflib import Namespace
+from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, TIME, VOID, XSD
+
+BASE = "https://w3id.org/peace-talks-kg/"
+"""Root of every IRI the project mints; independent of the host that serves it."""
+
+PT = Namespace(BASE + "ontology#")
+ONTOLOGY = BASE + "ontology"
+PTS = Namespace(BASE + "shapes#")
+ID = Namespace(BASE + "id/")
+GRAPH = Namespace(BASE + "graph/")
+"""Named graphs: ``graph/<dir>/<file>.ttl`` per curated file, plus the ones below."""
+
+INFERRED_GRAPH = GRAPH["inferred"]
+META_GRAPH = GRAPH["meta"]
+
+OA = Namespace("http://www.w3.org/ns/oa#")
+SCHEMA = Namespace("https://schema.org/")
+WD = Namespace("http://www.wikidata.org/entity/")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+
+PREFIXES: dict[str, str] = {
+    "pt": str(PT),
+    "pts": str(PTS),
+    "actor": f"{ID}actor/",
+    "role": f"{ID}role/",
+    "place": f"{ID}place/",
+    "event": f"{ID}event/",
+    "position": f"{ID}position/",
+    "statement": f"{ID}statement/",
+    "evidence": f"{ID}evidence/",
+    "source": f"{ID}source/",
+    "quantity": f"{ID}quantity/",
+    "graph": str(GRAPH),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "owl": str(OWL),
+    "xsd": str(XSD),
+    "skos": str(SKOS),
+    "dcterms": str(DCTERMS),
+    "prov": str(PROV),
+    "time": str(TIME),
+    "org": str(ORG),
+    "oa": str(OA),
+    "schema": str(SCHEMA),
+    "foaf": str(FOAF),
+    "wd": str(WD),
+    "void": str(VOID),
+    "dcat": str(DCAT),
+    "sh": str(SH),
+}
+
+
+def sparql_prologue(names: list[str] | None = None) -> str:
+    """``PREFIX`` lines for the given prefixes (all of them by default)."""
+    chosen = PREFIXES if names is None else {n: PREFIXES[n] for n in names}
+    return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in chosen.items())
+
+
+def bind_prefixes(graph) -> None:
+    """Bind the project's prefixes on an rdflib graph or dataset (replacing rdflib's defaults)."""
+    for name, iri in PREFIXES.items():
+        graph.bind(name, iri, override=True, replace=True)

@@ -1,0 +1,84 @@
+"""Run SPARQL on a store and print the answer; canned queries ship as ``kg/queries/*.rq``."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from rdflib import Graph, Literal
+from rdflib.namespace import NamespaceManager
+from rdflib.term import Node
+
+from kg.formats import RDF_FORMATS, RESULT_FORMATS, serialize
+from kg.namespaces import bind_prefixes, sparql_prologue
+from kg.results import AskResult, GraphResult, Result, SelectResult
+from kg.store import Store
+
+TABLE_FORMATS = ("table", *RESULT_FORMATS)
+"""What ``kg query --format`` accepts for SELECT/ASK."""
+GRAPH_FORMATS = tuple(RDF_FORMATS)
+"""What ``kg query --format`` accepts for CONSTRUCT/DESCRIBE."""
+
+
+def canned_query(name: str) -> str:
+    """The text of a canned query shipped with the package (``name`` without ``.rq``)."""
+    return resources.files("kg").joinpath("queries", f"{name}.rq").read_text(encoding="utf-8")
+
+
+def canned_queries() -> list[str]:
+    """Names of all canned queries."""
+    folder = resources.files("kg").joinpath("queries")
+    return sorted(p.name.removesuffix(".rq") for p in folder.iterdir() if p.name.endswith(".rq"))
+
+
+def read_query(text_or_path: str) -> str:
+    """A query given on the command line, or read from a ``.rq`` file when it names one."""
+    if text_or_path.endswith((".rq", ".sparql")) and Path(text_or_path).is_file():
+        return Path(text_or_path).read_text(encoding="utf-8")
+    return text_or_path
+
+
+def run(store: Store, sparql: str, bindings: dict[str, Node] | None = None) -> Result:
+    """Run a query; the project's prefixes are available without declaring them."""
+    return store.query(with_prefixes(sparql), bindings)
+
+
+def with_prefixes(sparql: str) -> str:
+    """Prepend the project's ``PREFIX`` declarations (a query may still redeclare them)."""
+    return sparql_prologue() + sparql
+
+
+def render(result: Result, fmt: str) -> str:
+    """The result as text in ``fmt`` (``table`` for a human, or any serialisation format)."""
+    if fmt == "table":
+        if isinstance(result, GraphResult):
+            return serialize(result, "turtle").decode("utf-8")
+        return table(result)
+    return serialize(result, fmt).decode("utf-8")
+
+
+def table(result: SelectResult | AskResult, nm: NamespaceManager | None = None) -> str:
+    """A plain-text table with prefixed names."""
+    if isinstance(result, AskResult):
+        return "true" if result.value else "false"
+    if nm is None:
+        graph = Graph()
+        bind_prefixes(graph)
+        nm = graph.namespace_manager
+    cells = [[_cell(t, nm) for t in row] for row in result.rows]
+    widths = [len(v) for v in result.variables]
+    for row in cells:
+        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+    line = "  ".join(v.ljust(w) for v, w in zip(result.variables, widths, strict=True))
+    rule = "  ".join("-" * w for w in widths)
+    body = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
+    footer = f"({len(cells)} row{'s' if len(cells) != 1 else ''})"
+    return "\n".join([line.rstrip(), rule, *(b.rstrip() for b in body), footer])
+
+
+def _cell(term: Node | None, nm: NamespaceManager) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, Literal):
+        return str(term).replace("\n", " ")
+    return term.n3(nm)

@@ -1,0 +1,51 @@
+"""What the graph holds: triples per named graph, instances per class, statements per source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kg.query import canned_query
+from kg.results import SelectResult
+from kg.store import Store
+
+
+@dataclass
+class Stats:
+    graphs: SelectResult
+    classes: SelectResult
+    sources: SelectResult
+
+    @property
+    def total_triples(self) -> int:
+        return sum(int(row[1]) for row in self.graphs.rows)
+
+    def uncovered_sources(self) -> list[str]:
+        """Source documents no statement cites as evidence."""
+        return [str(row[1]) for row in self.sources.rows if int(row[2]) == 0]
+
+
+def _select(store: Store, name: str) -> SelectResult:
+    result = store.query(canned_query(name))
+    if not isinstance(result, SelectResult):
+        raise TypeError(f"canned query {name} is not a SELECT")
+    return result
+
+
+def stats(store: Store) -> Stats:
+    return Stats(*(_select(store, q) for q in ("stats-graphs", "stats-classes", "stats-sources")))
+
+
+SUMMARY_KINDS = (
+    "Position statements",
+    "Assessments",
+    "Demands, conditions and proposals",
+    "Actors",
+    "Events",
+    "Source documents",
+)
+
+
+def summary(store: Store) -> dict[str, int]:
+    """Counts of the main kinds of thing, in display order (zero where there are none)."""
+    found = {str(kind): int(count) for kind, count in _select(store, "summary").rows}
+    return {kind: found.get(kind, 0) for kind in SUMMARY_KINDS}

@@ -1,0 +1,45 @@
+"""One error shape for every endpoint: JSON ``{"ok": false, "status", "error", "request_id"}``
+for machines, an HTML page for browsers. Client errors say what was wrong; our own faults are
+logged with a request id and answered 500."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+
+def wants_html() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return (
+        best == "text/html"
+        and request.accept_mimetypes["text/html"] > request.accept_mimetypes["application/json"]
+    )
+
+
+def error_response(status: int, message: str, request_id: str | None = None):
+    body = {"ok": False, "status": status, "error": message}
+    if request_id:
+        body["request_id"] = request_id
+    if wants_html():
+        return render_template(
+            "error.html", status=status, message=message, request_id=request_id
+        ), status
+    return jsonify(body), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        response = error_response(exc.code or 500, exc.description or exc.name)
+        if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
+            body, status = response
+            return body, status, {"Allow": ", ".join(exc.valid_methods)}
+        return response
+
+    @app.errorhandler(Exception)
+    def internal_error(exc: Exception):
+        request_id = uuid.uuid4().hex[:12]
+        app.logger.exception("request %s failed: %s %s", request_id, request.method, request.path)
+        return error_response(500, "internal error; it has been logged", request_id)

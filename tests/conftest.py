@@ -1,0 +1,118 @@
+"""Shared fixtures: a small fixture project, the Flask ``app``/``client``, the CLI ``runner``, and
+real server processes on 127.0.0.1."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from server import create_app
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PROJECTS = FIXTURES / "projects"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip when a real part is missing on a developer's machine; fail in CI, where it must exist."""
+    if condition:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI must provide it: see .ci/run)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def fixture_project(tmp_path: Path) -> Path:
+    """A private copy of the conforming fixture project."""
+    target = tmp_path / "project"
+    shutil.copytree(PROJECTS / "good", target)
+    return target
+
+
+@pytest.fixture
+def app(fixture_project: Path):
+    app = create_app({"TESTING": True, "PTKG_ROOT": str(fixture_project)})
+    yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_server(*args: str, cwd: Path = REPO, timeout: float = 120.0) -> Iterator[str]:
+    """Start ``kg serve`` as a real process on 127.0.0.1; yield its base URL; stop it afterwards."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "kg",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *args,
+    ]
+    process = subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"kg serve exited with {process.returncode}:\n{process.stdout.read()}"
+                )
+            try:
+                with urllib.request.urlopen(base + "/", timeout=5):
+                    break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"kg serve did not answer on {base} within {timeout} s"
+                    ) from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout:
+            process.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def repo_server() -> Iterator[str]:
+    """The real server on the repository's curated data (one per test session)."""
+    with running_server(cwd=REPO) as base:
+        yield base

@@ -1,0 +1,140 @@
+"""load → validate → reason → build, on the fixture projects."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import RDF
+
+from kg.build import ARTEFACT, BuildRefused, assemble, build
+from kg.load import LoadError, load_project
+from kg.namespaces import GRAPH, INFERRED_GRAPH, PT
+from kg.store import open_store
+from kg.validate import validate_project
+from tests.conftest import PROJECTS
+
+POSITION = "https://w3id.org/peace-talks-kg/id/position/"
+
+
+def test_each_file_is_its_own_named_graph(fixture_project: Path):
+    project = load_project(fixture_project)
+    names = {f.graph for f in project.files}
+    assert names == {
+        GRAPH["ontology/mini.ttl"],
+        GRAPH["shapes/mini-shapes.ttl"],
+        GRAPH["data/statements.ttl"],
+    }
+    for f in project.files:
+        assert len(project.dataset.graph(f.graph)) > 0
+        assert project.file_of_graph(f.graph) == f.path.relative_to(project.root)
+
+
+def test_default_graph_is_the_union(fixture_project: Path):
+    project = load_project(fixture_project)
+    union = {tuple(row) for row in project.dataset.query("SELECT ?s ?p ?o { ?s ?p ?o }")}
+    per_file = {t for f in project.files for t in project.dataset.graph(f.graph)}
+    assert union == per_file
+
+
+def test_broken_turtle_names_file_and_line():
+    with pytest.raises(LoadError) as caught:
+        load_project(PROJECTS / "broken")
+    assert caught.value.path.name == "statements.ttl"
+    assert caught.value.line == 7
+    assert str(caught.value).endswith("statements.ttl:7: newline found in string literal")
+
+
+def test_violation_is_reported_with_its_file_path_and_message():
+    result = validate_project(load_project(PROJECTS / "violation"))
+    assert not result.conforms
+    assert result.exit_code == 1
+    [violation] = result.violations
+    assert violation.focus == "statement:nobody-says"
+    assert violation.path == "pt:speaker"
+    assert violation.severity == "Violation"
+    assert violation.source_file == "data/statements.ttl"
+    assert "exactly one speaker" in violation.message
+
+
+def test_conforming_project_conforms(fixture_project: Path):
+    result = validate_project(load_project(fixture_project))
+    assert result.conforms, result.format()
+    assert result.violations == []
+
+
+def test_inferred_triples_live_in_their_own_graph(fixture_project: Path):
+    project = load_project(fixture_project)
+    curated_before = {f.graph: set(project.dataset.graph(f.graph)) for f in project.files}
+    dataset = assemble(project, "owlrl")
+    inferred = dataset.graph(INFERRED_GRAPH)
+    a, b = URIRef(POSITION + "withdrawal-a"), URIRef(POSITION + "withdrawal-b")
+    # pt:contradicts is symmetric: the ontology implies the reverse link…
+    assert (b, PT.contradicts, a) in inferred
+    # …and subclassing: a pt:State is a pt:Actor.
+    assert (
+        URIRef("https://w3id.org/peace-talks-kg/id/actor/russia"),
+        RDF.type,
+        PT.Actor,
+    ) in inferred
+    # The curated graphs are untouched, and nothing asserted is repeated as inferred.
+    for f in project.files:
+        assert set(dataset.graph(f.graph)) == curated_before[f.graph]
+        assert not set(inferred) & curated_before[f.graph]
+
+
+def test_no_inference_means_an_empty_inferred_graph(fixture_project: Path):
+    dataset = assemble(load_project(fixture_project), "none")
+    assert len(dataset.graph(INFERRED_GRAPH)) == 0
+
+
+def test_build_writes_a_loadable_artefact(fixture_project: Path):
+    report = build(fixture_project)
+    assert report.path == fixture_project / ARTEFACT
+    assert report.inferred > 0
+    store = open_store("oxigraph")
+    store.load_file(report.path)
+    assert store.quad_count() == report.quads
+    expected = assemble(load_project(fixture_project), "owlrl")
+    for name in report.graphs:
+        got = store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
+        assert isomorphic(got.graph, expected.graph(URIRef(name)))
+
+
+def test_build_output_is_sorted_and_deterministic(fixture_project: Path, tmp_path: Path):
+    first = build(fixture_project, tmp_path / "a.nq").path.read_bytes()
+    second = build(fixture_project, tmp_path / "b.nq").path.read_bytes()
+    assert first == second
+    lines = first.decode().splitlines()
+    assert lines == sorted(lines)
+
+
+def test_refused_build_writes_nothing(tmp_path: Path):
+    project = tmp_path / "violation"
+    shutil.copytree(PROJECTS / "violation", project)
+    before = sorted(p.relative_to(project) for p in project.rglob("*"))
+    with pytest.raises(BuildRefused) as refused:
+        build(project)
+    assert not refused.value.validation.conforms
+    assert sorted(p.relative_to(project) for p in project.rglob("*")) == before
+
+
+def test_failed_write_keeps_the_previous_artefact(fixture_project: Path, monkeypatch):
+    artefact = build(fixture_project).path
+    previous = artefact.read_bytes()
+    (fixture_project / "data" / "more.ttl").write_text(
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        '<https://w3id.org/peace-talks-kg/id/actor/x> rdfs:label "X"@en .\n'
+    )
+
+    def explode(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("kg.build.canonical_nquads", explode)
+    with pytest.raises(OSError, match="disk full"):
+        build(fixture_project)
+    assert artefact.read_bytes() == previous
+    assert sorted(p.name for p in artefact.parent.iterdir()) == [artefact.name]

@@ -1,0 +1,96 @@
+"""The repository keeps its promises: every Turtle file parses, the README documents every command
+and option, the two README commands exist, the package installs with its data."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import click
+import pytest
+
+from kg.cli import cli
+from kg.load import LoadError, parse_turtle
+from tests.conftest import REPO
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+TURTLE = sorted(
+    p
+    for p in REPO.rglob("*.ttl")
+    if not {".venv", "build", "node_modules"} & set(p.relative_to(REPO).parts)
+    and "broken" not in p.relative_to(REPO).parts
+)
+
+
+@pytest.mark.parametrize("path", TURTLE, ids=lambda p: str(p.relative_to(REPO)))
+def test_every_turtle_file_parses(path: Path):
+    try:
+        graph = parse_turtle(path)
+    except LoadError as exc:
+        pytest.fail(str(exc))
+    assert len(graph) > 0
+
+
+def test_readme_starts_with_the_two_commands():
+    head = README[: README.index("## The `kg` command")]
+    assert "make serve" in head and "make test" in head
+    makefile = (REPO / "Makefile").read_text()
+    assert re.search(r"^serve:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
+    assert "make test" in (REPO / ".ci" / "run").read_text()
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_readme_documents_every_command_and_option(name: str):
+    command = cli.commands[name]
+    assert f"`kg {name}" in README, f"README.md does not document `kg {name}`"
+    row = next(line for line in README.splitlines() if line.startswith(f"| `kg {name}"))
+    for param in command.params:
+        if isinstance(param, click.Option) and not param.hidden:
+            flag = max(param.opts, key=len)
+            assert flag in row, f"README.md's row for `kg {name}` does not mention {flag}"
+
+
+def test_runtime_code_does_not_import_test_tools():
+    test_only = {"pytest", "hypothesis", "playwright", "ruff"}
+    for path in [*REPO.joinpath("kg").rglob("*.py"), *REPO.joinpath("server").rglob("*.py")]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                assert name.split(".")[0] not in test_only, f"{path} imports {name}"
+
+
+@pytest.mark.slow
+def test_wheel_ships_queries_templates_and_static_files(tmp_path: Path):
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(REPO),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    [wheel] = tmp_path.glob("*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for rq in REPO.joinpath("kg", "queries").glob("*.rq"):
+        assert f"kg/queries/{rq.name}" in names
+    assert "server/templates/base.html" in names
+    assert "server/static/site.css" in names
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "kg = kg.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
