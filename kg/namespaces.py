@@ -16,7 +16,9 @@ GRAPH = Namespace(BASE + "graph/")
 """Named graphs: ``graph/<dir>/<file>.ttl`` per curated file, plus the ones below."""
 
 INFERRED_GRAPH = GRAPH["inferred"]
-META_GRAPH = GRAPH["meta"]
+"""The OWL 2 RL entailments of ontology + data (``kg/reason.py``)."""
+DERIVED_GRAPH = GRAPH["derived"]
+"""Facts computed at build time from the curated data for fast questions (never curated by hand)."""
 
 OA = Namespace("http://www.w3.org/ns/oa#")
 SCHEMA = Namespace("https://schema.org/")
