@@ -14,7 +14,8 @@ import click
 import pytest
 
 from kg.cli import cli
-from kg.load import LoadError, parse_turtle
+from kg.load import LoadError, load_project, parse_turtle
+from kg.validate import validate_project
 from tests.conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
@@ -94,3 +95,18 @@ def test_wheel_ships_queries_templates_and_static_files(tmp_path: Path):
     assert "server/static/site.css" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "kg = kg.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+
+
+def test_the_curated_data_conforms_to_the_shapes():
+    result = validate_project(load_project(REPO))
+    assert result.conforms, result.format()
+
+
+def test_kg_stats_covers_every_source_document(runner):
+    result = runner.invoke(cli, ["stats", "--root", str(REPO)])
+    assert result.exit_code == 0, result.output
+    section = result.output.split("Statements per source document", 1)[1]
+    identifiers = re.findall(r"(\d{3}_[0-9a-f]{16}\.txt) +(\d+)", section)
+    assert len(identifiers) == 5
+    assert all(int(count) > 0 for _, count in identifiers), section
+    assert "warning: no statement cites" not in result.output

@@ -1,0 +1,150 @@
+"""Every evidence quote in data/*.ttl occurs verbatim in the source document it points at.
+
+For each ``oa:Annotation`` in the curated data, its ``oa:exact`` must be a substring of the document named by
+its target's ``oa:hasSource`` (via that source's ``dcterms:identifier``), after collapsing runs of whitespace to
+one space on both sides. Also: every document in the seeds folder is a ``pt:SourceDocument`` with at least one
+statement evidenced from it, and no quote is longer than 400 characters.
+
+The seeds folder is ``$PTKG_SEEDS`` if set, else ``<repo>/../shared/seeds``. When it is missing the tests are
+skipped, except under ``CI``, where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Namespace, URIRef
+from rdflib.namespace import DCTERMS, RDF
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "data"
+SEEDS = (
+    Path(os.environ["PTKG_SEEDS"])
+    if os.environ.get("PTKG_SEEDS")
+    else REPO.parent / "shared" / "seeds"
+)
+
+PT = Namespace("https://w3id.org/peace-talks-kg/ontology#")
+OA = Namespace("http://www.w3.org/ns/oa#")
+MAX_QUOTE = 400
+
+
+def normalise(text: str) -> str:
+    """Collapse every run of whitespace to a single space and trim the ends."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@cache
+def data_graph() -> Graph:
+    """All curated data files, merged into one graph."""
+    graph = Graph()
+    for path in sorted(DATA.glob("*.ttl")):
+        graph.parse(path, format="turtle")
+    return graph
+
+
+def annotations() -> list[URIRef]:
+    graph = data_graph()
+    return sorted(
+        (a for a in graph.subjects(RDF.type, OA.Annotation) if isinstance(a, URIRef)), key=str
+    )
+
+
+def local_name(iri: URIRef) -> str:
+    return str(iri).rsplit("/", 1)[-1]
+
+
+def seeds_folder() -> Path:
+    """The seeds folder, or skip (fail under CI) when it does not exist."""
+    if not SEEDS.is_dir():
+        reason = f"source documents not found at {SEEDS}; set PTKG_SEEDS"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return SEEDS
+
+
+@cache
+def document_text(identifier: str) -> str:
+    return normalise((seeds_folder() / identifier).read_text(encoding="utf-8"))
+
+
+def quote_and_identifier(annotation: URIRef) -> tuple[str, str]:
+    """The annotation's oa:exact and the dcterms:identifier of its target's source (exactly one each)."""
+    graph = data_graph()
+    targets = list(graph.objects(annotation, OA.hasTarget))
+    assert len(targets) == 1, f"{annotation}: expected one oa:hasTarget, found {len(targets)}"
+    sources = list(graph.objects(targets[0], OA.hasSource))
+    assert len(sources) == 1, f"{annotation}: expected one oa:hasSource, found {len(sources)}"
+    identifiers = list(graph.objects(sources[0], DCTERMS.identifier))
+    assert len(identifiers) == 1, (
+        f"{sources[0]}: expected one dcterms:identifier, found {len(identifiers)}"
+    )
+    selectors = list(graph.objects(targets[0], OA.hasSelector))
+    assert len(selectors) == 1, f"{annotation}: expected one oa:hasSelector, found {len(selectors)}"
+    exacts = list(graph.objects(selectors[0], OA.exact))
+    assert len(exacts) == 1, f"{annotation}: expected one oa:exact, found {len(exacts)}"
+    return str(exacts[0]), str(identifiers[0])
+
+
+ANNOTATIONS = annotations()
+
+
+def test_there_are_annotations() -> None:
+    assert ANNOTATIONS, f"no oa:Annotation found in {DATA}/*.ttl"
+
+
+@pytest.mark.parametrize("annotation", ANNOTATIONS, ids=[local_name(a) for a in ANNOTATIONS])
+def test_quote_is_verbatim_in_its_document(annotation: URIRef) -> None:
+    quote, identifier = quote_and_identifier(annotation)
+    folder = seeds_folder()
+    path = folder / identifier
+    assert path.is_file(), f"{local_name(annotation)}: source document {identifier} not in {folder}"
+    assert normalise(quote) in document_text(identifier), (
+        f"{local_name(annotation)}: quote not found verbatim in {identifier}: {quote!r}"
+    )
+
+
+@pytest.mark.parametrize("annotation", ANNOTATIONS, ids=[local_name(a) for a in ANNOTATIONS])
+def test_quote_is_short(annotation: URIRef) -> None:
+    quote, _ = quote_and_identifier(annotation)
+    assert len(quote) <= MAX_QUOTE, (
+        f"{local_name(annotation)}: quote has {len(quote)} characters (max {MAX_QUOTE})"
+    )
+
+
+def test_every_source_document_is_described_and_evidenced() -> None:
+    folder = seeds_folder()
+    graph = data_graph()
+    files = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    assert files, f"no source documents in {folder}"
+    by_identifier = {
+        str(identifier): source
+        for source in graph.subjects(RDF.type, PT.SourceDocument)
+        for identifier in graph.objects(source, DCTERMS.identifier)
+    }
+    problems = []
+    for name in files:
+        source = by_identifier.get(name)
+        if source is None:
+            problems.append(f"{name}: no pt:SourceDocument has this dcterms:identifier")
+            continue
+        evidenced = [
+            statement
+            for annotation in graph.subjects(RDF.type, OA.Annotation)
+            for target in graph.objects(annotation, OA.hasTarget)
+            if (target, OA.hasSource, source) in graph
+            for statement in graph.objects(annotation, OA.hasBody)
+            if (statement, PT.evidence, annotation) in graph
+            and any(
+                (statement, RDF.type, cls) in graph
+                for cls in (PT.PositionStatement, PT.Assessment, PT.DateReport)
+            )
+        ]
+        if not evidenced:
+            problems.append(f"{name}: no statement has evidence from it")
+    assert not problems, "\n".join(problems)
