@@ -33,6 +33,62 @@ RDF_FORMATS: dict[str, str] = {
 }
 """Short name → media type for RDF (CONSTRUCT/DESCRIBE results and dumps)."""
 
+RESULT_ALIASES: dict[str, str] = {
+    "application/json": "json",
+    "application/xml": "xml",
+    "text/xml": "xml",
+    "srj": "json",
+    "srx": "xml",
+}
+"""Other media types and ``format=`` names clients use for SELECT/ASK results → short name."""
+
+RDF_ALIASES: dict[str, str] = {
+    "application/turtle": "turtle",
+    "application/x-turtle": "turtle",
+    "text/n3": "turtle",  # Turtle is N3
+    "text/rdf+n3": "turtle",
+    "application/n3": "turtle",
+    "text/plain": "nt",  # N-Triples' historical media type
+    "application/json": "jsonld",
+    "application/x-json+ld": "jsonld",
+    "application/xml": "xml",
+    "text/xml": "xml",
+    "application/x-trig": "trig",
+    "text/x-nquads": "nquads",
+    "ttl": "turtle",
+    "n3": "turtle",
+    "ntriples": "nt",
+    "n-triples": "nt",
+    "json-ld": "jsonld",
+    "json": "jsonld",
+    "rdf": "xml",
+    "rdf+xml": "xml",
+    "rdfxml": "xml",
+    "n-quads": "nquads",
+    "nq": "nquads",
+}
+"""Other media types and ``format=`` names clients use for RDF formats → short name."""
+
+
+def media_types(graph: bool) -> list[str]:
+    """The media types a result can be written as, the preferred (default) one first: RDF
+    formats for a graph result, SELECT/ASK result formats otherwise; aliases last."""
+    table, aliases = (RDF_FORMATS, RDF_ALIASES) if graph else (RESULT_FORMATS, RESULT_ALIASES)
+    return [*table.values(), *(a for a in aliases if "/" in a)]
+
+
+def format_for(token: str, graph: bool) -> str | None:
+    """The short name of the format ``token`` designates (a short name, an alias or a media
+    type, as clients send in ``Accept`` or ``format=``), or None if it names none for this kind
+    of result."""
+    table, aliases = (RDF_FORMATS, RDF_ALIASES) if graph else (RESULT_FORMATS, RESULT_ALIASES)
+    token = token.strip().lower()
+    if token in table:
+        return token
+    by_media = {media: name for name, media in table.items()}
+    return by_media.get(token) or aliases.get(token)
+
+
 RDFLIB_NAMES = {
     "turtle": "turtle",
     "nt": "nt",
@@ -44,15 +100,22 @@ RDFLIB_NAMES = {
 """Short name → rdflib serializer plug-in."""
 
 
+_GRAPH_AS = {"trig": "turtle", "nquads": "nt"}
+
+
 class FormatError(ValueError):
     """A format that does not fit the result (e.g. Turtle for a SELECT)."""
 
 
 def serialize(result: Result, fmt: str) -> bytes:
-    """Serialise a result in the named format (a key of RESULT_FORMATS or RDF_FORMATS)."""
+    """Serialise a result in the named format (a key of RESULT_FORMATS or RDF_FORMATS).
+
+    A graph written as TriG or N-Quads is its Turtle or N-Triples text: valid in both, with every
+    triple in the default graph."""
     if isinstance(result, GraphResult):
         if fmt not in RDF_FORMATS:
             raise FormatError(f"a graph result can be written as {', '.join(RDF_FORMATS)}")
+        fmt = _GRAPH_AS.get(fmt, fmt)
         return result.graph.serialize(format=RDFLIB_NAMES[fmt], encoding="utf-8")
     if fmt not in RESULT_FORMATS:
         raise FormatError(f"SELECT/ASK results can be written as {', '.join(RESULT_FORMATS)}")

@@ -24,6 +24,10 @@ OA = Namespace("http://www.w3.org/ns/oa#")
 SCHEMA = Namespace("https://schema.org/")
 WD = Namespace("http://www.wikidata.org/entity/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
+SERVICE = Namespace(BASE + "service#")
+"""The SPARQL endpoint's own terms (its limits) in its service description; not the data model."""
 
 PREFIXES: dict[str, str] = {
     "pt": str(PT),

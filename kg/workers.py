@@ -1,0 +1,336 @@
+"""Run untrusted queries in worker processes that are killed at a deadline.
+
+Neither Oxigraph nor rdflib can cancel a running query, and Oxigraph releases the GIL, so a
+runaway query would keep a core busy until it ends. Each worker is a separate process (spawn
+context) holding its own copy of the store, loaded from the same source as the app's; it runs one
+query at a time and sends back the serialised answer. At the deadline the worker is killed and a
+replacement started; the other workers go on serving. There are never more workers than cores,
+and only a bounded number of requests may wait for one.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import queue
+import re
+import signal
+import threading
+import time
+import traceback
+import weakref
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from kg.formats import serialize
+from kg.query import with_prefixes
+from kg.results import AskResult, GraphResult, SelectResult
+from kg.store import QueryDataset, QuerySyntaxError, RemoteStoreError, Store
+
+log = logging.getLogger(__name__)
+
+START_TIMEOUT = 300.0
+"""Seconds a new worker may take to load its store."""
+PASSED_ON = (QuerySyntaxError, RemoteStoreError)
+"""Errors a worker hands back to be raised again in the web process: the query's fault, or a
+remote store's; anything else is a worker failure."""
+
+
+class QueryTimeout(Exception):
+    """The query ran past its deadline; its worker was killed."""
+
+
+class PoolBusy(Exception):
+    """Every worker is busy and the waiting line is full (or did not move in time)."""
+
+
+class WorkerError(Exception):
+    """A worker failed: our fault, not the query's (the message has the details to log)."""
+
+
+@dataclass(frozen=True)
+class StoreSource:
+    """What a worker loads: the arguments of ``kg.build.open_graph``."""
+
+    root: str | None
+    dataset: str | None
+    engine: str
+
+    @classmethod
+    def of(cls, root: str | Path | None, dataset: str | Path | None, engine: str) -> StoreSource:
+        """The source of what an app serves: its dataset file, else the project's build artefact
+        (which the app has brought up to date), so that a worker never rebuilds."""
+        if dataset is None:
+            from kg.build import ARTEFACT
+            from kg.load import find_root
+
+            dataset = (Path(root) if root else find_root()).resolve() / ARTEFACT
+        return cls(str(root) if root else None, str(dataset), engine)
+
+    def open(self) -> Store:
+        from kg.build import open_graph
+
+        return open_graph(
+            Path(self.root) if self.root else None,
+            Path(self.dataset) if self.dataset else None,
+            self.engine,
+        )
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    """One query for a worker: the text (the project's prefixes are predeclared), the format to
+    write (a short name of kg.formats), the dataset, and the most rows (or triples) to return."""
+
+    sparql: str
+    fmt: str
+    dataset: QueryDataset | None = None
+    max_rows: int | None = None
+
+
+@dataclass(frozen=True)
+class QueryAnswer:
+    """A serialised answer; ``truncated`` when rows beyond ``max_rows`` were cut."""
+
+    body: bytes
+    rows: int
+    truncated: bool
+    seconds: float
+
+
+def answer(store: Store, job: QueryJob) -> QueryAnswer:
+    """Run ``job`` on ``store`` in this process (what a worker does with each job)."""
+    started = time.perf_counter()
+    limit = None if job.max_rows is None else job.max_rows + 1
+    try:
+        result = store.query(with_prefixes(job.sparql), dataset=job.dataset, limit=limit)
+    except QuerySyntaxError as exc:
+        raise QuerySyntaxError(_in_user_lines(str(exc))) from None
+    truncated = False
+    if job.max_rows is not None and not isinstance(result, AskResult):
+        truncated = len(result) > job.max_rows
+        if truncated and isinstance(result, SelectResult):
+            result = SelectResult(result.variables, result.rows[: job.max_rows])
+        elif truncated and isinstance(result, GraphResult):
+            result.graph.remove(next(iter(result.graph)))
+    body = serialize(result, job.fmt)
+    rows = 1 if isinstance(result, AskResult) else len(result)
+    return QueryAnswer(body, rows, truncated, time.perf_counter() - started)
+
+
+_POSITIONS = re.compile(r"(error at |line:|line )(\d+)")
+
+
+def _in_user_lines(message: str) -> str:
+    """An engine's message with its line numbers counted in the user's text, without the
+    predeclared prefixes."""
+    shift = with_prefixes("").count("\n")
+
+    def moved(match: re.Match[str]) -> str:
+        line = int(match.group(2)) - shift
+        return f"{match.group(1)}{line}" if line > 0 else match.group(0)
+
+    return _POSITIONS.sub(moved, message)
+
+
+# --- inside a worker process ------------------------------------------------------------------
+
+
+def _serve(conn: Connection, source: StoreSource, parent: int) -> None:
+    """A worker's life: load the store, say ready, answer jobs until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+    try:
+        store = source.open()
+    except Exception as exc:
+        conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        try:
+            reply: tuple[str, Any] = ("ok", answer(store, job))
+        except PASSED_ON as exc:
+            reply = ("raise", exc)
+        except Exception:
+            reply = ("error", traceback.format_exc())
+        conn.send(reply)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Leave no orphan: end this worker, even mid-query, once the process that started it died."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
+# --- in the web process -----------------------------------------------------------------------
+
+
+class _Worker:
+    def __init__(self, context: Any, source: StoreSource) -> None:
+        self.conn, child = context.Pipe()
+        self.process = context.Process(
+            target=_serve, args=(child, source, os.getpid()), name="ptkg-query", daemon=True
+        )
+        self.process.start()
+        child.close()
+
+    def wait_ready(self, timeout: float) -> None:
+        if not self.conn.poll(timeout):
+            self.stop()
+            raise WorkerError(f"a query worker did not load its store within {timeout:.0f} s")
+        try:
+            status, detail = self.conn.recv()
+        except (EOFError, OSError):
+            self.process.join(timeout=5)
+            status, detail = "failed", f"it exited with code {self.process.exitcode}"
+        if status != "ready":
+            self.stop()
+            raise WorkerError(f"a query worker could not load its store: {detail}")
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=10)
+        self.conn.close()
+
+
+def _stop_all(workers: set[_Worker]) -> None:
+    for worker in list(workers):
+        worker.stop()
+    workers.clear()
+
+
+class QueryPool:
+    """Worker processes for untrusted queries: at most ``size`` (never more than the cores), each
+    query with a deadline of ``timeout`` seconds; up to ``max_waiting`` requests wait for a free
+    worker, for at most ``timeout`` seconds too. Workers start on first use (or ``start()``)."""
+
+    def __init__(
+        self,
+        source: StoreSource,
+        *,
+        size: int,
+        timeout: float,
+        max_waiting: int | None = None,
+        start_timeout: float = START_TIMEOUT,
+    ) -> None:
+        self.source = source
+        self.size = max(1, min(size, os.cpu_count() or 1))
+        self.timeout = timeout
+        self.start_timeout = start_timeout
+        waiting = 4 * self.size if max_waiting is None else max_waiting
+        self._admission = threading.BoundedSemaphore(self.size + waiting)
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._workers: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._started = False
+        self._closed = False
+        self._context = multiprocessing.get_context("spawn")
+        self._finalizer = weakref.finalize(self, _stop_all, self._workers)
+
+    def start(self) -> None:
+        """Start the workers and wait until each has loaded its store (once; later calls return)."""
+        with self._lock:
+            if self._started:
+                return
+            if self._closed:
+                raise WorkerError("the query pool has been shut down")
+            fresh = [_Worker(self._context, self.source) for _ in range(self.size)]
+            try:
+                for worker in fresh:
+                    worker.wait_ready(self.start_timeout)
+            except WorkerError:
+                _stop_all(set(fresh))
+                raise
+            self._workers.update(fresh)
+            for worker in fresh:
+                self._idle.put(worker)
+            self._started = True
+
+    def run(self, job: QueryJob) -> QueryAnswer:
+        """Answer ``job`` in a worker. Raises what the worker passed on (QuerySyntaxError: the
+        engine rejected the query; RemoteStoreError), QueryTimeout, PoolBusy or WorkerError."""
+        self.start()
+        if not self._admission.acquire(blocking=False):
+            raise PoolBusy(f"all {self.size} query workers are busy and the waiting line is full")
+        try:
+            try:
+                worker = self._idle.get(timeout=self.timeout)
+            except queue.Empty:
+                raise PoolBusy(f"no query worker became free within {self.timeout:g} s") from None
+            return self._run_on(worker, job)
+        finally:
+            self._admission.release()
+
+    def _run_on(self, worker: _Worker, job: QueryJob) -> QueryAnswer:
+        try:
+            worker.conn.send(job)
+            if not worker.conn.poll(self.timeout):
+                self._replace(worker)
+                raise QueryTimeout(f"the query ran longer than {self.timeout:g} s")
+            status, detail = worker.conn.recv()
+        except (EOFError, OSError) as exc:
+            code = worker.process.exitcode
+            self._replace(worker)
+            raise WorkerError(f"a query worker died ({exc!r}, exit code {code})") from None
+        self._idle.put(worker)
+        if status == "ok":
+            return detail
+        if status == "raise":
+            raise detail
+        raise WorkerError(detail)
+
+    def _replace(self, worker: _Worker) -> None:
+        """Kill ``worker`` now; start its replacement in the background."""
+        worker.stop()
+        with self._lock:
+            self._workers.discard(worker)
+            if self._closed:
+                return
+        threading.Thread(target=self._add_worker, name="ptkg-query-restart", daemon=True).start()
+
+    def _add_worker(self) -> None:
+        for attempt in range(1, 4):
+            with self._lock:
+                if self._closed:
+                    return
+                worker = _Worker(self._context, self.source)
+                self._workers.add(worker)
+            try:
+                worker.wait_ready(self.start_timeout)
+            except WorkerError as exc:
+                log.error("query worker restart %d of 3 failed: %s", attempt, exc)
+                with self._lock:
+                    self._workers.discard(worker)
+                time.sleep(attempt)
+                continue
+            with self._lock:
+                if self._closed:
+                    worker.stop()
+                    self._workers.discard(worker)
+                    return
+            self._idle.put(worker)
+            return
+
+    def pids(self) -> list[int]:
+        """Process ids of the live workers."""
+        with self._lock:
+            return sorted(w.process.pid for w in self._workers if w.process.pid is not None)
+
+    def shutdown(self) -> None:
+        """Stop every worker (idempotent); later queries are refused."""
+        with self._lock:
+            self._closed = True
+            workers = set(self._workers)
+            self._workers.clear()
+        _stop_all(workers)

@@ -1,0 +1,46 @@
+"""Content negotiation for query results and RDF, from the media-type table of ``kg.formats``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import request
+
+from kg.formats import RDF_FORMATS, RESULT_FORMATS, format_for, media_types
+
+
+class UnknownFormat(ValueError):
+    """A ``format=`` value that names no format at all."""
+
+
+def choose_format(graph: bool, requested: Iterable[str] = ()) -> tuple[str, str] | None:
+    """The format (short name) and media type to answer with: RDF when ``graph``, else SELECT/ASK
+    results. The first ``requested`` name or media type (``format=``/``output=``) that fits
+    wins; names of the other kind of result are passed over, as clients send them regardless of
+    the query form. Otherwise ``Accept`` decides; ``*/*`` or no ``Accept`` gets the first format
+    of the table (JSON results, Turtle). None when nothing acceptable can be produced; raises
+    UnknownFormat for a requested name no table knows."""
+    for token in requested:
+        fmt = format_for(token, graph)
+        if fmt is not None:
+            media = token.strip().lower() if "/" in token else _media(fmt, graph)
+            return fmt, media
+        if format_for(token, not graph) is None:
+            raise UnknownFormat(token)
+    offered = media_types(graph)
+    accept = request.accept_mimetypes
+    if not accept:
+        return format_for(offered[0], graph), offered[0]  # type: ignore[return-value]
+    best = accept.best_match(offered)
+    if best is None:
+        return None
+    return format_for(best, graph), best  # type: ignore[return-value]
+
+
+def offered(graph: bool) -> str:
+    """The media types on offer, for error messages."""
+    return ", ".join((RDF_FORMATS if graph else RESULT_FORMATS).values())
+
+
+def _media(fmt: str, graph: bool) -> str:
+    return (RDF_FORMATS if graph else RESULT_FORMATS)[fmt]

@@ -1,0 +1,183 @@
+"""What the endpoint and its data are: the SPARQL Service Description (``GET /sparql`` without a
+query, asking for RDF) and the VoID/DCAT description (``/.well-known/void``). Both are the same
+graph: the ``sd:Service``/``dcat:DataService`` with its formats and limits, and the dataset
+(``void:Dataset``, ``dcat:Dataset``, ``sd:Dataset``) with its named graphs and their sizes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, current_app, request, url_for
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID, XSD
+
+from kg.formats import serialize
+from kg.namespaces import FORMATS, ID, PT, SD, SERVICE, bind_prefixes
+from kg.query import canned_query
+from kg.results import GraphResult, SelectResult
+from server import graph
+from server.errors import error_response
+from server.negotiation import UnknownFormat, choose_format, offered
+
+bp = Blueprint("service", __name__)
+
+FACTS = "ptkg.facts"
+
+LICENCE = URIRef("https://creativecommons.org/licenses/by/4.0/")
+
+FORMAT_IRIS = {
+    (False, "json"): FORMATS["SPARQL_Results_JSON"],
+    (False, "xml"): FORMATS["SPARQL_Results_XML"],
+    (False, "csv"): FORMATS["SPARQL_Results_CSV"],
+    (False, "tsv"): FORMATS["SPARQL_Results_TSV"],
+    (True, "turtle"): FORMATS["Turtle"],
+    (True, "nt"): FORMATS["N-Triples"],
+    (True, "jsonld"): FORMATS["JSON-LD"],
+    (True, "xml"): FORMATS["RDF_XML"],
+    (True, "trig"): FORMATS["TriG"],
+    (True, "nquads"): FORMATS["N-Quads"],
+}
+"""The W3C's IRIs for the formats the endpoint writes (``sd:resultFormat``)."""
+
+LIMITS = (
+    ("PTKG_QUERY_TIMEOUT", "queryTimeout", XSD.decimal, "Seconds a query may run before it is stopped."),
+    ("PTKG_MAX_ROWS", "maxResultRows", XSD.integer, "Most rows (or triples) a result holds; the rest are cut and the response carries X-PTKG-Truncated: true."),
+    ("PTKG_MAX_REQUEST_BYTES", "maxRequestBytes", XSD.integer, "Largest request body or query string accepted."),
+    ("PTKG_QUERY_WORKERS", "queryWorkers", XSD.integer, "Queries run at the same time, each in its own process."),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DatasetFacts:
+    """Counted once per app: the quads in the store and the triples of each named graph."""
+
+    quads: int
+    graphs: tuple[tuple[URIRef, int], ...]
+
+    @property
+    def graph_names(self) -> frozenset[str]:
+        return frozenset(str(name) for name, _ in self.graphs)
+
+
+def dataset_facts() -> DatasetFacts:
+    """The served dataset's named graphs and sizes (counted on first use, then kept)."""
+    found = current_app.extensions.get(FACTS)
+    if found is None:
+        store = graph()
+        counts = store.query(canned_query("stats-graphs"))
+        assert isinstance(counts, SelectResult)
+        found = DatasetFacts(
+            store.quad_count(),
+            tuple((URIRef(g), int(n)) for g, n in counts.rows if isinstance(g, URIRef)),
+        )
+        current_app.extensions[FACTS] = found
+    return found
+
+
+def description() -> Graph:
+    """The service and its dataset, with addresses on the host the request came to."""
+    config = current_app.config
+    endpoint = URIRef(url_for("sparql.query", _external=True))
+    void = url_for("service.void", _external=True)
+    service = URIRef(f"{endpoint}#service")
+    dataset = URIRef(f"{void}#dataset")
+    facts = dataset_facts()
+
+    g = Graph()
+    bind_prefixes(g)
+    for prefix, namespace in (("sd", SD), ("formats", FORMATS), ("service", SERVICE)):
+        g.bind(prefix, namespace)
+
+    g.add((service, RDF.type, SD.Service))
+    g.add((service, RDF.type, DCAT.DataService))
+    g.add((service, SD.endpoint, endpoint))
+    g.add((service, DCAT.endpointURL, endpoint))
+    g.add((service, DCAT.endpointDescription, endpoint))
+    g.add((service, DCAT.servesDataset, dataset))
+    g.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    g.add((service, SD.feature, SD.UnionDefaultGraph))
+    g.add((service, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/sparql11-protocol/")))
+    for iri in FORMAT_IRIS.values():
+        g.add((service, SD.resultFormat, iri))
+    g.add((service, SD.defaultDataset, dataset))
+    g.add((service, DCTERMS.title, Literal("SPARQL endpoint", lang="en")))
+    g.add(
+        (
+            service,
+            RDFS.comment,
+            Literal(
+                "Read-only SPARQL 1.1 query endpoint: SPARQL Update and SERVICE are refused, "
+                "and FROM/FROM NAMED may name only the named graphs listed here.",
+                lang="en",
+            ),
+        )
+    )
+    for key, name, datatype, comment in LIMITS:
+        g.add((service, SERVICE[name], Literal(config[key], datatype=datatype)))
+        g.add((SERVICE[name], RDF.type, RDF.Property))
+        g.add((SERVICE[name], RDFS.comment, Literal(comment, lang="en")))
+
+    g.add((dataset, RDF.type, SD.Dataset))
+    g.add((dataset, RDF.type, VOID.Dataset))
+    g.add((dataset, RDF.type, DCAT.Dataset))
+    g.add((dataset, VOID.sparqlEndpoint, endpoint))
+    g.add((dataset, VOID.triples, Literal(facts.quads)))
+    if config.get("PTKG_DATASET"):
+        name = str(config["PTKG_DATASET"]).rsplit("/", 1)[-1]
+        g.add((dataset, DCTERMS.title, Literal(f"RDF dataset {name}")))
+    else:
+        g.add((dataset, DCTERMS.title, Literal("Peace Talks KG", lang="en")))
+        g.add(
+            (
+                dataset,
+                DCTERMS.description,
+                Literal(
+                    "The positions in the Russia–Ukraine peace negotiations: what each party "
+                    "demanded, proposed, accepted and rejected, when, through whom, and "
+                    "according to which source; every statement traceable to a verbatim quote "
+                    "in a dated source document.",
+                    lang="en",
+                ),
+            )
+        )
+        g.add((dataset, DCTERMS.license, LICENCE))
+        g.add((dataset, VOID.uriSpace, Literal(str(ID))))
+        g.add((dataset, VOID.vocabulary, URIRef(str(PT))))
+
+    default = BNode()
+    g.add((dataset, SD.defaultGraph, default))
+    g.add((default, RDF.type, SD.Graph))
+    g.add((default, VOID.triples, Literal(facts.quads)))
+    g.add((default, RDFS.comment, Literal("The union of all graphs of the dataset.", lang="en")))
+    for name, triples in facts.graphs:
+        named, described = BNode(), BNode()
+        g.add((dataset, SD.namedGraph, named))
+        g.add((named, RDF.type, SD.NamedGraph))
+        g.add((named, SD.name, name))
+        g.add((named, SD.graph, described))
+        g.add((described, RDF.type, SD.Graph))
+        g.add((described, RDF.type, VOID.Dataset))
+        g.add((described, VOID.triples, Literal(triples)))
+        g.add((dataset, VOID.subset, described))
+    return g
+
+
+def description_response(requested: list[str] | None = None):
+    """The description in the negotiated RDF format (406 if none is acceptable)."""
+    try:
+        chosen = choose_format(True, requested or [])
+    except UnknownFormat as exc:
+        return error_response(406, f"unknown format {str(exc)!r}; available: {offered(True)}")
+    if chosen is None:
+        return error_response(406, f"the description is available as {offered(True)}")
+    fmt, media = chosen
+    body = serialize(GraphResult(description()), fmt)
+    response = Response(body, content_type=f"{media}; charset=utf-8")
+    response.vary.add("Accept")
+    return response
+
+
+@bp.get("/.well-known/void")
+def void():
+    """VoID and DCAT: the dataset, its named graphs and sizes, licence and endpoint."""
+    return description_response(request.args.getlist("format"))
