@@ -42,8 +42,23 @@ def _lit(value: str, datatype: str | None = None, lang: str | None = None) -> st
     return f"{text}^^<{datatype}>" if datatype else text
 
 
-def generate(triples: int, seed: int = 7) -> str:
-    """N-Quads text of a synthetic graph with about ``triples`` triples, all in one named graph."""
+def generate(
+    triples: int,
+    seed: int = 7,
+    *,
+    contradictions: float = 0.0,
+    supersessions: float = 0.0,
+    focus: float | None = None,
+) -> str:
+    """N-Quads text of a synthetic graph with about ``triples`` triples, all in one named graph.
+
+    ``contradictions`` (a share of the positions) adds ``pt:contradicts`` links between random
+    positions, ``supersessions`` (a share of the statements) adds ``pt:supersedes`` from a later to
+    an earlier statement of the same party. With ``focus``, each party has its own positions (its
+    demands): a statement is about one of them with probability ``focus`` (else any position),
+    and a rejection is about one of a rival party's. The defaults (none of these) keep the graph
+    exactly what ``bench/engines.py`` measured.
+    """
     rng = random.Random(seed)
     statements = max(1, triples // TRIPLES_PER_STATEMENT)
     parties = [f"party-{i}" for i in range(max(2, statements // 2000 + 2))]
@@ -75,6 +90,7 @@ def generate(triples: int, seed: int = 7) -> str:
     for source in sources:
         add(_iri(ID + "source/" + source), _iri(RDF_TYPE), _iri(PT + "SourceDocument"))
 
+    dated: list[tuple[int, str, int]] = []
     for n in range(statements):
         speaker, party = rng.choice(speakers)
         st = _iri(f"{ID}statement/s{n}")
@@ -86,8 +102,21 @@ def generate(triples: int, seed: int = 7) -> str:
         add(st, _iri(LABEL), _lit(f"Statement {n}", lang="en"))
         add(st, _iri(PT + "speaker"), _iri(ID + "actor/" + speaker))
         add(st, _iri(PT + "onBehalfOf"), _iri(ID + "actor/" + party))
-        add(st, _iri(PT + "stance"), _iri(PT + rng.choice(STANCES)))
-        add(st, _iri(PT + "about"), _iri(ID + "position/" + rng.choice(positions)))
+        stance = rng.choice(STANCES)
+        add(st, _iri(PT + "stance"), _iri(PT + stance))
+        if focus is None:
+            about = rng.choice(positions)
+        else:
+            own = parties.index(party)
+            if stance == "Rejects":
+                own = (own + 1) % len(parties)
+            pool = positions[own :: len(parties)] or positions
+            about = (
+                rng.choice(pool)
+                if stance == "Rejects" or rng.random() < focus
+                else rng.choice(positions)
+            )
+        add(st, _iri(PT + "about"), _iri(ID + "position/" + about))
         add(
             st,
             _iri(PT + "datePrecision"),
@@ -105,6 +134,8 @@ def generate(triples: int, seed: int = 7) -> str:
             add(st, _iri(PT + "date"), _lit(str(year), XSD + "gYear"))
         else:
             add(st, _iri(LABEL), _lit(f"Undated statement {n}", lang="en"))
+        if precision != "Unknown":
+            dated.append((n, party, year))
         add(st, _iri(PT + "evidence"), ev)
         add(ev, _iri(RDF_TYPE), _iri(OA + "Annotation"))
         add(ev, _iri(OA + "hasBody"), st)
@@ -126,4 +157,23 @@ def generate(triples: int, seed: int = 7) -> str:
             _lit(f"Quote number {n} from the source."),
         )
         add(_iri(f"{ID}evidence/s{n}#target"), _iri(RDF_TYPE), _iri(OA + "SpecificResource"))
+    extra = random.Random(seed + 1)
+    for _ in range(int(len(positions) * contradictions)):
+        first, second = extra.sample(positions, 2)
+        add(
+            _iri(ID + "position/" + first),
+            _iri(PT + "contradicts"),
+            _iri(ID + "position/" + second),
+        )
+    by_party: dict[str, list[tuple[int, int]]] = {}
+    for n, party, year in dated:
+        by_party.setdefault(party, []).append((year, n))
+    for _ in range(int(statements * supersessions)):
+        party = extra.choice(parties)
+        candidates = by_party.get(party, [])
+        if len(candidates) < 2:
+            continue
+        (year_a, a), (year_b, b) = sorted(extra.sample(candidates, 2))
+        if year_a < year_b:
+            add(_iri(f"{ID}statement/s{b}"), _iri(PT + "supersedes"), _iri(f"{ID}statement/s{a}"))
     return "\n".join(out) + "\n"

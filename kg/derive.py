@@ -1,0 +1,251 @@
+"""Build-time derivation: each (party, position) *lifecycle*, computed once into ``graph:derived``.
+
+The temporal questions (``kg/ask.py``) compare intervals of days. Rather than recomputing them from
+``pt:date`` + ``pt:datePrecision`` for every question, the build writes, into the named graph
+``kg.namespaces.DERIVED_GRAPH`` (vocabulary: ``ontology/derived.ttl``):
+
+- for every dated position statement, ``pt:earliest`` and ``pt:latest``: the first and last day its
+  date may denote;
+- for every (party, position) a party stated or opposed, one ``pt:Lifecycle`` with one entry per
+  statement: ``pt:Attestation`` (a supporting stance) or ``pt:Ending`` (the party's own opposing
+  stance, or a statement superseding one of its attestations), each with its interval;
+- on each dated attestation ``s`` the two days that make "in force on day t" a range lookup
+  (``W`` are the lifecycle's dated endings, intervals ``[w.e, w.l]``)::
+
+      pt:mayEndFrom       B(s) = min { w.e : w.l >= s.e }   certainly in force on t iff s.l <= t < B(s)
+      pt:certainlyEndedBy C(s) = min { w.l : w.e >  s.l }   possibly in force on t  iff s.e <= t < C(s)
+
+  (absent = no such ending). In force on t "certainly" means: in every placement of the statements
+  on days within their intervals (same-day statements in either order), the party's latest
+  statement on or before t is an attestation; "possibly": in at least one placement.
+- on each lifecycle the smallest and largest ``pt:earliest``/``pt:latest`` of its attestations;
+- on each lifecycle its *spells* (``pt:Spell``): the maximal runs of days on which the party
+  holds the position (``pt:heldDuring``), each certain or only possible (``pt:spellCertain``),
+  merged from the per-attestation runs above; and the runs on which it *opposes* it
+  (``pt:opposedDuring``): the same computation with its ``pt:Rejects`` statements in the place
+  of attestations and its supporting statements in the place of endings. "Held on day t" is then
+  a range lookup; the conflicts question uses it.
+
+Undated statements get entries without an interval: they are never placed in time, only listed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from rdflib import Dataset, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, XSD
+from rdflib.term import Node
+
+from kg.namespaces import DERIVED_GRAPH, ID, PT
+from kg.periods import Interval, interval_of
+from kg.query import canned_query
+from kg.results import SelectResult
+from kg.store import Store
+
+LIFECYCLE = ID["lifecycle/"]
+"""Lifecycle IRIs: ``id/lifecycle/<party>/<position>``; entries add ``/<statement>``."""
+
+Triple = tuple[Node, Node, Node]
+
+
+@dataclass
+class Entry:
+    statement: URIRef
+    interval: Interval | None
+    attestation: bool
+    rejection: bool = False
+
+
+@dataclass
+class Lifecycle:
+    party: URIRef
+    position: URIRef
+    entries: dict[URIRef, Entry] = field(default_factory=dict)
+
+
+def _true(term: Node | None) -> bool:
+    return isinstance(term, Literal) and bool(term.toPython())
+
+
+def local_name(iri: str) -> str:
+    """The last segment of an IRI (after the last ``/`` or ``#``)."""
+    return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
+def collect(select: Callable[[str], SelectResult]) -> list[Lifecycle]:
+    """Read statements and supersessions with ``select`` and group them into lifecycles."""
+    statements = select(canned_query("derive-statements"))
+    supersedes = select(canned_query("derive-supersedes"))
+    lifecycles: dict[tuple[URIRef, URIRef], Lifecycle] = {}
+    intervals: dict[URIRef, Interval | None] = {}
+    attested_in: dict[URIRef, list[tuple[URIRef, URIRef]]] = defaultdict(list)
+    for row in statements.dicts():
+        statement, party, position = row["statement"], row["party"], row["position"]
+        supporting, opposing = _true(row.get("supporting")), _true(row.get("opposing"))
+        rejects = _true(row.get("rejects"))
+        interval = interval_of(row.get("date"))
+        intervals[statement] = interval
+        if not (supporting or opposing):
+            continue
+        key = (party, position)
+        lifecycle = lifecycles.setdefault(key, Lifecycle(party, position))
+        lifecycle.entries[statement] = Entry(
+            statement, interval, attestation=supporting, rejection=rejects
+        )
+        if supporting:
+            attested_in[statement].append(key)
+    for row in supersedes.dicts():
+        newer, older = row["newer"], row["older"]
+        for key in attested_in.get(older, []):
+            lifecycle = lifecycles[key]
+            current = lifecycle.entries.get(newer)
+            if current is None or not current.attestation:
+                lifecycle.entries[newer] = Entry(newer, intervals.get(newer), attestation=False)
+    return [lifecycles[key] for key in sorted(lifecycles)]
+
+
+def may_end_from(attestation: Interval, endings: Iterable[Interval]) -> date | None:
+    """B(s): the earliest first day of an ending that does not certainly precede ``attestation``."""
+    return min((w.start for w in endings if w.end >= attestation.start), default=None)
+
+
+def certainly_ended_by(attestation: Interval, endings: Iterable[Interval]) -> date | None:
+    """C(s): the earliest last day of an ending that certainly follows ``attestation``."""
+    return min((w.end for w in endings if w.start > attestation.end), default=None)
+
+
+NO_END = date(9999, 12, 31)
+"""The ``pt:spellEnd`` of a spell nothing in the graph ends."""
+_ONE = timedelta(days=1)
+
+
+def spells(attestations: list[Interval], endings: list[Interval]) -> list[tuple[date, date, bool]]:
+    """The maximal runs of days on which the position is held: ``(first, last, certain)``.
+
+    Certainly held on t iff some attestation has s.l <= t < B(s); possibly iff s.e <= t < C(s)
+    (see the module docstring). Runs are disjoint, in date order; an open run ends on
+    :data:`NO_END`.
+    """
+    runs: list[tuple[date, date, int]] = []
+    for s in attestations:
+        b, c = may_end_from(s, endings), certainly_ended_by(s, endings)
+        runs.append((s.end, b - _ONE if b else NO_END, 2))
+        runs.append((s.start, c - _ONE if c else NO_END, 1))
+    runs = [r for r in runs if r[0] <= r[1]]
+    points = sorted({a for a, _, _ in runs} | {b + _ONE for _, b, _ in runs if b < NO_END})
+    found: list[tuple[date, date, int]] = []
+    for i, day in enumerate(points):
+        last = points[i + 1] - _ONE if i + 1 < len(points) else NO_END
+        rank = max((r for a, b, r in runs if a <= day <= b), default=0)
+        if found and found[-1][2] == rank and found[-1][1] + _ONE == day:
+            found[-1] = (found[-1][0], last, rank)
+        else:
+            found.append((day, last, rank))
+    return [(a, b, rank == 2) for a, b, rank in found if rank]
+
+
+def _day(value: date) -> Literal:
+    return Literal(value.isoformat(), datatype=XSD.date)
+
+
+def lifecycle_iri(party: URIRef, position: URIRef) -> URIRef:
+    return URIRef(f"{LIFECYCLE}{local_name(party)}/{local_name(position)}")
+
+
+def triples(lifecycles: Iterable[Lifecycle]) -> Iterator[Triple]:
+    """The derived facts of the given lifecycles (and the intervals of their statements)."""
+    dated: set[URIRef] = set()
+    taken: dict[URIRef, tuple[URIRef, URIRef]] = {}
+    for lifecycle in lifecycles:
+        iri = lifecycle_iri(lifecycle.party, lifecycle.position)
+        if taken.setdefault(iri, (lifecycle.party, lifecycle.position)) != (
+            lifecycle.party,
+            lifecycle.position,
+        ):
+            digest = hashlib.sha1(f"{lifecycle.party} {lifecycle.position}".encode()).hexdigest()
+            iri = URIRef(f"{iri}-{digest[:8]}")
+        yield iri, RDF.type, PT.Lifecycle
+        yield (
+            iri,
+            RDFS.label,
+            Literal(
+                f"Lifecycle of {local_name(lifecycle.position)} for {local_name(lifecycle.party)}",
+                lang="en",
+            ),
+        )
+        yield iri, PT.lifecycleParty, lifecycle.party
+        yield iri, PT.lifecyclePosition, lifecycle.position
+        endings = [
+            e.interval for e in lifecycle.entries.values() if not e.attestation and e.interval
+        ]
+        attested = [e.interval for e in lifecycle.entries.values() if e.attestation and e.interval]
+        if attested:
+            yield iri, PT.firstAttestedEarliest, _day(min(i.start for i in attested))
+            yield iri, PT.firstAttestedLatest, _day(min(i.end for i in attested))
+            yield iri, PT.lastAttestedEarliest, _day(max(i.start for i in attested))
+            yield iri, PT.lastAttestedLatest, _day(max(i.end for i in attested))
+        rejections = [e.interval for e in lifecycle.entries.values() if e.rejection and e.interval]
+        for prop, held, ended in (
+            (PT.heldDuring, attested, endings),
+            (PT.opposedDuring, rejections, attested),
+        ):
+            for first, last, certain in spells(held, ended):
+                kind = "held" if prop == PT.heldDuring else "opposed"
+                spell = URIRef(f"{iri}/{kind}-{first.isoformat()}")
+                yield iri, prop, spell
+                yield spell, RDF.type, PT.Spell
+                yield spell, PT.spellStart, _day(first)
+                yield spell, PT.spellEnd, _day(last)
+                yield spell, PT.spellCertain, Literal(certain)
+        for statement in sorted(lifecycle.entries):
+            entry = lifecycle.entries[statement]
+            node = URIRef(f"{iri}/{local_name(statement)}")
+            yield iri, PT.entry, node
+            yield node, RDF.type, PT.Attestation if entry.attestation else PT.Ending
+            yield node, PT.entryStatement, statement
+            if entry.interval is None:
+                continue
+            yield node, PT.earliest, _day(entry.interval.start)
+            yield node, PT.latest, _day(entry.interval.end)
+            if statement not in dated:
+                dated.add(statement)
+                yield statement, PT.earliest, _day(entry.interval.start)
+                yield statement, PT.latest, _day(entry.interval.end)
+            if entry.attestation:
+                until = may_end_from(entry.interval, endings)
+                if until is not None:
+                    yield node, PT.mayEndFrom, _day(until)
+                ended = certainly_ended_by(entry.interval, endings)
+                if ended is not None:
+                    yield node, PT.certainlyEndedBy, _day(ended)
+
+
+def derive_dataset(dataset: Dataset) -> int:
+    """Add the derived facts of an rdflib dataset (default graph = union) to ``graph:derived``."""
+
+    def select(sparql: str) -> SelectResult:
+        answer = dataset.query(sparql)
+        return SelectResult([str(v) for v in answer.vars], [tuple(row) for row in answer])
+
+    target = dataset.graph(DERIVED_GRAPH)
+    for triple in triples(collect(select)):
+        target.add(triple)
+    return len(target)
+
+
+def derive_store(store: Store) -> int:
+    """Add the derived facts of a store's data to its ``graph:derived``; return how many."""
+
+    def select(sparql: str) -> SelectResult:
+        result = store.query(sparql)
+        assert isinstance(result, SelectResult)
+        return result
+
+    derived = [(s, p, o, DERIVED_GRAPH) for s, p, o in triples(collect(select))]
+    store.add_quads(derived)
+    return len(derived)

@@ -1,0 +1,268 @@
+"""Periods, date intervals and the three-valued comparisons the temporal questions are built on.
+
+A *period* is what a user asks about: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` means the whole year,
+month or day. Written with a trailing ``..`` (``2025-07..``, EDTF's open end) it is *open-ended*:
+from the start of that year/month/day onwards, with no end.
+
+A statement's date has a precision (``pt:datePrecision``), so it denotes an *interval* of days: a
+day-precision date the day, a month-precision date (``xsd:gYearMonth``) the whole month, a
+year-precision date (``xsd:gYear``) the whole year. The statement was made on one unknown day of
+that interval. Comparisons are therefore three-valued (:class:`Truth`): ``YES`` when every day of
+the interval satisfies them, ``NO`` when none does, ``MAYBE`` otherwise. Two statements on the same
+day are unordered: either may have come first.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import IntEnum
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+
+from kg.namespaces import PT
+
+OPEN_END = date(9999, 12, 31)
+"""The end of an open-ended period, as bound in the SPARQL queries (``"9999-12-31"^^xsd:date``)."""
+
+ACCEPTED_PERIODS = (
+    "YYYY, YYYY-MM or YYYY-MM-DD (the whole year, month or day), e.g. 2024, 2024-06, 2024-06-14"
+)
+ACCEPTED_OPEN = "; add '..' for an open-ended period (from then on), e.g. 2025-07.."
+
+_PERIOD = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+PRECISIONS = {
+    XSD.date: "day",
+    XSD.gYearMonth: "month",
+    XSD.gYear: "year",
+}
+"""Datatype of ``pt:date`` → precision name."""
+
+PRECISION_IRIS = {
+    PT.DayPrecision: "day",
+    PT.MonthPrecision: "month",
+    PT.YearPrecision: "year",
+    PT.UnknownDate: "unknown",
+}
+"""``pt:datePrecision`` individual → precision name."""
+
+
+class PeriodError(ValueError):
+    """A period that is not ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; the message says what is accepted."""
+
+
+class Truth(IntEnum):
+    """Kleene's three-valued logic: ``&`` is the minimum, ``|`` the maximum, ``~`` swaps YES and NO."""
+
+    NO = 0
+    MAYBE = 1
+    YES = 2
+
+    def __and__(self, other: object) -> Truth:
+        if not isinstance(other, Truth):
+            return NotImplemented
+        return Truth(min(self, other))
+
+    def __or__(self, other: object) -> Truth:
+        if not isinstance(other, Truth):
+            return NotImplemented
+        return Truth(max(self, other))
+
+    def __invert__(self) -> Truth:
+        return Truth(2 - self)
+
+    @property
+    def certainty(self) -> str | None:
+        """``certain`` for YES, ``uncertain`` for MAYBE, ``None`` for NO (not a match)."""
+        return {Truth.YES: "certain", Truth.MAYBE: "uncertain"}.get(self)
+
+
+def any_of(values) -> Truth:
+    """Kleene disjunction of many values (NO for none)."""
+    return Truth(max((Truth(v) for v in values), default=Truth.NO))
+
+
+def all_of(values) -> Truth:
+    """Kleene conjunction of many values (YES for none)."""
+    return Truth(min((Truth(v) for v in values), default=Truth.YES))
+
+
+@dataclass(frozen=True, order=True)
+class Interval:
+    """The days a date may denote, both ends included."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"interval ends before it starts: {self.start} > {self.end}")
+
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+@dataclass(frozen=True)
+class Period:
+    """A year, month or day a question asks about; ``open_ended`` periods have no end."""
+
+    text: str
+    start: date
+    end: date
+    precision: str
+    open_ended: bool = False
+
+    @property
+    def interval(self) -> Interval:
+        return Interval(self.start, self.end)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def parse_period(text: str, *, allow_open: bool = False, name: str = "period") -> Period:
+    """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (and ``…..`` when ``allow_open``).
+
+    Raises :class:`PeriodError` with a message that names the parameter and lists what is accepted.
+    """
+    raw = (text or "").strip()
+    accepted = ACCEPTED_PERIODS + (ACCEPTED_OPEN if allow_open else "")
+    open_ended = False
+    body = raw
+    for suffix in ("/..", ".."):
+        if raw.endswith(suffix):
+            if not allow_open:
+                raise PeriodError(f"{name} {raw!r} cannot be open-ended; accepted: {accepted}")
+            open_ended, body = True, raw[: -len(suffix)]
+            break
+    match = _PERIOD.match(body)
+    if not match:
+        raise PeriodError(f"{name} {raw!r} is not a period; accepted: {accepted}")
+    year, month, day = (int(g) if g else None for g in match.groups())
+    try:
+        if month is None:
+            start, end, precision = date(year, 1, 1), date(year, 12, 31), "year"
+        elif day is None:
+            last = calendar.monthrange(year, month)[1]
+            start, end, precision = date(year, month, 1), date(year, month, last), "month"
+        else:
+            start = end = date(year, month, day)
+            precision = "day"
+    except ValueError as exc:
+        raise PeriodError(
+            f"{name} {raw!r} is not a calendar date ({exc}); accepted: {accepted}"
+        ) from None
+    if start.year < 1 or end >= OPEN_END:
+        raise PeriodError(f"{name} {raw!r} is out of range; accepted: {accepted}")
+    return Period(
+        text=raw,
+        start=start,
+        end=OPEN_END if open_ended else end,
+        precision=precision,
+        open_ended=open_ended,
+    )
+
+
+def require_order(first: Period, second: Period, first_name: str, second_name: str) -> None:
+    """Raise :class:`PeriodError` unless ``first`` ends before ``second`` starts."""
+    if not first.end < second.start:
+        raise PeriodError(
+            f"{second_name} ({second}) must start after {first_name} ({first}) ends "
+            f"({first_name} ends {first.end.isoformat()}, {second_name} starts {second.start.isoformat()})"
+        )
+
+
+# --- statement dates ---------------------------------------------------------------------------
+
+
+def precision_of(value: Literal | None) -> str:
+    """``day``, ``month`` or ``year`` from the datatype of a ``pt:date``; ``unknown`` without one."""
+    if value is None:
+        return "unknown"
+    return PRECISIONS.get(value.datatype, "unknown") if isinstance(value, Literal) else "unknown"
+
+
+def interval_of(
+    value: Literal | str | None, precision: str | URIRef | None = None
+) -> Interval | None:
+    """The interval a ``pt:date`` denotes, or ``None`` when the date is unknown or unreadable.
+
+    ``value`` is the literal (its datatype gives the precision) or its lexical form together with
+    ``precision`` (``day``/``month``/``year`` or the ``pt:`` precision individual).
+    """
+    if value is None:
+        return None
+    if isinstance(precision, URIRef):
+        precision = PRECISION_IRIS.get(precision)
+    if precision is None and isinstance(value, Literal):
+        precision = precision_of(value)
+    lexical = str(value).strip()
+    lexical = re.sub(r"(Z|[+-]\d{2}:\d{2})$", "", lexical)
+    try:
+        if precision == "day":
+            day = date.fromisoformat(lexical)
+            return Interval(day, day)
+        if precision == "month":
+            year, month = (int(x) for x in lexical.split("-"))
+            return Interval(
+                date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+            )
+        if precision == "year":
+            year = int(lexical)
+            return Interval(date(year, 1, 1), date(year, 12, 31))
+    except ValueError:
+        return None
+    return None
+
+
+# --- three-valued comparisons -------------------------------------------------------------------
+
+
+def in_or_before(stated: Interval, period: Period | Interval) -> Truth:
+    """Was it stated in or before the period (on or before its last day)?"""
+    if stated.end <= period.end:
+        return Truth.YES
+    return Truth.MAYBE if stated.start <= period.end else Truth.NO
+
+
+def in_or_after(stated: Interval, period: Period | Interval) -> Truth:
+    """Was it stated in or after the period (on or after its first day)?"""
+    if stated.start >= period.start:
+        return Truth.YES
+    return Truth.MAYBE if stated.end >= period.start else Truth.NO
+
+
+def within(stated: Interval, period: Period | Interval) -> Truth:
+    """Was it stated within the period?"""
+    if period.start <= stated.start and stated.end <= period.end:
+        return Truth.YES
+    if stated.end < period.start or stated.start > period.end:
+        return Truth.NO
+    return Truth.MAYBE
+
+
+def before(stated: Interval, period: Period | Interval) -> Truth:
+    """Was it stated before the period began?"""
+    return ~in_or_after(stated, period)
+
+
+def after(stated: Interval, period: Period | Interval) -> Truth:
+    """Was it stated after the period ended?"""
+    return ~in_or_before(stated, period)
+
+
+def precedes(first: Interval, second: Interval) -> Truth:
+    """Did the first statement come strictly before the second? (Same day: either order.)"""
+    if first.end < second.start:
+        return Truth.YES
+    return Truth.NO if first.start > second.end else Truth.MAYBE
+
+
+def gap_between(first: Period, second: Period) -> Interval | None:
+    """The days strictly after ``first`` and strictly before ``second``; ``None`` when they touch."""
+    start, end = first.end + timedelta(days=1), second.start - timedelta(days=1)
+    return Interval(start, end) if start <= end else None

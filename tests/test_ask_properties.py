@@ -1,0 +1,325 @@
+"""Property-based tests (Hypothesis) of the temporal questions on random small graphs.
+
+A random party record (attestations and endings of one position, dated at day, month or year precision) is
+built into a store the way ``kg build`` builds it (derived lifecycles included) and asked with the shipped
+queries. The answers are checked against every *possible world*: each statement placed on one day of its
+interval, statements on the same day in either order. "certain" must hold in every world and a missing
+answer in none (never silently counted as certain, never silently dropped); for the in-force questions and
+``added`` the answer is exact (uncertain = true in some world, false in another). ``diff`` must partition the
+union of the two positions.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from itertools import permutations, product
+
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF, XSD
+
+from kg.ask import question_query
+from kg.derive import derive_store
+from kg.namespaces import ID, PT
+from kg.periods import Interval, Period, interval_of, parse_period
+from kg.results import SelectResult
+from kg.store import OxigraphStore
+
+PARTY = ID["actor/alpha"]
+ONE = timedelta(days=1)
+START = date(2024, 1, 1)
+SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+
+# --- random records ---------------------------------------------------------------------------------
+
+
+@st.composite
+def dates(draw) -> tuple[str, Interval]:
+    """A pt:date lexical form in January–April 2024 at day (mostly), month or year precision."""
+    day = START + timedelta(days=draw(st.integers(0, 120)))
+    precision = draw(st.sampled_from(["day", "day", "day", "month", "month", "year"]))
+    lexical = {"day": day.isoformat(), "month": day.isoformat()[:7], "year": str(day.year)}[
+        precision
+    ]
+    interval = interval_of(lexical, precision)
+    assert interval is not None
+    return lexical, interval
+
+
+@st.composite
+def records(draw, size: int = 4) -> list[tuple[bool, str, Interval]]:
+    """Up to ``size`` statements of one party on one position: (supporting?, date, interval)."""
+    count = draw(st.integers(1, size))
+    return [(draw(st.booleans()) or i == 0, *draw(dates())) for i in range(count)]
+
+
+@st.composite
+def period_pairs(draw) -> tuple[Period, Period]:
+    first, second = sorted(draw(st.lists(st.integers(0, 120), min_size=2, max_size=2, unique=True)))
+    texts = []
+    for offset in (first, second):
+        day = START + timedelta(days=offset)
+        texts.append(draw(st.sampled_from([day.isoformat(), day.isoformat()[:7]])))
+    before, after = parse_period(texts[0]), parse_period(texts[1], allow_open=True)
+    assume(before.end < after.start)
+    if draw(st.booleans()):
+        after = parse_period(texts[1] + "..", allow_open=True)
+    return before, after
+
+
+def store_of(positions: dict[str, list[tuple[bool, str, Interval]]]) -> OxigraphStore:
+    """A store with the records (one position each) and their derived lifecycles."""
+    store = OxigraphStore()
+    graph = ID["graph/test"]
+    quads = [
+        (PT.Demands, RDF.type, PT.SupportingStance, graph),
+        (PT.Withdraws, RDF.type, PT.OpposingStance, graph),
+        (URIRef(ID["position/p"]), RDF.type, PT.Position, graph),
+    ]
+    datatypes = {10: XSD.date, 7: XSD.gYearMonth, 4: XSD.gYear}
+    for name, record in positions.items():
+        position = ID[f"position/{name}"]
+        quads.append((position, RDF.type, PT.Position, graph))
+        for n, (supporting, lexical, _interval) in enumerate(record):
+            statement = ID[f"statement/{name}-{n}"]
+            quads += [
+                (statement, RDF.type, PT.PositionStatement, graph),
+                (statement, PT.onBehalfOf, PARTY, graph),
+                (statement, PT.about, position, graph),
+                (statement, PT.stance, PT.Demands if supporting else PT.Withdraws, graph),
+                (statement, PT.date, Literal(lexical, datatype=datatypes[len(lexical)]), graph),
+            ]
+    store.add_quads(quads)
+    derive_store(store)
+    return store
+
+
+def answers(store, question: str, **params) -> dict[str, str]:
+    """``{position: certainty}`` (``category:position`` for diff) from the question's own query."""
+    result = store.query(question_query(store, question, {"party": "alpha", **params}))
+    assert isinstance(result, SelectResult)
+    out = {}
+    for row in result.dicts():
+        key = str(row["position"]).rsplit("/", 1)[-1]
+        if "category" in row:
+            key = f"{row['category']}:{key}"
+        out[key] = str(row["certainty"])
+    return out
+
+
+# --- possible worlds ----------------------------------------------------------------------------------
+
+
+def worlds(record: list[tuple[bool, str, Interval]], bounds: list[date]):
+    """Every ordering of the statements that their dates allow, as lists of (supporting?, day) in time
+    order. Days are taken from the critical points (every interval's and bound's first and last day, and
+    the days next to them), which realise every order the intervals allow."""
+    critical = set()
+    for _s, _l, interval in record:
+        critical |= {interval.start, interval.end, interval.start - ONE, interval.end + ONE}
+    for bound in bounds:
+        if bound < date(9999, 1, 1):  # an open end is beyond every statement
+            critical |= {bound, bound - ONE, bound + ONE}
+    choices = [sorted(d for d in critical if i.start <= d <= i.end) for _s, _l, i in record]
+    for days in product(*choices):
+        groups: dict[date, list[int]] = defaultdict(list)
+        for index, day in enumerate(days):
+            groups[day].append(index)
+        ordered_days = sorted(groups)
+        for orders in product(*(permutations(groups[d]) for d in ordered_days)):
+            yield [(record[i][0], days[i]) for order in orders for i in order]
+
+
+def held(world, t: date) -> bool:
+    last = [supporting for supporting, day in world if day <= t]
+    return bool(last) and last[-1]
+
+
+def in_force(world, first: date, last: date) -> bool:
+    return held(world, first) and not any(not s and first < d <= last for s, d in world)
+
+
+def attested(world, from_end: date, to: Period) -> bool:
+    for i, (s1, d1) in enumerate(world):
+        if not s1 or d1 > from_end:
+            continue
+        for s2, d2 in world[i + 1 :]:
+            if not s2:
+                break
+            if to.start <= d2 <= to.end:
+                return True
+    return False
+
+
+def re_emerged(world, from_end: date, to: Period) -> bool:
+    stated = [d for s, d in world if s]
+    return (
+        any(d <= from_end for d in stated)
+        and any(to.start <= d <= to.end for d in stated)
+        and not any(from_end < d < to.start for d in stated)
+    )
+
+
+def added(world, from_end: date, to_end: date) -> bool:
+    days = [d for s, d in world if s]
+    return min(days) > from_end and min(days) <= to_end
+
+
+def verdict(record, bounds, holds) -> set[bool]:
+    return {holds(world) for world in worlds(record, bounds)}
+
+
+def exact(found: str | None, outcomes: set[bool]) -> bool:
+    expected = (
+        {True: "certain", False: None}.get(outcomes.pop()) if len(outcomes) == 1 else "uncertain"
+    )
+    return found == expected
+
+
+def sound(found: str | None, outcomes: set[bool]) -> bool:
+    if found == "certain":
+        return outcomes == {True}
+    if found is None:
+        return outcomes == {False}
+    return True
+
+
+# --- properties ----------------------------------------------------------------------------------------
+
+
+@SETTINGS
+@given(records(), st.integers(0, 130))
+def test_position_is_exact(record, offset):
+    at = parse_period((START + timedelta(days=offset)).isoformat())
+    found = answers(store_of({"p": record}), "position", at=at.text).get("p")
+    assert exact(found, verdict(record, [at.end], lambda w: held(w, at.end)))
+
+
+@SETTINGS
+@given(records(), st.integers(0, 130))
+def test_held_spells_agree_with_the_position_question(record, offset):
+    """The build-time spells (used by conflicts) and the position query (over entries) say the same."""
+    at = parse_period((START + timedelta(days=offset)).isoformat())
+    store = store_of({"p": record})
+    result = store.query(
+        "PREFIX pt: <https://w3id.org/peace-talks-kg/ontology#>\n"
+        "SELECT ?certain WHERE { ?lifecycle pt:heldDuring ?spell . ?spell pt:spellStart ?start ; "
+        "pt:spellEnd ?end ; pt:spellCertain ?certain . "
+        f'FILTER (?start <= "{at.end.isoformat()}"^^<http://www.w3.org/2001/XMLSchema#date> && '
+        f'"{at.end.isoformat()}"^^<http://www.w3.org/2001/XMLSchema#date> <= ?end) }}'
+    )
+    assert isinstance(result, SelectResult)
+    assert len(result.rows) <= 1, "spells do not overlap"
+    from_spells = (
+        {"p": "certain" if result.rows[0][0].toPython() else "uncertain"} if result.rows else {}
+    )
+    assert from_spells == answers(store, "position", at=at.text)
+
+
+@SETTINGS
+@given(records(), period_pairs())
+def test_persisted_in_force_is_exact(record, periods):
+    first, second = periods
+    found = answers(
+        store_of({"p": record}),
+        "persisted",
+        mode="in-force",
+        **{"from": first.text, "to": second.text},
+    ).get("p")
+    outcomes = verdict(
+        record, [first.end, second.start], lambda w: in_force(w, first.end, second.end)
+    )
+    assert exact(found, outcomes)
+
+
+@SETTINGS
+@given(records(), period_pairs())
+def test_persisted_attested_is_never_wrong_about_certainty(record, periods):
+    first, second = periods
+    found = answers(
+        store_of({"p": record}), "persisted", **{"from": first.text, "to": second.text}
+    ).get("p")
+    outcomes = verdict(
+        record, [first.end, second.start, second.end], lambda w: attested(w, first.end, second)
+    )
+    assert sound(found, outcomes)
+
+
+@SETTINGS
+@given(records(), period_pairs())
+def test_re_emerged_is_never_wrong_about_certainty(record, periods):
+    first, second = periods
+    found = answers(
+        store_of({"p": record}), "re-emerged", **{"from": first.text, "to": second.text}
+    ).get("p")
+    outcomes = verdict(
+        record, [first.end, second.start, second.end], lambda w: re_emerged(w, first.end, second)
+    )
+    assert sound(found, outcomes)
+
+
+@SETTINGS
+@given(records(), period_pairs())
+def test_added_is_exact(record, periods):
+    assume(any(s for s, _l, _i in record))
+    first, second = periods
+    found = answers(
+        store_of({"p": record}), "added", **{"from": first.text, "to": second.text}
+    ).get("p")
+    outcomes = verdict(record, [first.end, second.end], lambda w: added(w, first.end, second.end))
+    assert exact(found, outcomes)
+
+
+@SETTINGS
+@given(st.lists(records(size=3), min_size=1, max_size=4), period_pairs())
+def test_diff_partitions_the_union_of_the_two_positions(positions, periods):
+    first, second = periods
+    store = store_of({f"p{n}": record for n, record in enumerate(positions)})
+    at_first = answers(store, "position", at=first.text)
+    at_second = answers(store, "position", at=second.text) if not second.open_ended else None
+    diff = answers(store, "diff", **{"from": first.text, "to": second.text})
+    classes: dict[str, list[str]] = defaultdict(list)
+    for key, certainty in diff.items():
+        category, position = key.split(":")
+        classes[position].append(category)
+        assert certainty in ("certain", "uncertain")
+    assert all(len(found) == 1 for found in classes.values()), "each position in exactly one class"
+    if at_second is not None:
+        assert set(classes) == set(at_first) | set(at_second)
+        for position, [category] in classes.items():
+            assert category == (
+                "persisted"
+                if position in at_first and position in at_second
+                else "dropped"
+                if position in at_first
+                else "added"
+            )
+
+
+@SETTINGS
+@given(dates(), period_pairs())
+def test_a_statement_certainly_within_a_period_is_never_reported_outside_it(stated, periods):
+    """Stated once, certainly within (from, to]: certainly added; stated again certainly within `to` after a
+    statement certainly in `from`: certainly persisted."""
+    first, second = periods
+    lexical, interval = stated
+    if first.end < interval.start and interval.end <= second.end:
+        found = answers(
+            store_of({"p": [(True, lexical, interval)]}),
+            "added",
+            **{"from": first.text, "to": second.text},
+        )
+        assert found == {"p": "certain"}
+    earlier = first.start.isoformat()
+    if second.start <= interval.start and interval.end <= second.end:
+        record = [(True, earlier, Interval(first.start, first.start)), (True, lexical, interval)]
+        found = answers(
+            store_of({"p": record}), "persisted", **{"from": first.text, "to": second.text}
+        )
+        assert found == {"p": "certain"}
