@@ -1,0 +1,216 @@
+"""``/questions``: the temporal questions of :mod:`kg.ask` as forms, answered with their evidence.
+
+Each question has a page with a form (party, periods, mode or position, as the question takes);
+submitting it (GET, so every answer has an address) shows the items with their evidence and
+quotes, a timeline of that evidence, a link to the same answer as JSON (``/api/ask/<question>``)
+and a link to the SPARQL that computes it, opened in the query editor with the parameters filled
+in. The headline question is one click from the home page (:data:`HEADLINE`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, render_template, request, url_for
+from markupsafe import Markup, escape
+from rdflib import Literal, URIRef
+from werkzeug.routing import BuildError
+
+from kg.ask import QUESTIONS, Answer, AskError, Evidence, Item, Question, ask
+from kg.query import canned_query, run
+from kg.results import SelectResult
+from server import graph
+from server.errors import error_response
+from server.pages import href
+from server.timeline import Entry, When, layout
+
+bp = Blueprint("questions", __name__)
+
+HEADLINE = {
+    "question": "persisted",
+    "title": "Which of Russia’s demands persisted from June 2024 to July 2025?",
+    "params": {"party": "russia", "from": "2024-06", "to": "2025-07", "mode": "in-force"},
+}
+"""The headline question, linked from the home page and the questions index."""
+
+ROLE_TONES = {"attestation": "supporting", "withdrawal": "opposing", "rejection": "opposing"}
+MAX_CHART_ITEMS = 40
+"""Answers with more items than this get no chart (the table remains)."""
+
+
+@bp.app_template_filter("ticks")
+def ticks(text: str) -> Markup:
+    """A question's description or help, with its `parameter` names set as code (every part
+    escaped)."""
+    parts = str(text).split("`")
+    return Markup("").join(
+        Markup("<code>{}</code>").format(part) if i % 2 else escape(part)
+        for i, part in enumerate(parts)
+    )
+
+
+def headline_url() -> str:
+    return url_for("questions.question", name=HEADLINE["question"], **HEADLINE["params"])
+
+
+def api_url(name: str, params: dict[str, str]) -> str:
+    """The JSON API's address for the same answer."""
+    try:
+        return url_for("api.answer", question=name, **params)
+    except BuildError:  # the API blueprint is not registered in this app
+        return f"{request.script_root}/api/ask/{name}" + (f"?{urlencode(params)}" if params else "")
+
+
+@dataclass
+class Choice:
+    value: str
+    label: str
+
+
+def _choices(query: str, variable: str) -> list[Choice]:
+    result = run(graph(), canned_query(query))
+    if not isinstance(result, SelectResult):
+        return []
+    found: dict[str, str] = {}
+    for row in result.dicts():
+        iri = str(row[variable])
+        short = re.split(r"[/#]", iri.rstrip("/"))[-1]
+        label = str(row.get("label") or short)
+        if short not in found or label < found[short]:
+            found[short] = label
+    return sorted((Choice(v, label) for v, label in found.items()), key=lambda c: c.label.lower())
+
+
+@bp.app_template_global("headline_question")
+def headline_question() -> dict[str, str]:
+    """The headline question's title and the address of its answer (for the home page)."""
+    return {"title": HEADLINE["title"], "url": headline_url()}
+
+
+@bp.get("/questions")
+def index():
+    return render_template(
+        "questions/index.html",
+        questions=list(QUESTIONS.values()),
+        headline=HEADLINE,
+        headline_url=headline_url(),
+    )
+
+
+@bp.get("/questions/<name>")
+def question(name: str):
+    q = QUESTIONS.get(name)
+    if q is None:
+        return error_response(404, f"unknown question {name!r}; accepted: {', '.join(QUESTIONS)}")
+    given = {p.name: request.args.get(p.name, "").strip() for p in q.parameters}
+    asked = any(p.name in request.args for p in q.parameters)
+    params = {k: v for k, v in given.items() if v}
+    answer: Answer | None = None
+    error: str | None = None
+    if asked:
+        try:
+            answer = ask(graph(), name, params)
+        except AskError as exc:
+            error = str(exc)
+    view = {
+        "q": q,
+        "values": given,
+        "parties": _choices("ask-parties", "party") if _takes(q, "party") else [],
+        "positions": _choices("ask-positions", "position") if _takes(q, "position") else [],
+        "answer": answer,
+        "error": error,
+        "headline": HEADLINE if name == HEADLINE["question"] else None,
+        "headline_url": headline_url(),
+    }
+    if answer is not None:
+        view.update(_answer_view(q, answer, params))
+    elif asked:
+        view["json_url"] = api_url(name, params)
+    html = render_template("questions/question.html", **view)
+    response = Response(html, status=400 if error else 200, mimetype="text/html")
+    if answer is not None:
+        response.headers["Link"] = f'<{view["json_url"]}>; rel="alternate"; type="application/json"'
+    return response
+
+
+def _takes(q: Question, kind: str) -> bool:
+    return any(p.kind == kind for p in q.parameters)
+
+
+def _answer_view(q: Question, answer: Answer, params: dict[str, str]) -> dict:
+    items = list(answer.items)
+    categories: list[tuple[str | None, list[Item]]] = []
+    for item in items:
+        if not categories or categories[-1][0] != item.category:
+            categories.append((item.category, []))
+        categories[-1][1].append(item)
+    return {
+        "json_url": api_url(q.name, params),
+        "query_url": url_for("editor.editor", query=filled_query(answer)),
+        "query_file_url": url_for("editor.example", name=answer.query),
+        "categories": categories,
+        "certain": sum(1 for i in items if i.certain),
+        "chart": _chart(q, answer) if 0 < len(items) <= MAX_CHART_ITEMS else None,
+        "link": _link,
+        "when": when_of,
+    }
+
+
+def _link(iri: str) -> str | None:
+    return href(URIRef(iri))
+
+
+def when_of(evidence: Evidence) -> When:
+    """A statement date of an answer as a :class:`When` (same precision, same interval)."""
+    date = evidence.date
+    if not date.value:
+        return When("unknown")
+    literal = Literal(date.value, datatype=URIRef(date.datatype) if date.datatype else None)
+    return When.of(literal, None)
+
+
+def _chart(q: Question, answer: Answer):
+    entries = []
+    for item in answer.items:
+        lane = item.position.label
+        if q.name == "conflicts" and item.party:
+            lane = f"{item.party.label}: {lane}"
+        for ev in item.evidence:
+            entries.append(
+                Entry(
+                    when=when_of(ev),
+                    lane=lane,
+                    label=f"{ev.party.label}, {ev.role} ({ev.stance.label}) — {ev.speaker.label}",
+                    href=_link(ev.statement),
+                    tone=ROLE_TONES.get(ev.role, "other"),
+                )
+            )
+    return layout(entries, f"{answer.title}: the evidence of each answer over time")
+
+
+_VALUES_LINE = re.compile(r"^(\s*)# (VALUES\s+(\(([^)]*)\)|\?\w+)\s*\{.*\})\s*$", re.M)
+
+
+def filled_query(answer: Answer) -> str:
+    """The canned query that computed the answer, with its ``# VALUES`` line filled in with the
+    values that were bound, so that running it in the editor gives the same rows."""
+    text = canned_query(answer.query)
+    match = _VALUES_LINE.search(text)
+    if match is None:
+        return text
+    names = re.findall(r"\?(\w+)", match[3])
+    values = []
+    for name in names:
+        if name in answer.bounds:
+            values.append(f'"{answer.bounds[name]}"^^<http://www.w3.org/2001/XMLSchema#date>')
+        elif name in answer.parameters and "://" in answer.parameters[name]:
+            values.append(f"<{answer.parameters[name]}>")
+        else:
+            return text
+    if match[4] is not None:
+        line = f"{match[1]}VALUES ({' '.join('?' + n for n in names)}) {{ ({' '.join(values)}) }}"
+    else:
+        line = f"{match[1]}VALUES ?{names[0]} {{ {values[0]} }}"
+    return text[: match.start()] + line + text[match.end() :]
