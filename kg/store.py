@@ -8,14 +8,26 @@ Both answer queries with the default graph taken as the union of all named graph
 
 from __future__ import annotations
 
+import http.client
+import io
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Protocol
 
 import pyoxigraph as ox
 from pyparsing import ParseException
-from rdflib import BNode, Dataset, Literal, URIRef, Variable
+from rdflib import BNode, Dataset, Graph, Literal, URIRef, Variable
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import XSD
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.term import Node
 
 from kg.load import LoadError, dataset_format
@@ -30,8 +42,22 @@ class QuerySyntaxError(ValueError):
     """The query text is not valid SPARQL 1.1; the message is the parser's."""
 
 
+@dataclass(frozen=True)
+class QueryDataset:
+    """The RDF dataset a query runs on (SPARQL 1.1 §13), replacing its ``FROM``/``FROM NAMED``:
+    ``default`` lists the graphs merged into the default graph (``None``: the union of all
+    graphs), ``named`` the graphs ``GRAPH`` can see (``None``: all named graphs)."""
+
+    default: tuple[URIRef, ...] | None = None
+    named: tuple[URIRef, ...] | None = None
+
+
 class Store(Protocol):
-    """What the rest of the project needs of an engine."""
+    """What the rest of the project needs of an engine.
+
+    ``query`` takes an optional ``dataset`` (see QueryDataset) and ``limit``: read at most that
+    many solutions (SELECT) or distinct triples (CONSTRUCT/DESCRIBE) from the engine.
+    """
 
     engine: str
 
@@ -39,7 +65,14 @@ class Store(Protocol):
 
     def add_quads(self, quads: Iterable[tuple[Node, Node, Node, Node | None]]) -> None: ...
 
-    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Result: ...
+    def query(
+        self,
+        sparql: str,
+        bindings: Mapping[str, Node] | None = None,
+        *,
+        dataset: QueryDataset | None = None,
+        limit: int | None = None,
+    ) -> Result: ...
 
     def quad_count(self) -> int: ...
 
@@ -50,7 +83,12 @@ def open_store(engine: str = DEFAULT_ENGINE) -> Store:
         return OxigraphStore()
     if engine == "rdflib":
         return RdflibStore()
-    raise ValueError(f"unknown store engine {engine!r}; accepted: {', '.join(ENGINES)}")
+    if is_remote(engine):
+        return SparqlHttpStore(engine)
+    raise ValueError(
+        f"unknown store engine {engine!r}; accepted: {', '.join(ENGINES)} "
+        "or a sparql+http(s)://HOST:PORT/PATH URL"
+    )
 
 
 # --- Oxigraph ---------------------------------------------------------------------------------
@@ -87,22 +125,33 @@ class OxigraphStore:
             for s, p, o, g in quads
         )
 
-    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Result:
+    def query(
+        self,
+        sparql: str,
+        bindings: Mapping[str, Node] | None = None,
+        *,
+        dataset: QueryDataset | None = None,
+        limit: int | None = None,
+    ) -> Result:
         substitutions = {ox.Variable(k): to_ox(v) for k, v in (bindings or {}).items()}
+        graphs: dict = {"use_default_graph_as_union": True}
+        if dataset is not None:
+            if dataset.default is not None:
+                graphs = {"default_graph": [ox.NamedNode(str(g)) for g in dataset.default]}
+            if dataset.named is not None:
+                graphs["named_graphs"] = [ox.NamedNode(str(g)) for g in dataset.named]
         try:
-            answer = self._store.query(
-                sparql, use_default_graph_as_union=True, substitutions=substitutions or None
-            )
+            answer = self._store.query(sparql, substitutions=substitutions or None, **graphs)
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from None
         if isinstance(answer, ox.QueryBoolean):
             return AskResult(bool(answer))
         if isinstance(answer, ox.QuerySolutions):
             names = [v.value for v in answer.variables]
-            rows = [tuple(_from_ox_or_none(sol[n]) for n in names) for sol in answer]
+            rows = [tuple(_from_ox_or_none(sol[n]) for n in names) for sol in islice(answer, limit)]
             return SelectResult(names, rows)
-        return GraphResult.of(
-            (from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)) for t in answer
+        return _graph_result(
+            ((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)) for t in answer), limit
         )
 
     def quad_count(self) -> int:
@@ -146,6 +195,18 @@ def _from_ox_or_none(term) -> Node | None:
     return None if term is None else from_ox(term)
 
 
+def _graph_result(triples: Iterable[tuple[Node, Node, Node]], limit: int | None) -> GraphResult:
+    """The triples as a graph, reading no more than ``limit`` distinct ones."""
+    if limit is None:
+        return GraphResult.of(triples)
+    result = GraphResult.of(())
+    for triple in triples:
+        if len(result.graph) >= limit:
+            break
+        result.graph.add(triple)
+    return result
+
+
 # --- rdflib -----------------------------------------------------------------------------------
 
 
@@ -169,18 +230,420 @@ class RdflibStore:
         for s, p, o, g in quads:
             self.dataset.add((s, p, o, g if g is not None else default))
 
-    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> Result:
+    def query(
+        self,
+        sparql: str,
+        bindings: Mapping[str, Node] | None = None,
+        *,
+        dataset: QueryDataset | None = None,
+        limit: int | None = None,
+    ) -> Result:
         init = {Variable(k): v for k, v in (bindings or {}).items()}
+        target, prepared = self.dataset, sparql
         try:
-            answer = self.dataset.query(sparql, initBindings=init)
+            if dataset is not None:
+                # The dataset replaces FROM/FROM NAMED, which rdflib would otherwise fetch.
+                prepared = translateQuery(parseQuery(sparql))
+                prepared.algebra["datasetClause"] = None
+                target = self._view(dataset)
+            answer = target.query(prepared, initBindings=init)
         except ParseException as exc:
             raise QuerySyntaxError(str(exc)) from None
         if answer.type == "ASK":
             return AskResult(bool(answer.askAnswer))
         if answer.type == "SELECT":
             names = [str(v) for v in answer.vars]
-            return SelectResult(names, [tuple(row) for row in answer])
-        return GraphResult.of(answer)
+            return SelectResult(names, [tuple(row) for row in islice(answer, limit)])
+        return _graph_result(answer, limit)
+
+    def _view(self, dataset: QueryDataset) -> Dataset:
+        """A copy holding just ``dataset``: its default graph and its named graphs."""
+        view = Dataset()
+        store = self.dataset.store
+        if dataset.default is None:
+            parts = list(self.dataset.graphs())
+        else:
+            parts = [Graph(store=store, identifier=g) for g in dataset.default]
+        for part in parts:
+            view.default_graph += part
+        if dataset.named is None:
+            named = [g.identifier for g in self.dataset.graphs()]
+        else:
+            named = list(dataset.named)
+        for name in named:
+            if isinstance(name, URIRef) and name != DATASET_DEFAULT_GRAPH_ID:
+                graph = view.graph(name)
+                graph += Graph(store=store, identifier=name)
+        return view
 
     def quad_count(self) -> int:
         return sum(len(g) for g in self.dataset.graphs())
+
+
+# --- a remote SPARQL 1.1 store over HTTP -------------------------------------------------------
+
+REMOTE_SCHEMES = ("sparql+http://", "sparql+https://")
+"""A store given as ``sparql+http(s)://HOST:PORT/PATH`` is a remote SPARQL endpoint."""
+
+PARTIAL_RESULT_STATES = {"S1TAT": "the query was interrupted by the store's result timeout"}
+"""Virtuoso's ``X-SQL-State`` values that flag an incomplete answer sent with status 200."""
+
+
+class RemoteStoreError(RuntimeError):
+    """A remote SPARQL store could not be reached, refused access, or failed."""
+
+
+class PartialResultError(RemoteStoreError):
+    """The remote store flagged its answer as incomplete; the rows are not passed on."""
+
+
+def is_remote(engine: str) -> bool:
+    """True for a store given as a ``sparql+http(s)://`` URL."""
+    return engine.startswith(REMOTE_SCHEMES)
+
+
+_IRI_CHARS = re.compile(r'^[^\x00-\x20<>"{}|^`\\]*$')
+_VARIABLE = re.compile(r"^[A-Za-z0-9_]+$")
+_SPARQL_ECHAR = {
+    "\\": "\\\\",
+    '"': '\\"',
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\b": "\\b",
+    "\f": "\\f",
+}
+
+
+def sparql_term(term: Node) -> str:
+    """An IRI or literal written as SPARQL syntax, escaped so that no text can end it early."""
+    if isinstance(term, URIRef):
+        if not _IRI_CHARS.match(str(term)):
+            raise ValueError(f"not a valid IRI for SPARQL: {str(term)!r}")
+        return f"<{term}>"
+    if isinstance(term, Literal):
+        text = '"' + "".join(_SPARQL_ECHAR.get(c, c) for c in str(term)) + '"'
+        if term.language:
+            if not re.match(r"^[A-Za-z]+(-[A-Za-z0-9]+)*$", term.language):
+                raise ValueError(f"not a valid language tag: {term.language!r}")
+            return f"{text}@{term.language}"
+        if term.datatype is not None and term.datatype != XSD.string:
+            return f"{text}^^{sparql_term(URIRef(term.datatype))}"
+        return text
+    raise ValueError(f"cannot send {term!r} to a remote store (blank nodes are local to a store)")
+
+
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<comment>\#[^\n]*)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+              |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)
+  | (?P<word>[A-Za-z_][A-Za-z0-9_\-]*(?::[^\s{}()<>,;]*)?)
+  | (?P<open>\{)
+  | (?P<close>\})
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+_UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY"}
+
+
+def _tokens(sparql: str) -> Iterable[tuple[str, str, int, int]]:
+    """(kind, text, start, depth) of each significant token, outside strings, IRIs and comments."""
+    depth = 0
+    for match in _TOKEN.finditer(sparql):
+        kind = match.lastgroup or "other"
+        if kind in ("space", "comment"):
+            continue
+        if kind == "close":
+            depth -= 1
+        yield kind, match.group(), match.start(), depth
+        if kind == "open":
+            depth += 1
+
+
+def query_form(sparql: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE; raises QuerySyntaxError for an update or no query."""
+    for kind, text, _, depth in _tokens(sparql):
+        word = text.upper()
+        if kind == "word" and depth == 0:
+            if word in _QUERY_FORMS:
+                return word
+            if word in _UPDATE_WORDS:
+                raise QuerySyntaxError(f"{word} is an update; a remote store is only queried here")
+    raise QuerySyntaxError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE")
+
+
+def with_bindings(sparql: str, bindings: Mapping[str, Node]) -> str:
+    """The query with ``bindings`` joined in as a ``VALUES`` block at the start of the group of
+    the query and of every sub-select, each term escaped: the remote twin of Oxigraph's
+    substitutions, which bind a variable in every scope of the query."""
+    if not bindings:
+        return sparql
+    names = list(bindings)
+    for name in names:
+        if not _VARIABLE.match(name):
+            raise ValueError(f"not a SPARQL variable name: {name!r}")
+    values = " ".join(sparql_term(bindings[n]) for n in names)
+    block = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({values}) }} "
+    groups: list[int] = []  # where a query's or sub-select's group opens
+    awaiting: set[int] = set()  # depths at which a SELECT/ASK/DESCRIBE or WHERE awaits its group
+    for kind, text, start, depth in _tokens(sparql):
+        word = text.upper() if kind == "word" else ""
+        if word in ("SELECT", "WHERE") or (word in ("ASK", "DESCRIBE") and depth == 0):
+            awaiting.add(depth)
+        elif word == "CONSTRUCT":
+            awaiting.discard(depth)  # its first group is the template
+        elif kind == "open" and depth in awaiting:
+            awaiting.discard(depth)
+            groups.append(start)
+    if not groups:
+        raise QuerySyntaxError("cannot bind variables: the query has no WHERE group")
+    for start in reversed(groups):
+        sparql = sparql[: start + 1] + block + sparql[start + 1 :]
+    return sparql
+
+
+class SparqlHttpStore:
+    """A remote SPARQL 1.1 query endpoint (Virtuoso, Fuseki, GraphDB …) used as the store.
+
+    Made from ``sparql+http://HOST:PORT/PATH`` (or ``sparql+https://``): user and password in
+    the URL are sent with HTTP Basic or Digest authentication, whichever the server asks for;
+    query parameters in the URL (``default-graph-uri``, Virtuoso's ``timeout`` …) are sent with
+    every query. Nothing is loaded locally. An answer the store flags as incomplete raises
+    :class:`PartialResultError` instead of being returned.
+    """
+
+    engine = "sparql"
+
+    def __init__(self, url: str, timeout: float = 60.0) -> None:
+        if not is_remote(url):
+            raise ValueError(f"a remote store URL starts with {' or '.join(REMOTE_SCHEMES)}")
+        parts = urllib.parse.urlsplit(url.removeprefix("sparql+"))
+        if not parts.hostname:
+            raise ValueError(f"no host in the store URL {url!r}")
+        netloc = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+        if parts.port:
+            netloc += f":{parts.port}"
+        self.endpoint = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path or "/", "", ""))
+        self.params = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+        self.timeout = timeout
+        handlers: list[urllib.request.BaseHandler] = []
+        if parts.username is not None:
+            passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+            passwords.add_password(
+                None,
+                self.endpoint,
+                urllib.parse.unquote(parts.username),
+                urllib.parse.unquote(parts.password or ""),
+            )
+            handlers += [
+                urllib.request.HTTPDigestAuthHandler(passwords),
+                urllib.request.HTTPBasicAuthHandler(passwords),
+            ]
+        self._opener = urllib.request.build_opener(*handlers)
+
+    def __repr__(self) -> str:
+        return f"SparqlHttpStore({self.endpoint!r})"
+
+    def load_file(self, path: Path) -> None:
+        raise RemoteStoreError(
+            f"the store at {self.endpoint} is only queried here; load data into it with `kg push`"
+        )
+
+    def add_quads(self, quads: Iterable[tuple[Node, Node, Node, Node | None]]) -> None:
+        self.load_file(Path())
+
+    def check(self) -> None:
+        """Raise RemoteStoreError unless the endpoint answers a trivial query."""
+        self.query("ASK {}")
+
+    def quad_count(self) -> int:
+        result = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        assert isinstance(result, SelectResult)
+        return int(result.rows[0][0]) if result.rows and result.rows[0][0] is not None else 0
+
+    def query(
+        self,
+        sparql: str,
+        bindings: Mapping[str, Node] | None = None,
+        *,
+        dataset: QueryDataset | None = None,
+        limit: int | None = None,
+    ) -> Result:
+        text = with_bindings(sparql, bindings or {})
+        form = query_form(text)
+        params = [("query", text), *self.params]
+        if dataset is not None:
+            params += [("default-graph-uri", str(g)) for g in dataset.default or ()]
+            params += [("named-graph-uri", str(g)) for g in dataset.named or ()]
+        accept = (
+            "application/sparql-results+json, application/sparql-results+xml;q=0.5"
+            if form in ("SELECT", "ASK")
+            else "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+        )
+        body, media, headers = self._post(params, accept)
+        self._check_complete(headers)
+        if form in ("SELECT", "ASK"):
+            result = self._results(body, media)
+            if isinstance(result, SelectResult):
+                self._check_row_limit(headers, len(result.rows))
+                if limit is not None:
+                    result = SelectResult(result.variables, result.rows[:limit])
+            return result
+        return _graph_result(self._graph(body, media), limit)
+
+    # -- HTTP --------------------------------------------------------------------------------
+
+    def _post(self, params: list[tuple[str, str]], accept: str) -> tuple[bytes, str, Mapping]:
+        request = urllib.request.Request(
+            self.endpoint,
+            data=urllib.parse.urlencode(params).encode("utf-8"),
+            headers={
+                "Accept": accept,
+                "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+                "User-Agent": "peace-talks-kg",
+            },
+            method="POST",
+        )
+        try:
+            with self._opener.open(request, timeout=self.timeout) as response:
+                media = response.headers.get_content_type()
+                headers = response.headers
+                try:
+                    body = response.read()
+                except http.client.IncompleteRead as exc:
+                    raise PartialResultError(
+                        f"the answer of {self.endpoint} was cut off after {len(exc.partial)} bytes"
+                    ) from None
+        except urllib.error.HTTPError as exc:
+            raise self._http_error(exc) from None
+        except urllib.error.URLError as exc:
+            raise RemoteStoreError(
+                f"cannot reach the SPARQL store at {self.endpoint}: {exc.reason}"
+            ) from None
+        except TimeoutError:
+            raise RemoteStoreError(
+                f"the SPARQL store at {self.endpoint} did not answer within {self.timeout:g} s"
+            ) from None
+        except (ConnectionError, http.client.HTTPException) as exc:
+            raise RemoteStoreError(
+                f"the connection to the SPARQL store at {self.endpoint} failed: {exc}"
+            ) from None
+        return body, media, headers
+
+    def _http_error(self, exc: urllib.error.HTTPError) -> Exception:
+        try:
+            detail = exc.read().decode("utf-8", errors="replace")
+        except (OSError, http.client.HTTPException):
+            detail = ""
+        detail = " ".join(line.strip() for line in detail.splitlines() if line.strip())[:300]
+        where = f"the SPARQL store at {self.endpoint}"
+        if exc.code == 400:
+            return QuerySyntaxError(f"{where} rejected the query: {detail or exc.reason}")
+        if exc.code in (401, 403):
+            return RemoteStoreError(
+                f"{where} refused access ({exc.code} {exc.reason}): check the user and password"
+            )
+        if exc.code == 404:
+            return RemoteStoreError(f"no SPARQL endpoint at {self.endpoint} (404 Not Found)")
+        return RemoteStoreError(f"{where} failed ({exc.code} {exc.reason}): {detail}".rstrip(": "))
+
+    def _check_complete(self, headers: Mapping) -> None:
+        if (headers.get("X-PTKG-Truncated") or "").strip().lower() == "true":
+            raise PartialResultError(
+                f"the SPARQL store at {self.endpoint} cut the answer at its row limit "
+                "(X-PTKG-Truncated: true); not passed on as an answer"
+            )
+        state = (headers.get("X-SQL-State") or "").strip()
+        if state in PARTIAL_RESULT_STATES:
+            message = (headers.get("X-SQL-Message") or "").strip()
+            raise PartialResultError(
+                f"the SPARQL store at {self.endpoint} returned a partial result "
+                f"(X-SQL-State: {state}: {PARTIAL_RESULT_STATES[state]}"
+                + (f"; {message[:200]}" if message else "")
+                + "); not passed on as an answer"
+            )
+
+    def _check_row_limit(self, headers: Mapping, rows: int) -> None:
+        """Virtuoso cuts a SELECT at its ResultSetMaxRows and says so only in X-SPARQL-MaxRows."""
+        cap = (headers.get("X-SPARQL-MaxRows") or "").strip()
+        if cap.isdigit() and rows >= int(cap):
+            raise PartialResultError(
+                f"the SPARQL store at {self.endpoint} cut the result at {cap} rows "
+                "(X-SPARQL-MaxRows, its ResultSetMaxRows setting); not passed on as an answer"
+            )
+
+    # -- answers -----------------------------------------------------------------------------
+
+    def _results(self, body: bytes, media: str) -> SelectResult | AskResult:
+        if media in ("application/sparql-results+xml", "application/xml", "text/xml"):
+            from rdflib.query import Result as RdflibResult
+
+            try:
+                parsed = RdflibResult.parse(io.BytesIO(body), format="xml")
+            except Exception as exc:  # the XML parser raises many types
+                raise PartialResultError(
+                    f"the answer of {self.endpoint} is not complete SPARQL XML: {exc}"
+                ) from None
+            if parsed.type == "ASK":
+                return AskResult(bool(parsed.askAnswer))
+            names = [str(v) for v in parsed.vars or []]
+            return SelectResult(names, [tuple(row) for row in parsed])
+        try:
+            document = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise PartialResultError(
+                f"the answer of {self.endpoint} is not complete SPARQL JSON ({media}): {exc}"
+            ) from None
+        if "boolean" in document:
+            return AskResult(bool(document["boolean"]))
+        try:
+            names = list(document["head"]["vars"])
+            rows = [
+                tuple(_json_term(b[n]) if n in b else None for n in names)
+                for b in document["results"]["bindings"]
+            ]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise RemoteStoreError(
+                f"the answer of {self.endpoint} is not SPARQL JSON results: {exc!r}"
+            ) from None
+        return SelectResult(names, rows)
+
+    def _graph(self, body: bytes, media: str) -> Iterable[tuple[Node, Node, Node]]:
+        formats = {
+            "application/n-triples": "nt",
+            "text/plain": "nt",
+            "text/turtle": "turtle",
+            "application/rdf+xml": "xml",
+            "application/ld+json": "json-ld",
+        }
+        graph = Graph()
+        try:
+            graph.parse(data=body, format=formats.get(media, "turtle"))
+        except Exception as exc:  # rdflib's parsers raise many types
+            raise PartialResultError(
+                f"the answer of {self.endpoint} is not complete RDF ({media}): {exc}"
+            ) from None
+        return graph
+
+
+def _json_term(value: Mapping[str, str]) -> Node:
+    """A term of the SPARQL JSON results format (including Virtuoso's ``typed-literal``)."""
+    kind = value["type"]
+    if kind == "uri":
+        return URIRef(value["value"])
+    if kind == "bnode":
+        return BNode(value["value"])
+    if kind in ("literal", "typed-literal"):
+        if value.get("xml:lang"):
+            return Literal(value["value"], lang=value["xml:lang"])
+        datatype = value.get("datatype")
+        if datatype and datatype != _XSD_STRING:
+            return Literal(value["value"], datatype=URIRef(datatype))
+        return Literal(value["value"])
+    raise ValueError(f"unknown term type {kind!r}")

@@ -1,0 +1,483 @@
+"""A versioned release folder: the dumps, the ontology, the shapes, VoID + DCAT metadata with the
+checksum of every file, a CHANGELOG excerpt, and what changed since the previous release.
+
+Layout of ``releases/<version>/`` (written to a temporary folder beside it, renamed into place)::
+
+    ptkg.ttl ptkg.nt ptkg.nq ptkg.trig ptkg.jsonld ptkg.rdf   curated data + ontology
+    ontology.ttl shapes.ttl inferred.ttl [derived.ttl]        the parts kept apart
+    csv/statements.csv csv/demands.csv csv/actors.csv          tables for spreadsheets
+    context.jsonld                                             the JSON-LD context
+    CHANGELOG.md                                               this version's CHANGELOG section
+    CHANGES.md changes/added.nq changes/removed.nq             the difference to the previous release
+    void.ttl                                                   VoID + DCAT: counts, graphs, checksums
+    SHA256SUMS                                                 ``sha256sum -c`` over every file
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.compare import graph_diff, to_isomorphic
+from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, VOID, XSD
+
+from kg import __version__
+from kg.export import (
+    EXTENSIONS,
+    FORMATS,
+    TABLES,
+    Quad,
+    Selection,
+    build_quads,
+    context_document,
+    export,
+    read_quads,
+    select,
+    term_key,
+    turtle,
+)
+from kg.load import find_root
+from kg.namespaces import BASE, ID, ONTOLOGY, PREFIXES, PT
+
+RELEASES = Path("releases")
+"""Where releases go, relative to the project root."""
+RELEASE_IRI = BASE + "release/"
+"""Each release is ``release/<version>/``; each of its files ``release/<version>/<path>``."""
+DATASET_IRI = URIRef(BASE)
+DEFAULT_LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
+SPDX = "http://spdx.org/rdf/terms#"
+DCAT_VERSION = URIRef(f"{DCAT}version")
+"""DCAT 3's version (rdflib's DCAT namespace is DCAT 2)."""
+DUMP = "ptkg"
+DUMP_SELECTION = Selection(ontology=True)
+"""What the dumps hold: the curated data and the ontology (named graphs kept in N-Quads/TriG)."""
+PARTS = {
+    "ontology.ttl": Selection(data=False, ontology=True),
+    "shapes.ttl": Selection(data=False, shapes=True),
+    "inferred.ttl": Selection(data=False, inferred=True),
+    "derived.ttl": Selection(data=False, derived=True),
+}
+MEDIA_TYPES = {
+    **{ext: FORMATS[fmt] for fmt, ext in EXTENSIONS.items()},
+    ".jsonld": FORMATS["jsonld"],
+    ".md": "text/markdown",
+    "": "text/plain",
+}
+SUMS = "SHA256SUMS"
+METADATA = "void.ttl"
+
+
+class ReleaseError(ValueError):
+    """A release that cannot be made as asked."""
+
+
+@dataclass
+class Changes:
+    previous: str | None
+    added: list[Quad] = field(default_factory=list)
+    removed: list[Quad] = field(default_factory=list)
+    statements_added: list[URIRef] = field(default_factory=list)
+    statements_removed: list[URIRef] = field(default_factory=list)
+    statements_changed: list[URIRef] = field(default_factory=list)
+
+
+@dataclass
+class ReleaseReport:
+    path: Path
+    version: str
+    issued: dt.date
+    triples: int
+    files: dict[str, str]
+    changes: Changes
+
+
+def release(
+    root: Path | None = None,
+    *,
+    out: Path | None = None,
+    version: str | None = None,
+    issued: dt.date | None = None,
+    previous: Path | None = None,
+    force: bool = False,
+) -> ReleaseReport:
+    """Write the release folder; ``previous`` defaults to the latest earlier release beside it."""
+    root = (root or find_root()).resolve()
+    quads = build_quads(root)
+    version = version or _ontology_version(quads) or __version__
+    if not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z.+_-]*", version):
+        raise ReleaseError(f"not a usable version name: {version!r}")
+    issued = issued or dt.datetime.now(dt.UTC).date()
+    out = Path(out) if out is not None else root / RELEASES / version
+    if out.exists() and not force:
+        raise FileExistsError(f"{out} exists (use --force to replace it)")
+    if previous is None:
+        previous = find_previous(out.parent, version, exclude=out)
+    elif not (previous / f"{DUMP}.nq").is_file():
+        raise ReleaseError(f"{previous} is not a release folder (no {DUMP}.nq)")
+
+    dumped = select(quads, DUMP_SELECTION)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        files = _write_files(staging, quads, dumped, root, version)
+        changes = diff_release(read_quads(previous / f"{DUMP}.nq") if previous else [], dumped)
+        changes.previous = _version_of(previous) if previous else None
+        files.update(_write_changes(staging, changes, version))
+        metadata = metadata_graph(staging, version, issued, quads, dumped, files, changes)
+        (staging / METADATA).write_text(turtle(metadata, _METADATA_PREFIXES), encoding="utf-8")
+        files[METADATA] = sha256(staging / METADATA)
+        (staging / SUMS).write_text(
+            "".join(f"{digest}  {name}\n" for name, digest in sorted(files.items())),
+            encoding="utf-8",
+        )
+        _move_into_place(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    triples = len({(s, p, o) for s, p, o, _ in dumped})
+    return ReleaseReport(out, version, issued, triples, files, changes)
+
+
+def _write_files(
+    folder: Path, quads: list[Quad], dumped: list[Quad], root: Path, version: str
+) -> dict[str, str]:
+    written: dict[str, str] = {}
+
+    def put(name: str, data: bytes) -> None:
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        written[name] = hashlib.sha256(data).hexdigest()
+
+    for fmt, extension in EXTENSIONS.items():
+        if fmt != "csv":
+            put(f"{DUMP}{extension}", export(dumped, fmt))
+    for name, selection in PARTS.items():
+        part = select(quads, selection)
+        if part or name in ("ontology.ttl", "shapes.ttl"):
+            put(name, export(part, "turtle"))
+    ontology = select(quads, Selection(data=False, ontology=True))
+    data = select(quads, Selection())
+    for table in TABLES:
+        put(f"csv/{table}.csv", export(data, "csv", table=table, ontology=ontology))
+    put("context.jsonld", context_document())
+    put("CHANGELOG.md", changelog_excerpt(root / "CHANGELOG.md", version).encode("utf-8"))
+    return written
+
+
+def _move_into_place(staging: Path, out: Path) -> None:
+    """Rename the finished folder into place; an old one (``--force``) goes only after that."""
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        out.rename(old)
+    try:
+        staging.rename(out)
+    except BaseException:
+        if old is not None:
+            old.rename(out)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify(folder: Path) -> list[str]:
+    """Problems with a release folder's checksums (an empty list when every file matches)."""
+    problems = []
+    listed = {}
+    for line in (folder / SUMS).read_text(encoding="utf-8").splitlines():
+        digest, name = line.split("  ", 1)
+        listed[name] = digest
+    present = {
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != SUMS
+    }
+    for name in sorted(present - set(listed)):
+        problems.append(f"{name}: not in {SUMS}")
+    for name, digest in sorted(listed.items()):
+        path = folder / name
+        if not path.is_file():
+            problems.append(f"{name}: missing")
+        elif sha256(path) != digest:
+            problems.append(f"{name}: checksum differs")
+    return problems
+
+
+# --- the previous release and what changed --------------------------------------------------------
+
+
+def version_key(version: str) -> tuple:
+    """An order on version names: numeric parts as numbers (``0.10.0`` after ``0.9.1``)."""
+    return tuple(
+        (0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[.+_-]", version)
+    )
+
+
+def find_previous(parent: Path, version: str, *, exclude: Path | None = None) -> Path | None:
+    """The release folder beside ``version`` with the highest lower version, if any."""
+    if not parent.is_dir():
+        return None
+    candidates = [
+        p
+        for p in parent.iterdir()
+        if p.is_dir()
+        and not p.name.startswith(".")
+        and (exclude is None or p.resolve() != exclude.resolve())
+        and (p / f"{DUMP}.nq").is_file()
+        and version_key(_version_of(p)) < version_key(version)
+    ]
+    return max(candidates, key=lambda p: version_key(_version_of(p)), default=None)
+
+
+def _version_of(folder: Path) -> str:
+    """A release folder's version, from its metadata (else its name)."""
+    metadata = folder / METADATA
+    if metadata.is_file():
+        graph = Graph().parse(metadata, format="turtle")
+        for value in graph.objects(None, DCAT_VERSION):
+            return str(value)
+    return folder.name
+
+
+def diff_release(old: Iterable[Quad], new: Iterable[Quad]) -> Changes:
+    """Quads added and removed, per named graph; blank nodes are matched by structure (rdflib's
+    canonical labelling), so an unchanged evidence annotation is not listed. Statements (the
+    ``statement:`` resources) that appear, disappear or change are named."""
+    before: dict[URIRef | None, Graph] = defaultdict(Graph)
+    after: dict[URIRef | None, Graph] = defaultdict(Graph)
+    old, new = list(old), list(new)
+    for quads, target in ((old, before), (new, after)):
+        for s, p, o, g in quads:
+            target[g].add((s, p, o))
+    changes = Changes(previous=None)
+    for g in sorted(set(before) | set(after), key=term_key):
+        one, two = before.get(g, Graph()), after.get(g, Graph())
+        if _has_blank_nodes(one) or _has_blank_nodes(two):
+            _, gone, came = graph_diff(to_isomorphic(one), to_isomorphic(two))
+        else:
+            gone, came = one - two, two - one
+        changes.removed += [(s, p, o, g) for s, p, o in gone]
+        changes.added += [(s, p, o, g) for s, p, o in came]
+    was = _statements(old)
+    now = _statements(new)
+    touched = {q[0] for q in changes.added + changes.removed}
+    changes.statements_added = sorted(now - was, key=str)
+    changes.statements_removed = sorted(was - now, key=str)
+    changes.statements_changed = sorted((was & now) & touched, key=str)
+    changes.added.sort(
+        key=lambda q: (term_key(q[3]), term_key(q[0]), term_key(q[1]), term_key(q[2]))
+    )
+    changes.removed.sort(
+        key=lambda q: (term_key(q[3]), term_key(q[0]), term_key(q[1]), term_key(q[2]))
+    )
+    return changes
+
+
+def _has_blank_nodes(graph: Graph) -> bool:
+    return any(isinstance(s, BNode) or isinstance(o, BNode) for s, _, o in graph)
+
+
+def _statements(quads: list[Quad]) -> set[URIRef]:
+    """The statements (position statements, assessments, date reports): the resources minted in
+    the ``statement:`` namespace that are the subject of a triple."""
+    namespace = PREFIXES["statement"]
+    return {s for s, *_ in quads if isinstance(s, URIRef) and str(s).startswith(namespace)}
+
+
+def _write_changes(folder: Path, changes: Changes, version: str) -> dict[str, str]:
+    (folder / "changes").mkdir(exist_ok=True)
+    written = {}
+    for name, quads in (("added", changes.added), ("removed", changes.removed)):
+        data = export(quads, "nquads")
+        (folder / "changes" / f"{name}.nq").write_bytes(data)
+        written[f"changes/{name}.nq"] = hashlib.sha256(data).hexdigest()
+    text = changes_text(changes, version).encode("utf-8")
+    (folder / "CHANGES.md").write_bytes(text)
+    written["CHANGES.md"] = hashlib.sha256(text).hexdigest()
+    return written
+
+
+def changes_text(changes: Changes, version: str) -> str:
+    """CHANGES.md: the statements and triples added and removed since the previous release."""
+    short = _short_names()
+    if changes.previous is None:
+        head = [f"# Changes in {version}", "", "The first release: everything is new."]
+    else:
+        head = [f"# Changes in {version} since {changes.previous}", ""]
+    lines = [
+        *head,
+        "",
+        f"- triples added: {len(changes.added)}; removed: {len(changes.removed)} "
+        "(exactly: `changes/added.nq`, `changes/removed.nq`)",
+        f"- statements added: {len(changes.statements_added)}; removed: "
+        f"{len(changes.statements_removed)}; changed: {len(changes.statements_changed)}",
+    ]
+    for title, items in (
+        ("Statements added", changes.statements_added),
+        ("Statements removed", changes.statements_removed),
+        ("Statements changed", changes.statements_changed),
+    ):
+        if items:
+            lines += ["", f"## {title}", "", *(f"- `{short(s)}`" for s in items)]
+    per_graph: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for quads, at in ((changes.added, 0), (changes.removed, 1)):
+        for q in quads:
+            per_graph[str(q[3])][at] += 1
+    if per_graph:
+        lines += [
+            "",
+            "## Triples per named graph",
+            "",
+            "| graph | added | removed |",
+            "|---|---|---|",
+        ]
+        lines += [
+            f"| `{short(URIRef(g))}` | {a} | {r} |" for g, (a, r) in sorted(per_graph.items())
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _short_names():
+    namespaces = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
+
+    def short(iri: URIRef) -> str:
+        for name, namespace in namespaces:
+            if str(iri).startswith(namespace):
+                return f"{name}:{str(iri)[len(namespace) :]}"
+        return str(iri)
+
+    return short
+
+
+def changelog_excerpt(changelog: Path, version: str) -> str:
+    """The CHANGELOG section of ``version`` (else the ``Unreleased`` one), with its heading."""
+    if not changelog.is_file():
+        return f"# {version}\n\nThe project has no CHANGELOG.md.\n"
+    text = changelog.read_text(encoding="utf-8")
+    sections = re.split(r"(?m)^(?=## )", text)
+    for wanted in (version, "Unreleased"):
+        for section in sections:
+            heading = section.splitlines()[0] if section else ""
+            if re.match(rf"^## \[?{re.escape(wanted)}\]?(\s|$)", heading):
+                return section.rstrip() + "\n"
+    return f"# {version}\n\nCHANGELOG.md has no section for {version} (nor Unreleased).\n"
+
+
+# --- VoID + DCAT -----------------------------------------------------------------------------------
+
+_METADATA_PREFIXES = {**PREFIXES, "spdx": SPDX}
+
+
+def metadata_graph(
+    folder: Path,
+    version: str,
+    issued: dt.date,
+    quads: list[Quad],
+    dumped: list[Quad],
+    files: dict[str, str],
+    changes: Changes,
+) -> list[tuple]:
+    """VoID + DCAT triples describing the release and every file in it."""
+    here = URIRef(f"{RELEASE_IRI}{version}/")
+    spdx = {name: URIRef(SPDX + name) for name in ("checksum", "Checksum", "algorithm")}
+    sha = URIRef(SPDX + "checksumAlgorithm_sha256")
+    value = URIRef(SPDX + "checksumValue")
+    triples = {(s, p, o) for s, p, o, _ in dumped}
+    out: list[tuple] = [
+        (here, RDF.type, VOID.Dataset),
+        (here, RDF.type, DCAT.Dataset),
+        (here, DCTERMS.title, Literal(f"Peace Talks KG {version}", lang="en")),
+        (
+            here,
+            DCTERMS.description,
+            Literal(
+                "Positions in the Russia–Ukraine peace negotiations: who demanded, proposed, "
+                "accepted and rejected what, when, and according to which source, each statement "
+                "traceable to a verbatim quote.",
+                lang="en",
+            ),
+        ),
+        (here, DCAT_VERSION, Literal(version)),
+        (here, OWL.versionInfo, Literal(version)),
+        (here, DCTERMS.issued, Literal(issued.isoformat(), datatype=XSD.date)),
+        (here, DCTERMS.license, _license(quads)),
+        (here, DCTERMS.isVersionOf, DATASET_IRI),
+        (here, VOID.triples, Literal(len(triples), datatype=XSD.integer)),
+        (here, VOID.distinctSubjects, _count({s for s, _, _ in triples})),
+        (here, VOID.properties, _count({p for _, p, _ in triples})),
+        (
+            here,
+            VOID.classes,
+            _count({o for _, p, o in triples if p == RDF.type}),
+        ),
+        (here, VOID.uriSpace, Literal(str(ID))),
+        (here, VOID.vocabulary, URIRef(str(PT))),
+        (here, DCTERMS.conformsTo, URIRef(ONTOLOGY)),
+    ]
+    if changes.previous is not None:
+        out.append((here, DCTERMS.replaces, URIRef(f"{RELEASE_IRI}{changes.previous}/")))
+    graphs: dict[URIRef, int] = defaultdict(int)
+    for _, _, _, g in dumped:
+        if g is not None:
+            graphs[g] += 1
+    for g, n in sorted(graphs.items()):
+        out += [(here, VOID.subset, g), (g, RDF.type, VOID.Dataset), (g, VOID.triples, _count_n(n))]
+    for name, digest in sorted(files.items()):
+        file = URIRef(f"{here}{name}")
+        checksum = BNode(f"sha256-{digest}")
+        media = MEDIA_TYPES.get(Path(name).suffix, "application/octet-stream")
+        out += [
+            (here, DCAT.distribution, file),
+            (file, RDF.type, DCAT.Distribution),
+            (file, DCTERMS.title, Literal(name)),
+            (file, DCAT.downloadURL, file),
+            (file, DCAT.mediaType, URIRef(f"https://www.iana.org/assignments/media-types/{media}")),
+            (file, DCAT.byteSize, _count_n((folder / name).stat().st_size)),
+            (file, spdx["checksum"], checksum),
+            (checksum, RDF.type, spdx["Checksum"]),
+            (checksum, spdx["algorithm"], sha),
+            (checksum, value, Literal(digest, datatype=XSD.hexBinary)),
+        ]
+        if name.startswith(f"{DUMP}."):
+            out.append((here, VOID.dataDump, file))
+    return out
+
+
+def _count(items: set) -> Literal:
+    return _count_n(len(items))
+
+
+def _count_n(n: int) -> Literal:
+    return Literal(n, datatype=XSD.integer)
+
+
+def _license(quads: list[Quad]) -> URIRef:
+    for s, p, o, _ in quads:
+        if s == URIRef(ONTOLOGY) and p == DCTERMS.license and isinstance(o, URIRef):
+            return o
+    return DEFAULT_LICENSE
+
+
+def _ontology_version(quads: list[Quad]) -> str | None:
+    for s, p, o, _ in quads:
+        if s == URIRef(ONTOLOGY) and p == OWL.versionInfo:
+            return str(o)
+    return None

@@ -1,0 +1,111 @@
+"""``/context.jsonld`` (the published JSON-LD context) and ``/downloads/``: the dumps of the served
+build in every export format, and the CSV tables.
+
+The dumps hold what a release's dumps hold (curated data + ontology; N-Quads and TriG keep the
+named graphs). They are made from the build artefact (or the served dataset file) on first request
+and kept in memory until the artefact changes. An app that fronts a remote store has no local
+build: it offers the context, and answers 404 for dumps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, render_template, request
+
+from kg.build import ARTEFACT
+from kg.export import (
+    EXTENSIONS,
+    FORMATS,
+    TABLES,
+    Selection,
+    context_document,
+    export,
+    read_quads,
+    select,
+)
+from kg.load import find_root
+from kg.release import DUMP, DUMP_SELECTION
+from kg.store import is_remote
+from server.errors import error_response
+
+bp = Blueprint("downloads", __name__)
+CACHE = "ptkg-downloads"
+DUMPS = {f"{DUMP}{ext}": fmt for fmt, ext in EXTENSIONS.items() if fmt != "csv"}
+TABLE_FILES = {f"{table}.csv": table for table in TABLES}
+
+
+@dataclass
+class _Made:
+    body: bytes
+    etag: str
+
+
+@bp.get("/context.jsonld")
+def context():
+    body = context_document()
+    response = Response(body, mimetype=FORMATS["jsonld"])
+    response.set_etag(hashlib.sha256(body).hexdigest())
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response.make_conditional(request)
+
+
+@bp.get("/downloads/")
+def index():
+    return render_template(
+        "downloads/index.html",
+        dumps=[(name, FORMATS[fmt]) for name, fmt in DUMPS.items()],
+        tables=list(TABLE_FILES),
+        available=_source() is not None,
+    )
+
+
+@bp.get("/downloads/<name>")
+def download(name: str):
+    if name not in DUMPS and name not in TABLE_FILES:
+        return error_response(404, f"no download named {name!r}; see /downloads/")
+    source = _source()
+    if source is None:
+        return error_response(
+            404, "this server fronts a remote store and has no local build to dump; use kg export"
+        )
+    made = _made(source, name)
+    fmt = DUMPS.get(name, "csv")
+    response = Response(made.body, mimetype=FORMATS[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.set_etag(made.etag)
+    return response.make_conditional(request)
+
+
+def _source() -> Path | None:
+    """The RDF file the served graph was loaded from (None for a remote store)."""
+    config = current_app.config
+    if is_remote(str(config["PTKG_STORE"])):
+        return None
+    if config.get("PTKG_DATASET"):
+        return Path(config["PTKG_DATASET"])
+    root = Path(config["PTKG_ROOT"]) if config.get("PTKG_ROOT") else find_root()
+    return root.resolve() / ARTEFACT
+
+
+def _made(source: Path, name: str) -> _Made:
+    """The download, made once per version of the source file."""
+    cache = current_app.extensions.setdefault(CACHE, {})
+    stamp = source.stat().st_mtime_ns
+    key = (str(source), stamp, name)
+    if key not in cache:
+        quads = read_quads(source)
+        if name in DUMPS:
+            body = export(select(quads, DUMP_SELECTION), DUMPS[name])
+        else:
+            ontology = select(quads, Selection(data=False, ontology=True))
+            body = export(
+                select(quads, Selection()), "csv", table=TABLE_FILES[name], ontology=ontology
+            )
+        for old in [k for k in cache if k[0] == str(source) and k[1] != stamp]:
+            del cache[old]
+        cache[key] = _Made(body, hashlib.sha256(body).hexdigest())
+    return cache[key]
