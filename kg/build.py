@@ -13,12 +13,13 @@ from pathlib import Path
 
 from rdflib import Dataset
 
+from kg.derive import derive_dataset
 from kg.formats import canonical_nquads
 from kg.fsutil import atomic_write
 from kg.load import Project, find_root, load_project
 from kg.namespaces import INFERRED_GRAPH
 from kg.reason import infer
-from kg.store import DEFAULT_ENGINE, Store, open_store
+from kg.store import DEFAULT_ENGINE, SparqlHttpStore, Store, is_remote, open_store
 from kg.validate import ValidationResult, validate_project
 
 ARTEFACT = Path("build") / "ptkg.nq"
@@ -43,11 +44,13 @@ class BuildReport:
 
 
 def assemble(project: Project, inference: str = "owlrl") -> Dataset:
-    """The project's dataset with the closure of ontology + data in ``graph:inferred``."""
+    """The project's dataset with the closure of ontology + data in ``graph:inferred`` and the
+    lifecycles the temporal questions need in ``graph:derived`` (``kg/derive.py``)."""
     inferred = infer(project.graph("ontology", "data"), inference)
     target = project.dataset.graph(INFERRED_GRAPH)
     for triple in inferred:
         target.add(triple)
+    derive_dataset(project.dataset)
     return project.dataset
 
 
@@ -97,7 +100,12 @@ def open_graph(
     inference: str = "owlrl",
 ) -> Store:
     """A store holding what the server serves: ``dataset_file`` if given, else the project's build
-    (rebuilt first when a curated file is newer than it)."""
+    (rebuilt first when a curated file is newer than it). A remote store (``engine`` a
+    ``sparql+http(s)://`` URL) is checked to answer and used as it is: nothing is loaded locally."""
+    if is_remote(engine):
+        remote = SparqlHttpStore(engine)
+        remote.check()
+        return remote
     store = open_store(engine)
     if dataset_file is not None:
         store.load_file(Path(dataset_file))

@@ -5,6 +5,10 @@ exports and queries can include or exclude them. Trivial entailments that add no
 are left out: reflexive ``owl:sameAs``/``subClassOf``/``equivalentClass`` (and the property twins),
 anything said to be an ``owl:Thing``/``rdfs:Resource`` or about ``owl:Nothing``, axioms about the
 RDF, RDFS, OWL and XSD vocabularies themselves, and literal subjects.
+
+Identity links to other graphs (``actor:russia owl:sameAs wd:Q159``) are for importers to follow,
+not for copying: the closure would restate every triple about our resource with the external IRI
+in its place. Those copies are left out; the alias links themselves (both directions) are kept.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import owlrl
 from rdflib import Graph, Literal
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
-from kg.namespaces import bind_prefixes
+from kg.namespaces import BASE, bind_prefixes
 
 SEMANTICS = {
     "rdfs": owlrl.RDFS_Semantics,
@@ -49,10 +53,26 @@ def infer(graph: Graph, inference: str = "owlrl") -> Graph:
     owlrl.DeductiveClosure(semantics, axiomatic_triples=False, datatype_axioms=False).expand(
         closure
     )
+    aliases = external_aliases(graph)
     for triple in closure:
-        if triple not in graph and not _trivial(triple):
+        if triple not in graph and not _trivial(triple) and not _alias_copy(triple, aliases):
             inferred.add(triple)
     return inferred
+
+
+def external_aliases(graph: Graph) -> set:
+    """IRIs outside our namespace that a curated ``owl:sameAs`` equates with one of ours."""
+    aliases = set()
+    for s, o in graph.subject_objects(OWL.sameAs):
+        for ours, theirs in ((s, o), (o, s)):
+            if str(ours).startswith(BASE) and not str(theirs).startswith(BASE):
+                aliases.add(theirs)
+    return aliases
+
+
+def _alias_copy(triple, aliases: set) -> bool:
+    s, p, o = triple
+    return p != OWL.sameAs and (s in aliases or o in aliases)
 
 
 def _trivial(triple) -> bool:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from server import create_app
+from server import create_app, sparql
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -46,6 +46,7 @@ def fixture_project(tmp_path: Path) -> Path:
 def app(fixture_project: Path):
     app = create_app({"TESTING": True, "PTKG_ROOT": str(fixture_project)})
     yield app
+    sparql.shutdown(app)  # stop the app's query worker processes
 
 
 @pytest.fixture

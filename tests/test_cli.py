@@ -143,3 +143,14 @@ def test_serve_get_answers_without_a_socket(runner, fixture_project: Path):
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == {"head": {}, "boolean": True}
+
+
+def test_commands_on_nonconforming_data_print_violations_and_exit_1():
+    done = subprocess.run(
+        [sys.executable, "-m", "kg", "query", "ASK {}", "--root", str(PROJECTS / "violation")],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "statement:nobody-says" in done.stderr
+    assert "Traceback" not in done.stderr

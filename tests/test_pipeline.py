@@ -6,13 +6,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from rdflib import URIRef
+from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import RDF
+from rdflib.namespace import OWL, RDF
 
 from kg.build import ARTEFACT, BuildRefused, assemble, build
 from kg.load import LoadError, load_project
 from kg.namespaces import GRAPH, INFERRED_GRAPH, PT
+from kg.reason import infer
 from kg.store import open_store
 from kg.validate import validate_project
 from tests.conftest import PROJECTS
@@ -138,3 +139,23 @@ def test_failed_write_keeps_the_previous_artefact(fixture_project: Path, monkeyp
         build(fixture_project)
     assert artefact.read_bytes() == previous
     assert sorted(p.name for p in artefact.parent.iterdir()) == [artefact.name]
+
+
+def test_identity_links_to_other_graphs_are_not_copied_onto():
+    graph = Graph().parse(
+        data="""
+        @prefix owl: <http://www.w3.org/2002/07/owl#> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        @prefix pt: <https://w3id.org/peace-talks-kg/ontology#> .
+        pt:State rdfs:subClassOf pt:Actor .
+        <https://w3id.org/peace-talks-kg/id/actor/russia> a pt:State ;
+            owl:sameAs <http://www.wikidata.org/entity/Q159> .
+        """,
+        format="turtle",
+    )
+    inferred = infer(graph, "owlrl")
+    russia = URIRef("https://w3id.org/peace-talks-kg/id/actor/russia")
+    q159 = URIRef("http://www.wikidata.org/entity/Q159")
+    assert (russia, RDF.type, PT.Actor) in inferred
+    assert (q159, OWL.sameAs, russia) in inferred
+    assert not [t for t in inferred if q159 in (t[0], t[2]) and t[1] != OWL.sameAs]
