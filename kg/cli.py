@@ -23,10 +23,11 @@ from kg.build import ARTEFACT, BuildRefused, build, open_graph
 from kg.export import FORMATS as EXPORT_FORMATS
 from kg.export import TABLES, build_quads
 from kg.formats import FormatError
+from kg.guard import QueryRefused
 from kg.load import LoadError, find_root, load_project
 from kg.periods import PeriodError, parse_period
 from kg.push import DEFAULT_BATCH
-from kg.query import GRAPH_FORMATS, TABLE_FORMATS, read_query, render, run
+from kg.query import GRAPH_FORMATS, TABLE_FORMATS, read_query, render, run_as_written
 from kg.results import GraphResult
 from kg.stats import stats as compute_stats
 from kg.store import (
@@ -58,7 +59,7 @@ def user_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except BuildRefused as refused:
             click.echo(refused.validation.format(), err=True)
             _fail(str(refused), EXIT_NONCONFORMING)
-        except (LoadError, QuerySyntaxError, FormatError, FileExistsError) as exc:
+        except (LoadError, QuerySyntaxError, QueryRefused, FormatError, FileExistsError) as exc:
             _fail(str(exc))
         except RemoteStoreError as exc:
             _fail(str(exc), EXIT_REMOTE)
@@ -213,7 +214,7 @@ def query(query: str, fmt: str, root: Path | None, dataset: Path | None, engine:
     the default graph is the union of all named graphs.
     """
     store = open_graph(root, dataset, engine)
-    result = run(store, read_query(query))
+    result = run_as_written(store, read_query(query))
     if isinstance(result, GraphResult) and fmt == "table":
         fmt = "turtle"
     click.echo(render(result, fmt).rstrip("\n"))

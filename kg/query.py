@@ -10,6 +10,7 @@ from rdflib.namespace import NamespaceManager
 from rdflib.term import Node
 
 from kg.formats import RDF_FORMATS, RESULT_FORMATS, serialize
+from kg.guard import check_query
 from kg.namespaces import bind_prefixes, sparql_prologue
 from kg.results import AskResult, GraphResult, Result, SelectResult
 from kg.store import Store
@@ -41,6 +42,16 @@ def read_query(text_or_path: str) -> str:
 def run(store: Store, sparql: str, bindings: dict[str, Node] | None = None) -> Result:
     """Run a query; the project's prefixes are available without declaring them."""
     return store.query(with_prefixes(sparql), bindings)
+
+
+def run_as_written(store: Store, sparql: str) -> Result:
+    """Run a user's query honouring its ``FROM``/``FROM NAMED`` (without them, the default graph is
+    the union of all graphs); like the endpoint, refuse ``SERVICE`` and graphs the store lacks
+    (:class:`kg.guard.QueryRefused`)."""
+    graphs = store.query(canned_query("stats-graphs"))
+    assert isinstance(graphs, SelectResult)
+    checked = check_query(sparql, {str(row[0]) for row in graphs.rows})
+    return store.query(with_prefixes(sparql), dataset=checked.dataset)
 
 
 def with_prefixes(sparql: str) -> str:

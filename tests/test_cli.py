@@ -154,3 +154,20 @@ def test_commands_on_nonconforming_data_print_violations_and_exit_1():
     assert done.returncode == 1, done.stderr
     assert "statement:nobody-says" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_query_honours_from_and_refuses_service(runner, fixture_project: Path):
+    args = ["--root", str(fixture_project), "--format", "csv"]
+    ontology_only = (
+        "SELECT (COUNT(*) AS ?n) FROM <https://w3id.org/peace-talks-kg/graph/ontology/mini.ttl> "
+        "WHERE { ?s a pt:State }"
+    )
+    everything = "SELECT (COUNT(*) AS ?n) WHERE { ?s a pt:State }"
+    assert runner.invoke(cli, ["query", ontology_only, *args]).output.split() == ["n", "0"]
+    assert runner.invoke(cli, ["query", everything, *args]).output.split() == ["n", "2"]
+
+    refused = runner.invoke(
+        cli, ["query", "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", *args]
+    )
+    assert refused.exit_code == 2
+    assert "SERVICE" in refused.output
