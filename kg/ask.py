@@ -505,46 +505,41 @@ def _expand(text: str, namespace: str) -> URIRef:
 def resolve_party(store: Store, text: str) -> URIRef:
     """The party named by an IRI, a prefixed name, a short name or a label; :class:`AskError`
     listing the accepted names when there is no such party."""
-    if not text or not text.strip():
-        raise AskError("party is empty; " + _accepted_parties(store))
-    iri = _expand(text, "actor")
-    if _select(store, "ask-is-party", {"party": iri}).rows:
-        return iri
-    wanted = _slug(text)
-    for row in _select(store, "ask-parties").dicts():
-        party, label = row["party"], row.get("label")
-        if wanted in {_slug(_local(party)), _slug(str(label or ""))}:
-            return party  # type: ignore[return-value]
-    raise AskError(f"unknown party {text!r}; " + _accepted_parties(store))
-
-
-def _accepted_parties(store: Store) -> str:
-    names = sorted({_local(r["party"]) for r in _select(store, "ask-parties").dicts()})
-    return (
-        f"accepted: {', '.join(names)} (or a party's IRI)"
-        if names
-        else "the graph has no parties (no position statements)"
-    )
+    return _resolve(store, text, "party", "actor")
 
 
 def resolve_position(store: Store, text: str) -> URIRef:
     """The position named by an IRI, a prefixed name, a short name or its preferred label."""
+    return _resolve(store, text, "position", "position")
+
+
+def _resolve(store: Store, text: str, kind: str, namespace: str) -> URIRef:
+    """Resolve ``text`` to a party or position with the ``ask-is-<kind>`` and ``ask-<kind>s``
+    queries: an exact IRI first, then a short name or label compared as slugs."""
     if not text or not text.strip():
-        raise AskError("position is empty; " + _accepted_positions(store))
-    iri = _expand(text, "position")
-    if _select(store, "ask-is-position", {"position": iri}).rows:
+        raise AskError(f"{kind} is empty; " + _accepted(store, kind))
+    iri = _expand(text, namespace)
+    if _select(store, f"ask-is-{kind}", {kind: iri}).rows:
         return iri
     wanted = _slug(text)
-    for row in _select(store, "ask-positions").dicts():
-        position, label = row["position"], row.get("label")
-        if wanted in {_slug(_local(position)), _slug(str(label or ""))}:
-            return position  # type: ignore[return-value]
-    raise AskError(f"unknown position {text!r}; " + _accepted_positions(store))
+    for row in _select(store, f"ask-{_plural(kind)}").dicts():
+        found, label = row[kind], row.get("label")
+        if wanted in {_slug(_local(found)), _slug(str(label or ""))}:
+            return found  # type: ignore[return-value]
+    raise AskError(f"unknown {kind} {text!r}; " + _accepted(store, kind))
 
 
-def _accepted_positions(store: Store) -> str:
-    names = sorted({_local(r["position"]) for r in _select(store, "ask-positions").dicts()})
-    return f"accepted: {', '.join(names)} (or a position's IRI)" if names else "no positions"
+def _accepted(store: Store, kind: str) -> str:
+    names = sorted({_local(r[kind]) for r in _select(store, f"ask-{_plural(kind)}").dicts()})
+    if names:
+        return f"accepted: {', '.join(names)} (or a {kind}'s IRI)"
+    return (
+        "the graph has no parties (no position statements)" if kind == "party" else "no positions"
+    )
+
+
+def _plural(kind: str) -> str:
+    return "parties" if kind == "party" else f"{kind}s"
 
 
 def _local(term: Node) -> str:

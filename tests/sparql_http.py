@@ -19,6 +19,23 @@ LIBRARY = FIXTURES / "datasets" / "library.trig"
 """A small TriG dataset: a default graph and three named graphs (books, people, loans)."""
 EX = "http://example.org/library/"
 
+# The protocol's media types with the rdflib parser for each: written out from the spec, not
+# imported from kg.formats, so the tests check the table rather than repeat it.
+RESULT_TYPES = [
+    ("application/sparql-results+json", "json"),
+    ("application/sparql-results+xml", "xml"),
+    ("text/csv", "csv"),
+    ("text/tab-separated-values", "tsv"),
+]
+GRAPH_TYPES = [
+    ("text/turtle", "turtle"),
+    ("application/n-triples", "nt"),
+    ("application/ld+json", "json-ld"),
+    ("application/rdf+xml", "xml"),
+    ("application/trig", "trig"),
+    ("application/n-quads", "nquads"),
+]
+
 
 @dataclass
 class Reply:

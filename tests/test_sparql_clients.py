@@ -20,7 +20,7 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
 from kg.results import AskResult, GraphResult, SelectResult
 from tests.conftest import require, running_server
-from tests.sparql_http import EX, LIBRARY, library_store, reference
+from tests.sparql_http import EX, GRAPH_TYPES, LIBRARY, RESULT_TYPES, library_store, reference
 
 SELECT = (
     "PREFIX dcterms: <http://purl.org/dc/terms/>\n"
@@ -196,21 +196,6 @@ def test_rdflib_dataset_over_sparqlstore(endpoint, store):
 
 
 # --- curl -------------------------------------------------------------------------------------
-
-RESULT_TYPES = [
-    ("application/sparql-results+json", "json"),
-    ("application/sparql-results+xml", "xml"),
-    ("text/csv", "csv"),
-    ("text/tab-separated-values", "tsv"),
-]
-GRAPH_TYPES = [
-    ("text/turtle", "turtle"),
-    ("application/n-triples", "nt"),
-    ("application/ld+json", "json-ld"),
-    ("application/rdf+xml", "xml"),
-    ("application/trig", "trig"),
-    ("application/n-quads", "nquads"),
-]
 
 
 def curl(endpoint: str, accept: str, query: str, get: bool) -> tuple[str, bytes]:

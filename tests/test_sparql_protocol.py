@@ -21,7 +21,16 @@ from kg.results import GraphResult, SelectResult
 from kg.store import from_ox
 from server import create_app, sparql
 from tests.conftest import PROJECTS, running_server
-from tests.sparql_http import EX, LIBRARY, call, form, library_store, reference
+from tests.sparql_http import (
+    EX,
+    GRAPH_TYPES,
+    LIBRARY,
+    RESULT_TYPES,
+    call,
+    form,
+    library_store,
+    reference,
+)
 
 TITLES = "SELECT ?book ?title WHERE { ?book dcterms:title ?title } ORDER BY ?title"
 EVERYTHING = (
@@ -215,20 +224,6 @@ def test_any_dataset_file_is_served_with_its_named_graphs(fixture_project, datas
 
 # --- content negotiation ----------------------------------------------------------------------
 
-RESULT_TYPES = [
-    ("application/sparql-results+json", "json"),
-    ("application/sparql-results+xml", "xml"),
-    ("text/csv", "csv"),
-    ("text/tab-separated-values", "tsv"),
-]
-GRAPH_TYPES = [
-    ("text/turtle", "turtle"),
-    ("application/n-triples", "nt"),
-    ("application/ld+json", "json-ld"),
-    ("application/rdf+xml", "xml"),
-    ("application/trig", "trig"),
-    ("application/n-quads", "nquads"),
-]
 CONSTRUCT = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
 DESCRIBE = f"DESCRIBE <{EX}book3>"
 
