@@ -31,6 +31,11 @@ def _select(store: Store, name: str) -> SelectResult:
     return result
 
 
+def statements_per_source(store: Store) -> list[tuple[str, int]]:
+    """Each source document's identifier with the number of statements it evidences."""
+    return [(str(row[1]), int(row[2])) for row in _select(store, "stats-sources").rows]
+
+
 def stats(store: Store) -> Stats:
     return Stats(*(_select(store, q) for q in ("stats-graphs", "stats-classes", "stats-sources")))
 

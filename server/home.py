@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from kg.stats import stats, summary
+from kg.stats import statements_per_source, summary
 from server import graph
+from server.service import dataset_facts
 
 bp = Blueprint("home", __name__)
 
@@ -13,11 +14,11 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 def index():
     store = graph()
-    found = stats(store)
+    facts = dataset_facts()
     return render_template(
         "home/index.html",
         counts=summary(store),
-        total=found.total_triples,
-        graphs=[(str(g), int(n)) for g, n in found.graphs.rows],
-        sources=[(str(r[1]), int(r[2])) for r in found.sources.rows],
+        total=sum(n for _, n in facts.graphs),
+        graphs=[(str(g), n) for g, n in facts.graphs],
+        sources=statements_per_source(store),
     )
