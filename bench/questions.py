@@ -94,7 +94,7 @@ def build_file(size: int, folder: Path) -> tuple[Path, int]:
     from rdflib import Graph
     from synthetic import generate
 
-    from kg.derive import collect, triples
+    from kg.derive import derive
     from kg.namespaces import DERIVED_GRAPH, GRAPH
     from kg.results import SelectResult
     from kg.store import OxigraphStore
@@ -114,9 +114,7 @@ def build_file(size: int, folder: Path) -> tuple[Path, int]:
         return result
 
     started = time.perf_counter()
-    derived = [
-        f"{s.n3()} {p.n3()} {o.n3()} <{DERIVED_GRAPH}> ." for s, p, o in triples(collect(select))
-    ]
+    derived = [f"{s.n3()} {p.n3()} {o.n3()} <{DERIVED_GRAPH}> ." for s, p, o in derive(select)]
     print(
         f"  {size:,}: derived {len(derived):,} quads in {time.perf_counter() - started:.1f} s",
         file=sys.stderr,

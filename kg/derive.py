@@ -24,7 +24,13 @@ The temporal questions (``kg/ask.py``) compare intervals of days. Rather than re
   merged from the per-attestation runs above; and the runs on which it *opposes* it
   (``pt:opposedDuring``): the same computation with its ``pt:Rejects`` statements in the place
   of attestations and its supporting statements in the place of endings. "Held on day t" is then
-  a range lookup; the conflicts question uses it.
+  a range lookup.
+- the *conflicts* (``pt:Conflict``, a kind of spell): the maximal runs of days on which one
+  party holds a position and another party either holds a position that ``pt:contradicts`` it
+  (either direction; kind ``contradicted``) or opposes it (kind ``rejected``) — the intersections
+  of the two lifecycles' spells, certain when both spells are. The conflicts question is then one
+  range lookup over conflicts instead of a join of every holding with every other at query time
+  (at 1M triples: ~700 ms as a join, a few ms with a party, see the README).
 
 Undated statements get entries without an interval: they are never placed in time, only listed.
 """
@@ -68,6 +74,10 @@ class Lifecycle:
     entries: dict[URIRef, Entry] = field(default_factory=dict)
 
 
+Spells = list[tuple[date, date, bool]]
+"""Runs of days ``(first, last, certain)``, disjoint and in date order (see :func:`spells`)."""
+
+
 def _true(term: Node | None) -> bool:
     return isinstance(term, Literal) and bool(term.toPython())
 
@@ -75,6 +85,21 @@ def _true(term: Node | None) -> bool:
 def local_name(iri: str) -> str:
     """The last segment of an IRI (after the last ``/`` or ``#``)."""
     return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
+def derive(select: Callable[[str], SelectResult]) -> Iterator[Triple]:
+    """Every derived fact of the data ``select`` queries: lifecycles, spells and conflicts."""
+    return triples(collect(select), contradictions(select))
+
+
+def contradictions(select: Callable[[str], SelectResult]) -> set[tuple[URIRef, URIRef]]:
+    """The pairs of positions that contradict each other, in both directions."""
+    pairs = set()
+    for row in select(canned_query("derive-contradictions")).dicts():
+        position, other = row["position"], row["other"]
+        if isinstance(position, URIRef) and isinstance(other, URIRef) and position != other:
+            pairs |= {(position, other), (other, position)}
+    return pairs
 
 
 def collect(select: Callable[[str], SelectResult]) -> list[Lifecycle]:
@@ -124,7 +149,7 @@ NO_END = date(9999, 12, 31)
 _ONE = timedelta(days=1)
 
 
-def spells(attestations: list[Interval], endings: list[Interval]) -> list[tuple[date, date, bool]]:
+def spells(attestations: list[Interval], endings: list[Interval]) -> Spells:
     """The maximal runs of days on which the position is held: ``(first, last, certain)``.
 
     Certainly held on t iff some attestation has s.l <= t < B(s); possibly iff s.e <= t < C(s)
@@ -157,10 +182,15 @@ def lifecycle_iri(party: URIRef, position: URIRef) -> URIRef:
     return URIRef(f"{LIFECYCLE}{local_name(party)}/{local_name(position)}")
 
 
-def triples(lifecycles: Iterable[Lifecycle]) -> Iterator[Triple]:
-    """The derived facts of the given lifecycles (and the intervals of their statements)."""
+def triples(
+    lifecycles: Iterable[Lifecycle],
+    contradicting: Iterable[tuple[URIRef, URIRef]] = (),
+) -> Iterator[Triple]:
+    """The derived facts of the given lifecycles (and the intervals of their statements), and the
+    conflicts between them given the ``contradicting`` pairs of positions (both directions)."""
     dated: set[URIRef] = set()
     taken: dict[URIRef, tuple[URIRef, URIRef]] = {}
+    runs: list[_Runs] = []
     for lifecycle in lifecycles:
         iri = lifecycle_iri(lifecycle.party, lifecycle.position)
         if taken.setdefault(iri, (lifecycle.party, lifecycle.position)) != (
@@ -190,11 +220,18 @@ def triples(lifecycles: Iterable[Lifecycle]) -> Iterator[Triple]:
             yield iri, PT.lastAttestedEarliest, _day(max(i.start for i in attested))
             yield iri, PT.lastAttestedLatest, _day(max(i.end for i in attested))
         rejections = [e.interval for e in lifecycle.entries.values() if e.rejection and e.interval]
+        found = _Runs(iri, lifecycle.party, lifecycle.position)
+        runs.append(found)
         for prop, held, ended in (
             (PT.heldDuring, attested, endings),
             (PT.opposedDuring, rejections, attested),
         ):
-            for first, last, certain in spells(held, ended):
+            found_spells = spells(held, ended)
+            if prop == PT.heldDuring:
+                found.held = found_spells
+            else:
+                found.opposed = found_spells
+            for first, last, certain in found_spells:
                 kind = "held" if prop == PT.heldDuring else "opposed"
                 spell = URIRef(f"{iri}/{kind}-{first.isoformat()}")
                 yield iri, prop, spell
@@ -223,6 +260,68 @@ def triples(lifecycles: Iterable[Lifecycle]) -> Iterator[Triple]:
                 ended = certainly_ended_by(entry.interval, endings)
                 if ended is not None:
                     yield node, PT.certainlyEndedBy, _day(ended)
+    yield from conflict_triples(runs, contradicting)
+
+
+@dataclass
+class _Runs:
+    """A lifecycle's IRI, party, position and spells, kept for the conflicts."""
+
+    iri: URIRef
+    party: URIRef
+    position: URIRef
+    held: Spells = field(default_factory=list)
+    opposed: Spells = field(default_factory=list)
+
+
+def overlaps(mine: Spells, theirs: Spells) -> Spells:
+    """The runs of days in a spell of both lists, certain when both spells are."""
+    return [
+        (max(a, c), min(b, d), sure and other_sure)
+        for a, b, sure in mine
+        for c, d, other_sure in theirs
+        if max(a, c) <= min(b, d)
+    ]
+
+
+def conflict_triples(
+    runs: Iterable[_Runs], contradicting: Iterable[tuple[URIRef, URIRef]]
+) -> Iterator[Triple]:
+    """The ``pt:Conflict`` runs: one party holds a position while another party holds one that
+    contradicts it (kind ``contradicted``) or opposes it (kind ``rejected``)."""
+    holding: dict[URIRef, list[_Runs]] = defaultdict(list)
+    opposing: dict[URIRef, list[_Runs]] = defaultdict(list)
+    for found in runs:
+        if found.held:
+            holding[found.position].append(found)
+        if found.opposed:
+            opposing[found.position].append(found)
+    rivals: dict[URIRef, list[URIRef]] = defaultdict(list)
+    for position, rival in sorted(set(contradicting)):
+        rivals[position].append(rival)
+    for position in sorted(holding):
+        against = [(q, "contradicted", o.held, o) for q in rivals[position] for o in holding[q]]
+        against += [(position, "rejected", o.opposed, o) for o in opposing[position]]
+        for mine in holding[position]:
+            for other_position, kind, their_spells, theirs in against:
+                if theirs.party == mine.party:
+                    continue
+                for first, last, certain in overlaps(mine.held, their_spells):
+                    node = URIRef(
+                        f"{mine.iri}/conflict/{kind}/{local_name(theirs.party)}/"
+                        f"{local_name(other_position)}/{first.isoformat()}"
+                    )
+                    yield node, RDF.type, PT.Conflict
+                    yield node, PT.conflictKind, Literal(kind)
+                    yield node, PT.conflictHolding, mine.iri
+                    yield node, PT.conflictParty, mine.party
+                    yield node, PT.conflictPosition, position
+                    yield node, PT.conflictOpposing, theirs.iri
+                    yield node, PT.conflictOtherParty, theirs.party
+                    yield node, PT.conflictOtherPosition, other_position
+                    yield node, PT.conflictStart, _day(first)
+                    yield node, PT.conflictEnd, _day(last)
+                    yield node, PT.conflictCertain, Literal(certain)
 
 
 def derive_dataset(dataset: Dataset) -> int:
@@ -233,7 +332,7 @@ def derive_dataset(dataset: Dataset) -> int:
         return SelectResult([str(v) for v in answer.vars], [tuple(row) for row in answer])
 
     target = dataset.graph(DERIVED_GRAPH)
-    for triple in triples(collect(select)):
+    for triple in derive(select):
         target.add(triple)
     return len(target)
 
@@ -246,6 +345,6 @@ def derive_store(store: Store) -> int:
         assert isinstance(result, SelectResult)
         return result
 
-    derived = [(s, p, o, DERIVED_GRAPH) for s, p, o in triples(collect(select))]
+    derived = [(s, p, o, DERIVED_GRAPH) for s, p, o in derive(select)]
     store.add_quads(derived)
     return len(derived)

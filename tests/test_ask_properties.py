@@ -323,3 +323,92 @@ def test_a_statement_certainly_within_a_period_is_never_reported_outside_it(stat
             store_of({"p": record}), "persisted", **{"from": first.text, "to": second.text}
         )
         assert found == {"p": "certain"}
+
+
+# --- conflicts: the build-time conflict runs against a join of spells at query time ---------------------
+
+SPELL_JOIN = """PREFIX pt: <https://w3id.org/peace-talks-kg/ontology#>
+SELECT DISTINCT ?party ?position ?kind ?otherParty ?otherPosition ?certainty WHERE {
+  { VALUES ?atEnd { $atEnd }
+    ?lifecycle pt:lifecycleParty ?party ; pt:lifecyclePosition ?position ; pt:heldDuring ?held .
+    ?held pt:spellStart ?heldStart ; pt:spellEnd ?heldEnd ; pt:spellCertain ?heldCertain .
+    FILTER (?heldStart <= ?atEnd && ?atEnd <= ?heldEnd)
+    { ?position pt:contradicts ?otherPosition } UNION { ?otherPosition pt:contradicts ?position }
+    ?otherLifecycle pt:lifecyclePosition ?otherPosition ; pt:heldDuring ?other ; pt:lifecycleParty ?otherParty .
+    FILTER (?otherParty != ?party)
+    ?other pt:spellStart ?otherStart ; pt:spellEnd ?otherEnd ; pt:spellCertain ?otherCertain .
+    FILTER (?otherStart <= ?atEnd && ?atEnd <= ?otherEnd)
+    BIND ("contradicted" AS ?kind) }
+  UNION
+  { VALUES ?atEnd { $atEnd }
+    ?lifecycle pt:lifecycleParty ?party ; pt:lifecyclePosition ?position ; pt:heldDuring ?held .
+    ?held pt:spellStart ?heldStart ; pt:spellEnd ?heldEnd ; pt:spellCertain ?heldCertain .
+    FILTER (?heldStart <= ?atEnd && ?atEnd <= ?heldEnd)
+    ?otherLifecycle pt:lifecyclePosition ?position ; pt:opposedDuring ?other ; pt:lifecycleParty ?otherParty .
+    FILTER (?otherParty != ?party)
+    ?other pt:spellStart ?otherStart ; pt:spellEnd ?otherEnd ; pt:spellCertain ?otherCertain .
+    FILTER (?otherStart <= ?atEnd && ?atEnd <= ?otherEnd)
+    BIND (?position AS ?otherPosition) BIND ("rejected" AS ?kind) }
+  BIND (IF(?heldCertain && ?otherCertain, "certain", "uncertain") AS ?certainty)
+}"""
+"""The conflicts question as it would be written without the build-time conflict runs: every holding
+joined with every other party's holding or opposition on the day asked about (``$atEnd``)."""
+
+STANCES = {"supports": PT.Demands, "withdraws": PT.Withdraws, "rejects": PT.Rejects}
+
+
+@st.composite
+def party_records(draw) -> list[tuple[str, str, str, str]]:
+    """Statements of three parties on three positions: (party, position, stance, date)."""
+    count = draw(st.integers(1, 9))
+    return [
+        (
+            draw(st.sampled_from(["alpha", "beta", "gamma"])),
+            draw(st.sampled_from(["p", "q", "r"])),
+            draw(st.sampled_from(["supports", "supports", "withdraws", "rejects"])),
+            draw(dates())[0],
+        )
+        for _ in range(count)
+    ]
+
+
+def conflict_store(statements: list[tuple[str, str, str, str]]) -> OxigraphStore:
+    """Parties' statements with p contradicting q (r contradicts nothing), derived as ``kg build`` does."""
+    store = OxigraphStore()
+    graph = ID["graph/test"]
+    datatypes = {10: XSD.date, 7: XSD.gYearMonth, 4: XSD.gYear}
+    quads = [
+        (PT.Demands, RDF.type, PT.SupportingStance, graph),
+        (PT.Withdraws, RDF.type, PT.OpposingStance, graph),
+        (PT.Rejects, RDF.type, PT.OpposingStance, graph),
+        (ID["position/p"], PT.contradicts, ID["position/q"], graph),
+    ]
+    for n, (party, position, stance, lexical) in enumerate(statements):
+        statement = ID[f"statement/s{n}"]
+        quads += [
+            (statement, RDF.type, PT.PositionStatement, graph),
+            (statement, PT.onBehalfOf, ID[f"actor/{party}"], graph),
+            (statement, PT.about, ID[f"position/{position}"], graph),
+            (statement, PT.stance, STANCES[stance], graph),
+            (statement, PT.date, Literal(lexical, datatype=datatypes[len(lexical)]), graph),
+        ]
+    store.add_quads(quads)
+    derive_store(store)
+    return store
+
+
+def conflict_rows(result) -> set[tuple[str, ...]]:
+    assert isinstance(result, SelectResult)
+    names = ("party", "position", "kind", "otherParty", "otherPosition", "certainty")
+    return {tuple(str(row[n]).rsplit("/", 1)[-1] for n in names) for row in result.dicts()}
+
+
+@SETTINGS
+@given(party_records(), st.integers(0, 130))
+def test_conflict_runs_agree_with_a_join_of_spells(statements, offset):
+    at = parse_period((START + timedelta(days=offset)).isoformat())
+    store = conflict_store(statements)
+    asked = store.query(question_query(store, "conflicts", {"at": at.text}))
+    day = Literal(at.end.isoformat(), datatype=XSD.date)
+    joined = store.query(SPELL_JOIN.replace("$atEnd", day.n3()))
+    assert conflict_rows(asked) == conflict_rows(joined)
