@@ -475,16 +475,17 @@ def _select(store: Store, name: str, bindings: Mapping[str, Node] | None = None)
 
 
 def _select_values(
-    store: Store, name: str, variable: str, terms: Iterable[URIRef]
-) -> list[dict[str, Node]]:
+    store: Store, name: str, variable: str, terms: Iterable[Node]
+) -> SelectResult | None:
     """Run a helper query with its ``# VALUES ?variable`` line filled with the given IRIs (which
-    come from the store's own answers, never from a user)."""
-    iris = sorted({t for t in terms if isinstance(t, URIRef)})
+    come from the store's own answers, never from a user); ``None`` when there are none."""
+    iris = sorted(_iris(terms))
     if not iris:
-        return []
-    result = store.query(fill_values(canned_query(name), (variable,), [(i,) for i in iris]))
+        return None
+    rows = [(URIRef(i),) for i in iris]
+    result = store.query(fill_values(canned_query(name), (variable,), rows))
     assert isinstance(result, SelectResult)
-    return list(result.dicts())
+    return result
 
 
 def _slug(text: str) -> str:
@@ -647,82 +648,226 @@ def ask(store: Store, question: str, params: Mapping[str, str | None]) -> Answer
     return _lifecycle_answer(store, q, query, request, bindings, rows)
 
 
-@dataclass
-class _EntryRow:
-    lifecycle: URIRef
-    party: URIRef
-    position: URIRef
-    statement: URIRef
-    role: str
+_EVIDENCE_COLUMNS = (
+    "statement",
+    "date",
+    "datatype",
+    "precision",
+    "speaker",
+    "stance",
+    "annotation",
+    "source",
+    "sourceId",
+    "quote",
+)
+"""The evidence columns of ask-evidence, ask-entries and ask-undated (one row per quote)."""
+
+_PRECISIONS = {str(iri): name for iri, name in PRECISION_IRIS.items()}
+""":data:`PRECISION_IRIS` by the text of the IRI."""
 
 
-def _entries(store: Store, lifecycles: Iterable[URIRef]) -> dict[URIRef, list[tuple[URIRef, str]]]:
-    """Each lifecycle's statements with their roles."""
-    found: dict[URIRef, list[tuple[URIRef, str]]] = defaultdict(list)
-    for row in _select_values(store, "ask-entries", "lifecycle", lifecycles):
-        found[row["lifecycle"]].append((row["statement"], str(row["role"])))  # type: ignore[index,arg-type]
-    return found
+_QuoteFields = tuple[str, str, str | None, str]
+"""A quote's annotation, source, identifier and text (a :class:`Quote` once sorted)."""
+
+
+def _quote_key(q: _QuoteFields) -> tuple[str, str, str]:
+    annotation, source, identifier, quote = q
+    return (identifier or source, annotation, quote)
 
 
 @dataclass
 class _Details:
     date: StatementDate
-    speaker: URIRef
-    stance: URIRef
-    quotes: list[Quote]
+    speaker: Node
+    stance: Node
+    quotes: dict[_QuoteFields, None]
+    """Each quote once, in the order read (a dict as an ordered set); see :meth:`sorted`."""
+    ordered: tuple[Quote, ...] | None = None
+
+    def sorted(self) -> tuple[Quote, ...]:
+        """The quotes by source (its identifier, else its IRI), annotation and text."""
+        if self.ordered is None:
+            self.ordered = tuple(Quote(*q) for q in sorted(self.quotes, key=_quote_key))
+        return self.ordered
 
 
-def _details(store: Store, statements: Iterable[URIRef]) -> dict[URIRef, _Details]:
-    found: dict[URIRef, _Details] = {}
-    for row in _select_values(store, "ask-evidence", "statement", statements):
-        statement = row["statement"]
-        detail = found.get(statement)  # type: ignore[arg-type]
-        if detail is None:
-            precision = PRECISION_IRIS.get(row.get("precision"), "unknown")  # type: ignore[arg-type]
-            value = str(row["date"]) if "date" in row else None
-            interval = interval_of(value, precision) if value is not None else None
-            detail = _Details(
-                date=StatementDate(
-                    value=value,
-                    datatype=str(row["datatype"]) if "datatype" in row else None,
-                    precision=precision,
-                    earliest=interval.start.isoformat() if interval else None,
-                    latest=interval.end.isoformat() if interval else None,
-                ),
-                speaker=row["speaker"],  # type: ignore[arg-type]
-                stance=row["stance"],  # type: ignore[arg-type]
-                quotes=[],
-            )
-            found[statement] = detail  # type: ignore[index]
-        quote = Quote(
-            annotation=str(row["annotation"]),
-            source=str(row["source"]),
-            identifier=str(row["sourceId"]) if "sourceId" in row else None,
-            quote=str(row["quote"]),
+def _columns(result: SelectResult, names: Iterable[str]) -> tuple[int, ...]:
+    """The positions of ``names`` in the rows of ``result``."""
+    return tuple(result.variables.index(name) for name in names)
+
+
+def _iris(terms: Iterable[Node | None]) -> set[str]:
+    """The IRIs among ``terms``, as text."""
+    return {str(t) for t in terms if isinstance(t, URIRef)}
+
+
+class _Statements:
+    """The statements of one answer and their evidence, read from the evidence columns of
+    ask-entries or ask-evidence rows: each statement's date, speaker and stance (from its first
+    row) and its quotes (from all its rows). Each :class:`Evidence` (a statement in a role, for a
+    party and a position) is built once and shared by every item that cites it.
+
+    Statements, parties and positions are keyed by the text of their IRIs: rdflib compares terms
+    in Python, text is compared in C."""
+
+    def __init__(self) -> None:
+        self.details: dict[str, _Details] = {}
+        self.labels: Mapping[str, Resource] = {}
+        self._dates: dict[tuple[str | None, str | None, str], StatementDate] = {}
+        self._evidence: dict[tuple[str, str, str, str], Evidence | None] = {}
+
+    def read(self, result: SelectResult | None) -> None:
+        if result is None or not result.rows:
+            return
+        statement_, date_, datatype_, precision_, speaker_, stance_, *quote_columns = _columns(
+            result, _EVIDENCE_COLUMNS
         )
-        if quote not in detail.quotes:
-            detail.quotes.append(quote)
-    for detail in found.values():
-        detail.quotes.sort(key=lambda q: (q.identifier or q.source, q.annotation, q.quote))
-    return found
+        annotation_, source_, source_id_, quote_ = quote_columns
+        for row in result.rows:
+            statement = str(row[statement_])
+            detail = self.details.get(statement)
+            if detail is None:
+                detail = _Details(
+                    date=self._date(row[date_], row[datatype_], row[precision_]),
+                    speaker=row[speaker_],  # type: ignore[arg-type]
+                    stance=row[stance_],  # type: ignore[arg-type]
+                    quotes={},
+                )
+                self.details[statement] = detail
+            source_id = row[source_id_]
+            quote = (
+                str(row[annotation_]),
+                str(row[source_]),
+                str(source_id) if source_id is not None else None,
+                str(row[quote_]),
+            )
+            detail.quotes[quote] = None
+
+    def _date(
+        self, written: Node | None, datatype: Node | None, precision: Node | None
+    ) -> StatementDate:
+        """A statement's date, one object per distinct date of the answer."""
+        value = str(written) if written is not None else None
+        datatype_text = str(datatype) if datatype is not None else None
+        name = (
+            _PRECISIONS.get(str(precision), "unknown")
+            if isinstance(precision, URIRef)
+            else "unknown"
+        )
+        key = (value, datatype_text, name)
+        found = self._dates.get(key)
+        if found is None:
+            interval = interval_of(value, name) if value is not None else None
+            found = StatementDate(
+                value=value,
+                datatype=datatype_text,
+                precision=name,
+                earliest=interval.start.isoformat() if interval else None,
+                latest=interval.end.isoformat() if interval else None,
+            )
+            self._dates[key] = found
+        return found
+
+    def evidence(self, statement: str, role: str, party: str, position: str) -> Evidence | None:
+        """The statement as evidence in ``role`` for ``party`` and ``position`` (IRIs); ``None``
+        when no evidence of it was read."""
+        key = (statement, role, party, position)
+        if key in self._evidence:
+            return self._evidence[key]
+        detail = self.details.get(statement)
+        found = None
+        if detail is not None:
+            labels = self.labels
+            found = Evidence(
+                statement=statement,
+                role=role,
+                party=labels[party],
+                position=labels[position],
+                speaker=labels[str(detail.speaker)],
+                stance=labels[str(detail.stance)],
+                date=detail.date,
+                quotes=detail.sorted(),
+            )
+        self._evidence[key] = found
+        return found
+
+    def resources(self) -> set[str]:
+        """The IRIs of the speakers and stances of the statements (to be labelled)."""
+        return _iris(t for d in self.details.values() for t in (d.speaker, d.stance))
 
 
-def _labels(store: Store, resources: Iterable[URIRef]) -> dict[URIRef, Resource]:
-    """Each resource with its best label: rdfs:label, else skos:prefLabel; English first."""
-    wanted = {t for t in resources if isinstance(t, URIRef)}
-    best: dict[URIRef, tuple[int, str]] = {}
-    for row in _select_values(store, "ask-labels", "resource", wanted):
-        for rank, key in ((0, "label"), (1, "prefLabel")):
-            label = row.get(key)
-            if not isinstance(label, Literal):
-                continue
-            lang = (label.language or "").lower()
-            order = rank + (0 if lang == "en" or lang.startswith("en-") else 2 if lang else 4)
-            candidate = (order, str(label))
-            current = best.get(row["resource"])  # type: ignore[arg-type]
-            if current is None or candidate < current:
-                best[row["resource"]] = candidate  # type: ignore[index]
-    return {r: Resource(str(r), best[r][1] if r in best else _local(r)) for r in wanted}
+def _entries(
+    store: Store, variable: str, terms: Iterable[Node], statements: _Statements
+) -> dict[str, list[tuple[str, str]]]:
+    """The statements of the given lifecycles (``variable`` ``lifecycle``) or lifecycle entries
+    (``entry``) with their roles, by lifecycle, in the order found, each once; their evidence goes
+    to ``statements``."""
+    result = _select_values(store, "ask-entries", variable, terms)
+    statements.read(result)
+    found: dict[str, dict[tuple[str, str], None]] = defaultdict(dict)
+    if result is not None and result.rows:
+        lifecycle_, statement_, role_ = _columns(result, ("lifecycle", "statement", "role"))
+        for row in result.rows:
+            found[str(row[lifecycle_])][(str(row[statement_]), str(row[role_]))] = None
+    return {lifecycle: list(entries) for lifecycle, entries in found.items()}
+
+
+def _undated(
+    store: Store,
+    request: _Request,
+    q: Question,
+    rows: list[dict[str, Node]],
+    entries: Mapping[str, list[tuple[str, str]]],
+    statements: _Statements,
+) -> list[tuple[str, str, str, str]]:
+    """The undated statements in scope (ask-undated) as ``(party, position, statement, role)``,
+    in the order found, each once. Their roles and evidence are those of ask-entries: from
+    ``entries`` (the answer's lifecycles, read already) or read now into ``statements``."""
+    if request.party is not None and q.name != "conflicts":
+        result: SelectResult | None = _select(store, "ask-undated", {"party": request.party})
+    else:
+        positions = (r[k] for r in rows for k in ("position", "otherPosition") if k in r)
+        result = _select_values(store, "ask-undated", "position", positions)
+    if result is None or not result.rows:
+        return []
+    columns = _columns(result, ("party", "lifecycle", "position", "entry", "statement"))
+    party_, lifecycle_, position_, entry_, statement_ = columns
+    unread = (row[entry_] for row in result.rows if str(row[lifecycle_]) not in entries)
+    read = _entries(store, "entry", unread, statements)
+    roles: dict[str, dict[str, list[str]]] = {}  # lifecycle → statement → roles, when needed
+    undated: dict[tuple[str, str, str, str], None] = {}
+    for row in result.rows:
+        lifecycle, statement = str(row[lifecycle_]), str(row[statement_])
+        found = roles.get(lifecycle)
+        if found is None:
+            found = roles[lifecycle] = defaultdict(list)
+            for known, role in entries.get(lifecycle) or read.get(lifecycle, ()):
+                found[known].append(role)
+        for role in found.get(statement, ()):
+            undated[(str(row[party_]), str(row[position_]), statement, role)] = None
+    return list(undated)
+
+
+def _labels(store: Store, iris: set[str]) -> dict[str, Resource]:
+    """Each resource (by the text of its IRI) with its best label: rdfs:label, else
+    skos:prefLabel; English first."""
+    best: dict[str, tuple[int, str]] = {}
+    result = _select_values(store, "ask-labels", "resource", (URIRef(i) for i in iris))
+    if result is not None and result.rows:
+        resource_, *label_columns = _columns(result, ("resource", "label", "prefLabel"))
+        for row in result.rows:
+            resource = str(row[resource_])
+            for rank, column in enumerate(label_columns):
+                label = row[column]
+                if not isinstance(label, Literal):
+                    continue
+                lang = (label.language or "").lower()
+                order = rank + (0 if lang == "en" or lang.startswith("en-") else 2 if lang else 4)
+                candidate = (order, str(label))
+                current = best.get(resource)
+                if current is None or candidate < current:
+                    best[resource] = candidate
+    return {i: Resource(i, best[i][1] if i in best else _local(i)) for i in iris}
 
 
 _ROLE_ORDER = {"attestation": 0, "withdrawal": 1, "rejection": 2, "supersession": 3, "other": 4}
@@ -738,6 +883,14 @@ def _evidence_key(e: Evidence) -> tuple:
     )
 
 
+def _first(pair: tuple[tuple, Evidence]) -> tuple:
+    return pair[0]
+
+
+def _last_attested_key(ev: Evidence) -> tuple:
+    return (ev.date.latest, ev.date.earliest, ev.statement)
+
+
 def _lifecycle_answer(
     store: Store,
     q: Question,
@@ -748,90 +901,84 @@ def _lifecycle_answer(
 ) -> Answer:
     """Items from the question's rows, each with the dated statements of its lifecycle(s) as
     evidence; the undated statements in scope listed apart."""
-    lifecycles = {r["lifecycle"] for r in rows} | {
+    lifecycles = [r["lifecycle"] for r in rows] + [
         r["otherLifecycle"] for r in rows if "otherLifecycle" in r
-    }
-    entries = _entries(store, lifecycles)  # type: ignore[arg-type]
-    if request.party is not None and q.name != "conflicts":
-        undated_found = list(_select(store, "ask-undated", {"party": request.party}).dicts())
-    else:
-        positions = {r[k] for r in rows for k in ("position", "otherPosition") if k in r}
-        undated_found = _select_values(store, "ask-undated", "position", positions)  # type: ignore[arg-type]
-    undated_rows = [
-        _EntryRow(
-            row["lifecycle"], row["party"], row["position"], row["statement"], str(row["role"])
-        )  # type: ignore[arg-type]
-        for row in undated_found
     ]
-    details = _details(
-        store,
-        {statement for found in entries.values() for statement, _role in found}
-        | {e.statement for e in undated_rows},
+    statements = _Statements()
+    entries = _entries(store, "lifecycle", lifecycles, statements)
+    undated_rows = _undated(store, request, q, rows, entries, statements)
+    iris = statements.resources()
+    for party, position, _statement, _role in undated_rows:
+        iris.update((party, position))
+    iris |= _iris(
+        t
+        for r in rows
+        for k, t in r.items()
+        if k in {"party", "position", "otherParty", "otherPosition"}
     )
-    resources: set[URIRef] = {e.party for e in undated_rows} | {e.position for e in undated_rows}
-    for r in rows:
-        resources.update(
-            t
-            for k, t in r.items()
-            if k in {"party", "position", "otherParty", "otherPosition"}  # type: ignore[misc]
-        )
-    for d in details.values():
-        resources.update((d.speaker, d.stance))
-    if request.party is not None:
-        resources.add(request.party)
-    labels = _labels(store, resources)
+    iris |= _iris([request.party])
+    labels = statements.labels = _labels(store, iris)
 
-    def evidence(entry: _EntryRow) -> Evidence | None:
-        detail = details.get(entry.statement)
-        if detail is None:
-            return None
-        return Evidence(
-            statement=str(entry.statement),
-            role=entry.role,
-            party=labels[entry.party],
-            position=labels[entry.position],
-            speaker=labels[detail.speaker],
-            stance=labels[detail.stance],
-            date=detail.date,
-            quotes=tuple(detail.quotes),
-        )
+    # Each lifecycle's dated evidence (for a party and a position) is sorted once. An item's
+    # evidence is one lifecycle's, or two lifecycles' sorted runs concatenated and sorted again:
+    # the stable sort gives the order that sorting the two unsorted lists together would.
+    dated_by: dict[tuple[str, str, str], list[tuple[tuple, Evidence]]] = {}
 
-    def dated(lifecycle: Node | None, party: Node | None, position: Node | None) -> list[Evidence]:
+    def dated(
+        lifecycle: Node | None, party: str, position: Node | None
+    ) -> list[tuple[tuple, Evidence]]:
         if lifecycle is None:
             return []
-        found = (
-            evidence(_EntryRow(lifecycle, party, position, statement, role))  # type: ignore[arg-type]
-            for statement, role in entries.get(lifecycle, [])  # type: ignore[call-overload]
-        )
-        return [ev for ev in found if ev is not None and ev.date.earliest is not None]
+        key = (str(lifecycle), party, str(position))
+        found = dated_by.get(key)
+        if found is None:
+            found = []
+            for statement, role in entries.get(key[0], ()):
+                ev = statements.evidence(statement, role, party, key[2])
+                if ev is not None and ev.date.earliest is not None:
+                    found.append((_evidence_key(ev), ev))
+            found.sort(key=_first)
+            dated_by[key] = found
+        return found
 
     items = []
     for r in rows:
         party = request.party if request.party is not None else r.get("party")
-        found = dated(r["lifecycle"], party, r["position"]) + dated(
-            r.get("otherLifecycle"), r.get("otherParty"), r.get("otherPosition")
-        )
-        found.sort(key=_evidence_key)
-        attested = [ev for ev in found if ev.role == "attestation" and ev.party.iri == str(party)]
+        party_iri = str(party)
+        found = dated(r["lifecycle"], party_iri, r["position"])
+        if "otherLifecycle" in r:
+            other = dated(r["otherLifecycle"], str(r.get("otherParty")), r.get("otherPosition"))
+            if other:
+                found = sorted(found + other, key=_first)
+        evidence = tuple(ev for _key, ev in found)
         last = max(
-            attested, key=lambda ev: (ev.date.latest, ev.date.earliest, ev.statement), default=None
+            (ev for ev in evidence if ev.role == "attestation" and ev.party.iri == party_iri),
+            key=_last_attested_key,
+            default=None,
         )
         category = r.get("category", r.get("kind"))
         items.append(
             Item(
-                position=labels[r["position"]],  # type: ignore[index]
-                party=labels[party] if party is not None else None,  # type: ignore[index]
+                position=labels[str(r["position"])],
+                party=labels[party_iri] if party is not None else None,
                 certainty=str(r["certainty"]),
                 category=str(category) if category is not None else None,
-                other_party=labels[r["otherParty"]] if "otherParty" in r else None,  # type: ignore[index]
-                other_position=labels[r["otherPosition"]] if "otherPosition" in r else None,  # type: ignore[index]
+                other_party=labels[str(r["otherParty"])] if "otherParty" in r else None,
+                other_position=labels[str(r["otherPosition"])] if "otherPosition" in r else None,
                 last_attested=last,
-                evidence=tuple(found),
+                evidence=evidence,
             )
         )
     items.sort(key=_item_key)
     undated = sorted(
-        (ev for ev in (evidence(e) for e in undated_rows) if ev is not None),
+        (
+            ev
+            for ev in (
+                statements.evidence(statement, role, party, position)
+                for party, position, statement, role in undated_rows
+            )
+            if ev is not None
+        ),
         key=lambda ev: (ev.position.label.lower(), ev.position.iri, ev.party.iri, ev.statement),
     )
     return Answer(
@@ -886,29 +1033,22 @@ def _timeline_answer(
     bindings: dict[str, Node],
     rows: list[dict[str, Node]],
 ) -> Answer:
-    details = _details(store, {r["statement"] for r in rows})  # type: ignore[misc]
-    resources: set[URIRef] = set()
-    for r in rows:
-        resources.update((r["party"], r["position"], r["stance"]))  # type: ignore[arg-type]
-    for d in details.values():
-        resources.update((d.speaker, d.stance))
-    labels = _labels(store, resources)
+    statements = _Statements()
+    statements.read(
+        _select_values(store, "ask-evidence", "statement", (r["statement"] for r in rows))
+    )
+    iris = statements.resources() | _iris(
+        t for r in rows for t in (r["party"], r["position"], r["stance"])
+    )
+    statements.labels = _labels(store, iris)
     items: list[Item] = []
     undated: list[Evidence] = []
     for r in rows:
-        detail = details.get(r["statement"])  # type: ignore[arg-type]
-        if detail is None:
-            continue
-        ev = Evidence(
-            statement=str(r["statement"]),
-            role=str(r["role"]),
-            party=labels[r["party"]],  # type: ignore[index]
-            position=labels[r["position"]],  # type: ignore[index]
-            speaker=labels[detail.speaker],
-            stance=labels[detail.stance],
-            date=detail.date,
-            quotes=tuple(detail.quotes),
+        ev = statements.evidence(
+            str(r["statement"]), str(r["role"]), str(r["party"]), str(r["position"])
         )
+        if ev is None:
+            continue
         if "earliest" not in r:
             undated.append(ev)
             continue
