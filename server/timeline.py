@@ -52,7 +52,10 @@ class When:
         interval = periods.interval_of(text, name) if name != "unknown" else None
         if interval is None:
             return cls("unknown", literal=text)
-        return cls(name, interval.start, interval.end + dt.timedelta(days=1), text)
+        # the end is exclusive; the last representable day (a derived "open" end, 9999-12-31)
+        # has no successor and stays as it is
+        end = interval.end if interval.end == dt.date.max else interval.end + dt.timedelta(days=1)
+        return cls(name, interval.start, end, text)
 
     @property
     def known(self) -> bool:
