@@ -660,7 +660,7 @@ _EVIDENCE_COLUMNS = (
     "sourceId",
     "quote",
 )
-"""The evidence columns of ask-evidence, ask-entries and ask-undated (one row per quote)."""
+"""The evidence columns of ask-evidence and ask-entries (one row per quote)."""
 
 _PRECISIONS = {str(iri): name for iri, name in PRECISION_IRIS.items()}
 """:data:`PRECISION_IRIS` by the text of the IRI."""
@@ -681,14 +681,14 @@ class _Details:
     speaker: Node
     stance: Node
     quotes: dict[_QuoteFields, None]
-    """Each quote once, in the order read (a dict as an ordered set); see :meth:`sorted`."""
-    ordered: tuple[Quote, ...] | None = None
+    """Each quote once, in the order read (a dict as an ordered set)."""
+    in_order: tuple[Quote, ...] | None = None
 
-    def sorted(self) -> tuple[Quote, ...]:
+    def sorted_quotes(self) -> tuple[Quote, ...]:
         """The quotes by source (its identifier, else its IRI), annotation and text."""
-        if self.ordered is None:
-            self.ordered = tuple(Quote(*q) for q in sorted(self.quotes, key=_quote_key))
-        return self.ordered
+        if self.in_order is None:
+            self.in_order = tuple(Quote(*q) for q in sorted(self.quotes, key=_quote_key))
+        return self.in_order
 
 
 def _columns(result: SelectResult, names: Iterable[str]) -> tuple[int, ...]:
@@ -786,7 +786,7 @@ class _Statements:
                 speaker=labels[str(detail.speaker)],
                 stance=labels[str(detail.stance)],
                 date=detail.date,
-                quotes=detail.sorted(),
+                quotes=detail.sorted_quotes(),
             )
         self._evidence[key] = found
         return found

@@ -203,26 +203,31 @@ def _valid_iri(value: str) -> URIRef:
     return str.__new__(URIRef, value)
 
 
+class _Converted(dict[object, Node | None]):
+    """pyoxigraph terms and the rdflib terms made of them, each made on first use (unbound,
+    ``None``, stays ``None``); one per result, so a lookup of a term seen before is a plain
+    dictionary lookup."""
+
+    def __init__(self) -> None:
+        super().__init__({None: None})
+
+    def __missing__(self, term: object) -> Node:
+        node = self[term] = from_ox(term)
+        return node
+
+
 def _solution_rows(
     solutions: ox.QuerySolutions, limit: int | None
 ) -> list[tuple[Node | None, ...]]:
     """The solutions as rows of rdflib terms (``None`` where unbound), in variable order.
 
     Each distinct term is converted once per result: answers repeat the same IRIs and literals
-    (a statement's speaker, stance and source on every row of its evidence), and building rdflib
-    terms, not reading them from Oxigraph, is most of the cost of a large answer. Equal pyoxigraph
-    terms give equal rdflib terms, so a row holds the same values as with one conversion per cell.
+    (a statement's speaker, stance and source on every row of its evidence), and rdflib's
+    constructors (literals above all, which parse and normalise their value) are slow next to a
+    dictionary lookup. Equal pyoxigraph terms give equal rdflib terms, so a row holds the same
+    values as with one conversion per cell.
     """
-    converted: dict[object, Node] = {}
-
-    def convert(term: object) -> Node | None:
-        if term is None:
-            return None
-        node = converted.get(term)
-        if node is None:
-            node = converted[term] = from_ox(term)
-        return node
-
+    convert = _Converted().__getitem__
     return [tuple(map(convert, solution)) for solution in islice(solutions, limit)]
 
 
