@@ -54,6 +54,8 @@ __all__ = [
     "Resource",
     "StatementDate",
     "ask",
+    "bind",
+    "page",
     "question_query",
     "render",
 ]
@@ -73,8 +75,8 @@ class Parameter:
 
     ``kind`` is ``party`` (an actor IRI, prefixed name or short name such as ``russia``),
     ``period`` (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``), ``open-period`` (a period, or one ending
-    in ``..`` for "from then on"), ``mode`` (one of ``choices``) or ``position`` (a position IRI,
-    prefixed name or short name).
+    in ``..`` for "from then on"), ``mode`` (one of ``choices``), ``position`` (a position IRI,
+    prefixed name or short name), ``limit`` (a page size, or ``all``) or ``offset`` (items to skip).
     """
 
     name: str
@@ -130,6 +132,28 @@ _TO = Parameter(
 )
 _AT = Parameter("at", "period", "The period: YYYY, YYYY-MM or YYYY-MM-DD (its last day counts).")
 MODES = ("attested", "in-force")
+PAGE_SIZE = 100
+"""Items per page unless ``limit`` says otherwise."""
+MAX_PAGE_SIZE = 10_000
+"""The largest ``limit`` as a number (``all`` lifts it)."""
+_PAGE = (
+    Parameter(
+        "limit",
+        "limit",
+        f"Items per page: 1 to {MAX_PAGE_SIZE}, or all (default {PAGE_SIZE}). An answer says "
+        "where the next page starts.",
+        required=False,
+        default=str(PAGE_SIZE),
+    ),
+    Parameter(
+        "offset",
+        "offset",
+        "Items to skip: 0 for the first page (the default), else the `next` of the page before.",
+        required=False,
+        default="0",
+    ),
+)
+"""Every question's items come in pages, in the order of its query's ORDER BY."""
 
 QUESTIONS: dict[str, Question] = {
     q.name: q
@@ -154,6 +178,7 @@ QUESTIONS: dict[str, Question] = {
                     default="attested",
                     choices=MODES,
                 ),
+                *_PAGE,
             ),
             "ask-persisted",
             MODES,
@@ -162,7 +187,7 @@ QUESTIONS: dict[str, Question] = {
             "added",
             "Added demands",
             "Positions a party first stated after `from` and by the end of `to`.",
-            (_PARTY, _FROM, _TO),
+            (_PARTY, _FROM, _TO, *_PAGE),
             "ask-added",
         ),
         Question(
@@ -171,7 +196,7 @@ QUESTIONS: dict[str, Question] = {
             "Positions a party held at the end of `from` and had withdrawn, or seen superseded, "
             "by the end of `to` (category withdrawn); and, separately, those still in force but "
             "not attested again since `from` (category not re-attested).",
-            (_PARTY, _FROM, _TO),
+            (_PARTY, _FROM, _TO, *_PAGE),
             "ask-dropped",
         ),
         Question(
@@ -179,7 +204,7 @@ QUESTIONS: dict[str, Question] = {
             "Re-emerged demands",
             "Positions a party stated in or before `from`, did not state at all between the two "
             "periods, and stated again in `to` (in or after it when `to` is open-ended).",
-            (_PARTY, _FROM, _TO),
+            (_PARTY, _FROM, _TO, *_PAGE),
             "ask-re-emerged",
         ),
         Question(
@@ -187,7 +212,7 @@ QUESTIONS: dict[str, Question] = {
             "Position at a date",
             "The positions a party held at the end of `at`: stated by then and not withdrawn or "
             "superseded.",
-            (_PARTY, _AT),
+            (_PARTY, _AT, *_PAGE),
             "ask-position",
         ),
         Question(
@@ -196,7 +221,7 @@ QUESTIONS: dict[str, Question] = {
             "A party's positions at the end of `from` against those at the end of `to`: added "
             "(held only at the end), persisted (held at both ends), dropped (held only at the "
             "start). Every position held at either end is in exactly one class.",
-            (_PARTY, _FROM, _TO),
+            (_PARTY, _FROM, _TO, *_PAGE),
             "ask-diff",
         ),
         Question(
@@ -214,6 +239,7 @@ QUESTIONS: dict[str, Question] = {
                     "short name); every party's by default.",
                     required=False,
                 ),
+                *_PAGE,
             ),
             "ask-conflicts",
         ),
@@ -230,6 +256,7 @@ QUESTIONS: dict[str, Question] = {
                     "short name (ukraine-neutral-status).",
                     aliases=("demand",),
                 ),
+                *_PAGE,
             ),
             "ask-timeline",
         ),
@@ -373,7 +400,12 @@ class Item:
 class Answer:
     """The answer to one question: the parameters as understood (party IRI, periods as given),
     the days bound into the query (``bounds``), the items, and the undated evidence (statements
-    without a date, never placed in time, listed so that none is silently dropped)."""
+    without a date, never placed in time, listed so that none is silently dropped).
+
+    The items are one page, in the order of the query's ORDER BY: at most ``limit`` (all when
+    ``None``) after the first ``offset``; ``next`` is the offset of the next page, ``None`` on
+    the last. The undated evidence is the party's (the same on every page) or, for conflicts
+    without a party and for a timeline, that of the page's rows."""
 
     question: str
     title: str
@@ -382,6 +414,9 @@ class Answer:
     bounds: dict[str, str]
     items: tuple[Item, ...]
     undated: tuple[Evidence, ...]
+    limit: int | None = PAGE_SIZE
+    offset: int = 0
+    next: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The one JSON-ready form of an answer (CLI ``--format json`` and the JSON API)."""
@@ -391,6 +426,7 @@ class Answer:
             "query": f"{self.query}.rq",
             "parameters": dict(self.parameters),
             "bounds": dict(self.bounds),
+            "page": {"limit": self.limit, "offset": self.offset, "next": self.next},
             "items": [i.to_dict() for i in self.items],
             "undated": [e.to_dict() for e in self.undated],
         }
@@ -442,10 +478,14 @@ def fill_values(text: str, variables: tuple[str, ...], rows: Iterable[tuple[Node
     return filled
 
 
+def _values_lines(text: str) -> list[tuple[str, ...]]:
+    """The variables of each commented ``# VALUES`` line of a query, in order."""
+    return [tuple(re.findall(r"\?(\w+)", m.group("vars"))) for m in _VALUES_LINE.finditer(text)]
+
+
 def parameter_variables(text: str) -> tuple[str, ...]:
-    """The variables of a query's first commented ``# VALUES`` line (its parameters)."""
-    match = _VALUES_LINE.search(text)
-    return tuple(re.findall(r"\?(\w+)", match.group("vars"))) if match else ()
+    """The variables of a query's commented ``# VALUES`` lines (its parameters), each once."""
+    return tuple(dict.fromkeys(v for line in _values_lines(text) for v in line))
 
 
 class _Undefined:
@@ -459,10 +499,35 @@ UNDEF = _Undefined()
 
 
 def bind(text: str, bindings: Mapping[str, Node]) -> str:
-    """The query with its parameters (the variables of its first ``# VALUES`` line) bound; a
-    parameter without a value is ``UNDEF`` (matches anything)."""
-    names = parameter_variables(text)
-    return fill_values(text, names, [tuple(bindings.get(n, UNDEF) for n in names)])  # type: ignore[misc]
+    """The query with its parameters bound: its first ``# VALUES`` line always (a parameter
+    without a value is ``UNDEF``, which matches anything), each further one when all its variables
+    have values (else it stays a comment: an optional restriction left out, which lets the engine
+    plan the query without it)."""
+    for n, names in enumerate(_values_lines(text)):
+        if n == 0 or all(name in bindings for name in names):
+            row = tuple(bindings.get(name, UNDEF) for name in names)
+            text = fill_values(text, names, [row])  # type: ignore[list-item]
+    return text
+
+
+_PAGE_LINE = re.compile(r"^(?P<indent>[ \t]*)# LIMIT \d+ OFFSET \d+[ \t]*$", re.M)
+
+
+def page(text: str, limit: int | None, offset: int) -> str:
+    """The query with its commented ``# LIMIT … OFFSET …`` line (every question has one, after
+    the ORDER BY that fixes the order of its items) made a real one: ``limit`` rows (all when
+    ``None``) after skipping ``offset``."""
+    clauses = ([f"LIMIT {limit}"] if limit is not None else []) + (
+        [f"OFFSET {offset}"] if offset else []
+    )
+
+    def replace(match: re.Match[str]) -> str:
+        return f"{match.group('indent')}{' '.join(clauses)}" if clauses else ""
+
+    paged, found = _PAGE_LINE.subn(replace, text, count=1)
+    if not found:
+        raise RuntimeError("the query has no '# LIMIT … OFFSET …' line")
+    return paged
 
 
 def _select(store: Store, name: str, bindings: Mapping[str, Node] | None = None) -> SelectResult:
@@ -559,6 +624,20 @@ class _Request:
     bindings: dict[str, Node] = field(default_factory=dict)
     party: URIRef | None = None
     mode: str | None = None
+    limit: int | None = PAGE_SIZE
+    offset: int = 0
+    next: int | None = None
+    """Where the next page starts, once the question's rows are read (``None``: no next page)."""
+
+
+def _count(value: str, name: str, low: int, high: int | None) -> int:
+    """A whole number from ``low`` to ``high`` (no upper bound when ``None``), else AskError."""
+    text = value.strip()
+    if not text.isdigit() or not text.isascii() or int(text) < low or (high and int(text) > high):
+        upto = f"to {high}" if high else "or more"
+        also = ", or all" if name == "limit" else ""
+        raise AskError(f"{name} {value!r} is not a whole number from {low} {upto}{also}")
+    return int(text)
 
 
 def _understand(store: Store, question: Question, params: Mapping[str, str | None]) -> _Request:
@@ -594,6 +673,11 @@ def _understand(store: Store, question: Question, params: Mapping[str, str | Non
                 raise AskError(f"mode {value!r} is not one of: {', '.join(p.choices)}")
             request.mode = value
             request.parameters[p.name] = value
+        elif p.kind == "limit":
+            all_ = value.strip().lower() == "all"
+            request.limit = None if all_ else _count(value, p.name, 1, MAX_PAGE_SIZE)
+        elif p.kind == "offset":
+            request.offset = _count(value, p.name, 0, None)
         else:
             try:
                 period = parse_period(value, allow_open=p.kind == "open-period", name=p.name)
@@ -626,7 +710,8 @@ def question_query(store: Store, question: str, params: Mapping[str, str | None]
     request = _understand(store, q, params)
     text = canned_query(q.query_name(request.mode))
     used = parameter_variables(text)
-    return bind(text, {k: v for k, v in request.bindings.items() if k in used})
+    bound = bind(text, {k: v for k, v in request.bindings.items() if k in used})
+    return page(bound, request.limit, request.offset)
 
 
 def ask(store: Store, question: str, params: Mapping[str, str | None]) -> Answer:
@@ -635,9 +720,19 @@ def ask(store: Store, question: str, params: Mapping[str, str | None]) -> Answer
     q = get_question(question)
     request = _understand(store, q, params)
     query = q.query_name(request.mode)
-    used = parameter_variables(canned_query(query))
+    text = canned_query(query)
+    used = parameter_variables(text)
     bindings = {k: v for k, v in request.bindings.items() if k in used}
-    rows = list(_select(store, query, bindings).dicts())
+    # one row more than the page holds says whether another page follows
+    more = request.limit + 1 if request.limit is not None else None
+    result = store.query(page(bind(text, bindings), more, request.offset))
+    assert isinstance(result, SelectResult)
+    rows = list(result.dicts())
+    following = None
+    if request.limit is not None and len(rows) > request.limit:
+        rows = rows[: request.limit]
+        following = request.offset + request.limit
+    request.next = following
     if (not rows or q.name == "timeline") and not _select(store, "ask-derived").rows:
         raise AskError(
             "this graph has no derived lifecycles (graph:derived), which the questions need: "
@@ -969,7 +1064,6 @@ def _lifecycle_answer(
                 evidence=evidence,
             )
         )
-    items.sort(key=_item_key)
     undated = sorted(
         (
             ev
@@ -989,28 +1083,9 @@ def _lifecycle_answer(
         bounds={k: str(v) for k, v in bindings.items() if isinstance(v, Literal)},
         items=tuple(items),
         undated=tuple(_dedupe(undated)),
-    )
-
-
-_CATEGORY_ORDER = {
-    "added": 0,
-    "persisted": 1,
-    "dropped": 2,
-    "withdrawn": 0,
-    "not re-attested": 1,
-    "contradicted": 0,
-    "rejected": 1,
-}
-
-
-def _item_key(item: Item) -> tuple:
-    return (
-        _CATEGORY_ORDER.get(item.category or "", 9),
-        item.party.label.lower() if item.party else "",
-        item.position.label.lower(),
-        item.position.iri,
-        item.other_party.iri if item.other_party else "",
-        item.other_position.iri if item.other_position else "",
+        limit=request.limit,
+        offset=request.offset,
+        next=request.next,
     )
 
 
@@ -1072,6 +1147,9 @@ def _timeline_answer(
         bounds={},
         items=tuple(items),
         undated=tuple(undated),
+        limit=request.limit,
+        offset=request.offset,
+        next=request.next,
     )
 
 
@@ -1182,7 +1260,7 @@ def _table(answer: Answer) -> str:
             out.append(f"{indent}{'':<11} {q.identifier or short(q.source)}: “{q.quote}”")
         return out
 
-    for n, item in enumerate(answer.items, 1):
+    for n, item in enumerate(answer.items, answer.offset + 1):
         category = f"{item.category}, " if item.category else ""
         who = f"{item.party.label}: " if item.party and answer.question == "conflicts" else ""
         head = f"{n}. {who}{item.position.label} [{category}{item.certainty}]"
@@ -1216,6 +1294,14 @@ def _table(answer: Answer) -> str:
         f"{len(answer.items) - certain} uncertain; {len(answer.undated)} undated statement"
         f"{'s' if len(answer.undated) != 1 else ''})"
     )
+    if answer.offset or answer.next is not None:
+        shown = f"items {answer.offset + 1}–{answer.offset + len(answer.items)}"
+        if not answer.items:
+            shown = f"no items after the first {answer.offset}"
+        follows = (
+            f"the next page starts at offset {answer.next}" if answer.next else "the last page"
+        )
+        lines.append(f"(a page: {shown}; {follows})")
     return "\n".join(lines) + "\n"
 
 

@@ -15,10 +15,11 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request, url_for
 from markupsafe import Markup, escape
-from rdflib import Literal, URIRef
+from rdflib import XSD, Literal, URIRef
+from rdflib.term import Node
 from werkzeug.routing import BuildError
 
-from kg.ask import QUESTIONS, Answer, AskError, Evidence, Item, Question, ask
+from kg.ask import QUESTIONS, Answer, AskError, Evidence, Item, Question, ask, bind, page
 from kg.query import canned_query, run
 from kg.results import SelectResult
 from server import graph
@@ -153,8 +154,24 @@ def _answer_view(q: Question, answer: Answer, params: dict[str, str]) -> dict:
         "categories": categories,
         "certain": sum(1 for i in items if i.certain),
         "chart": _chart(q, answer) if 0 < len(items) <= MAX_CHART_ITEMS else None,
+        "pages": _pages(q, answer, params),
         "link": _link,
         "when": when_of,
+    }
+
+
+def _pages(q: Question, answer: Answer, params: dict[str, str]) -> dict[str, str | None] | None:
+    """Links to the pages before and after this one (``None`` when the answer is one page)."""
+    if not answer.offset and answer.next is None:
+        return None
+
+    def at(offset: int) -> str:
+        return url_for("questions.question", name=q.name, **{**params, "offset": str(offset)})
+
+    previous = max(answer.offset - (answer.limit or answer.offset), 0) if answer.offset else None
+    return {
+        "previous": at(previous) if previous is not None else None,
+        "next": at(answer.next) if answer.next is not None else None,
     }
 
 
@@ -190,27 +207,12 @@ def _chart(q: Question, answer: Answer):
     return layout(entries, f"{answer.title}: the evidence of each answer over time")
 
 
-_VALUES_LINE = re.compile(r"^(\s*)# (VALUES\s+(\(([^)]*)\)|\?\w+)\s*\{.*\})\s*$", re.M)
-
-
 def filled_query(answer: Answer) -> str:
-    """The canned query that computed the answer, with its ``# VALUES`` line filled in with the
-    values that were bound, so that running it in the editor gives the same rows."""
-    text = canned_query(answer.query)
-    match = _VALUES_LINE.search(text)
-    if match is None:
-        return text
-    names = re.findall(r"\?(\w+)", match[3])
-    values = []
-    for name in names:
-        if name in answer.bounds:
-            values.append(f'"{answer.bounds[name]}"^^<http://www.w3.org/2001/XMLSchema#date>')
-        elif name in answer.parameters and "://" in answer.parameters[name]:
-            values.append(f"<{answer.parameters[name]}>")
-        else:
-            return text
-    if match[4] is not None:
-        line = f"{match[1]}VALUES ({' '.join('?' + n for n in names)}) {{ ({' '.join(values)}) }}"
-    else:
-        line = f"{match[1]}VALUES ?{names[0]} {{ {values[0]} }}"
-    return text[: match.start()] + line + text[match.end() :]
+    """The canned query that computed the answer with its parameters bound as ``kg ask`` binds
+    them (its ``# VALUES`` lines filled in) and its page (the ``# LIMIT`` line), so that running
+    it in the editor gives the same rows."""
+    bindings: dict[str, Node] = {k: Literal(v, datatype=XSD.date) for k, v in answer.bounds.items()}
+    bindings.update(
+        {k: URIRef(v) for k, v in answer.parameters.items() if k in ("party", "position")}
+    )
+    return page(bind(canned_query(answer.query), bindings), answer.limit, answer.offset)

@@ -476,6 +476,14 @@ def test_readme_documents_every_ask_question_and_option():
             "Invalid value for '--mode'",
         ),
         (["--party", "alpha", "--from", "2024"], "Missing option '--to'"),
+        (
+            ["--party", "alpha", "--from", "2024", "--to", "2025", "--limit", "many"],
+            "error: limit 'many' is not a whole number from 1 to 10000, or all",
+        ),
+        (
+            ["--party", "alpha", "--from", "2024", "--to", "2025", "--offset", "1.5"],
+            "error: offset '1.5' is not a whole number from 0 or more",
+        ),
     ],
 )
 def test_cli_mistakes_exit_2_with_what_is_accepted(runner, folder, args, message):

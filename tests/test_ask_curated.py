@@ -128,3 +128,48 @@ def test_the_two_modes_differ_only_by_what_evidence_they_demand(store):
         attested = by_position(ask(store, "persisted", {**HEADLINE, "to": to}))
         in_force = by_position(ask(store, "persisted", {**HEADLINE, "to": to, "mode": "in-force"}))
         assert set(attested) <= set(in_force)
+
+
+PAGED = [
+    ("diff", {"party": "russia", "from": "2022", "to": "2025"}),
+    ("added", {"party": "ukraine", "from": "2022", "to": "2025"}),
+    ("conflicts", {"at": "2025-06"}),
+    ("timeline", {"position": WITHDRAWAL}),
+]
+
+
+@pytest.mark.parametrize(("question", "params"), PAGED, ids=[q for q, _ in PAGED])
+@pytest.mark.parametrize("limit", [1, 2, 5])
+def test_pages_put_end_to_end_give_the_whole_answer(store, question, params, limit):
+    whole = ask(store, question, {**params, "limit": "all"})
+    assert whole.next is None and whole.limit is None
+    # a timeline's rows are its statements, dated (items) then undated; other questions' its items
+    rows = len(whole.items) + (len(whole.undated) if question == "timeline" else 0)
+    assert rows > limit, "the case must need more than one page"
+    items, undated, offset, pages = [], [], 0, 0
+    while True:
+        answer = ask(store, question, {**params, "limit": str(limit), "offset": str(offset)})
+        pages += 1
+        assert (answer.limit, answer.offset) == (limit, offset)
+        items.extend(answer.items)
+        undated.extend(ev.statement for ev in answer.undated)
+        if answer.next is None:
+            break
+        assert answer.next == offset + limit
+        offset = answer.next
+    assert [i.to_dict() for i in items] == [i.to_dict() for i in whole.items]
+    assert pages == -(-rows // limit)
+    if question in ("conflicts", "timeline"):
+        # the undated statements of each page's rows: together, the whole answer's
+        assert set(undated) == {ev.statement for ev in whole.undated}
+    else:  # the party's undated statements, on every page
+        assert undated == [ev.statement for ev in whole.undated] * pages
+    beyond = ask(store, question, {**params, "limit": str(limit), "offset": str(rows + 50)})
+    assert (beyond.items, beyond.next) == ((), None)
+
+
+def test_the_default_page_holds_a_hundred_items(store):
+    answer = ask(store, "conflicts", {"at": "2025-06"})
+    assert (answer.limit, answer.offset) == (100, 0)
+    assert answer.next is None and len(answer.items) == 30  # the curated data's 30 conflicts
+    assert answer.to_dict()["page"] == {"limit": 100, "offset": 0, "next": None}

@@ -86,8 +86,9 @@ def http(base: str, path: str) -> tuple[int, dict]:
 
 
 def direct(case: str, folder, question: str, params: dict[str, str]) -> set[tuple[str, str]]:
-    """The .rq as a researcher would run it: VALUES line(s) uncommented and edited by hand, run by
-    ``kg query``; the answer as (position, certainty) pairs."""
+    """The .rq as a researcher would run it: VALUES line(s) uncommented and edited by hand (the
+    LIMIT line left commented: every row), run by ``kg query``; the answer as (position, certainty)
+    pairs."""
     found = ask(fixture_store(case, "oxigraph", folder), question, params)
     q = QUESTIONS[question]
     text = canned_query(q.query_name(params.get("mode")))
@@ -101,8 +102,9 @@ def direct(case: str, folder, question: str, params: dict[str, str]) -> set[tupl
             row = " ".join(values.get(n.lstrip("?"), "UNDEF") for n in names)
             line = f"VALUES ({' '.join(names)}) {{ ({row}) }}"
         elif stripped.startswith("# VALUES ?"):
-            name = stripped.split()[2]
-            line = f"VALUES {name} {{ {values[name.lstrip('?')]} }}"
+            name = stripped.split()[2].lstrip("?")
+            if name in values:  # an optional parameter not asked for stays commented
+                line = f"VALUES ?{name} {{ {values[name]} }}"
         lines.append(line)
     path = folder / f"{question}-direct.rq"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -181,6 +183,16 @@ def test_the_headline_question_on_the_curated_data_from_every_face(repo_server):
         ),
         ("/api/ask/persisted?party=alpha&party=beta&from=2024&to=2025", 400, "given 2 times"),
         ("/api/ask/persisted?party=alpha&from=2024&to=2025&frm=1", 400, "takes no parameter 'frm'"),
+        (
+            "/api/ask/persisted?party=alpha&from=2024&to=2025&limit=0",
+            400,
+            "limit '0' is not a whole number from 1 to 10000, or all",
+        ),
+        (
+            "/api/ask/conflicts?at=2024&offset=-1",
+            400,
+            "offset '-1' is not a whole number from 0 or more",
+        ),
         ("/api/ask/whatever", 404, "unknown question 'whatever'; accepted: persisted"),
     ],
 )
