@@ -613,6 +613,10 @@ def _local(term: Node) -> str:
     return text.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
+def _is_day(term: Node) -> bool:
+    return isinstance(term, Literal) and term.datatype == XSD.date
+
+
 def _day(value) -> Literal:
     return Literal(value.isoformat(), datatype=XSD.date)
 
@@ -697,7 +701,17 @@ def _understand(store: Store, question: Question, params: Mapping[str, str | Non
         request.bindings["toEnd"] = _day(periods["to"].end)
     if "at" in periods:
         request.bindings["atEnd"] = _day(periods["at"].end)
+        if "year" in parameter_variables(canned_query(question.query_name(request.mode))):
+            request.bindings["year"] = Literal(_filed_year(store, periods["at"].end.year))
     return request
+
+
+def _filed_year(store: Store, year: int) -> int:
+    """The year under which the conflicts of a day in ``year`` are filed (``pt:conflictYear``):
+    that year, or the last year conflicts are filed under when it is earlier."""
+    rows = _select(store, "ask-conflict-years").rows
+    until = rows[0][0] if rows else None
+    return min(year, int(until)) if isinstance(until, Literal) else year
 
 
 # --- asking ---------------------------------------------------------------------------------------
@@ -1080,7 +1094,7 @@ def _lifecycle_answer(
         title=q.title,
         query=query,
         parameters=request.parameters,
-        bounds={k: str(v) for k, v in bindings.items() if isinstance(v, Literal)},
+        bounds={k: str(v) for k, v in bindings.items() if _is_day(v)},
         items=tuple(items),
         undated=tuple(_dedupe(undated)),
         limit=request.limit,

@@ -299,6 +299,7 @@ def conflict_triples(
     rivals: dict[URIRef, list[URIRef]] = defaultdict(list)
     for position, rival in sorted(set(contradicting)):
         rivals[position].append(rival)
+    found: list[tuple[URIRef, str, _Runs, URIRef, _Runs, date, date, bool]] = []
     for position in sorted(holding):
         against = [(q, "contradicted", o.held, o) for q in rivals[position] for o in holding[q]]
         against += [(position, "rejected", o.opposed, o) for o in opposing[position]]
@@ -307,21 +308,33 @@ def conflict_triples(
                 if theirs.party == mine.party:
                     continue
                 for first, last, certain in overlaps(mine.held, their_spells):
-                    node = URIRef(
-                        f"{mine.iri}/conflict/{kind}/{local_name(theirs.party)}/"
-                        f"{local_name(other_position)}/{first.isoformat()}"
+                    found.append(
+                        (position, kind, mine, other_position, theirs, first, last, certain)
                     )
-                    yield node, RDF.type, PT.Conflict
-                    yield node, PT.conflictKind, Literal(kind)
-                    yield node, PT.conflictHolding, mine.iri
-                    yield node, PT.conflictParty, mine.party
-                    yield node, PT.conflictPosition, position
-                    yield node, PT.conflictOpposing, theirs.iri
-                    yield node, PT.conflictOtherParty, theirs.party
-                    yield node, PT.conflictOtherPosition, other_position
-                    yield node, PT.conflictStart, _day(first)
-                    yield node, PT.conflictEnd, _day(last)
-                    yield node, PT.conflictCertain, Literal(certain)
+    if not found:
+        return
+    # Year buckets: a conflict is filed under every year it spans, up to the last year any conflict
+    # starts or ends in (open ends excluded); a day after that year looks in that year's bucket.
+    until = max(max(c[5].year, c[6].year if c[6] != NO_END else c[5].year) for c in found)
+    yield DERIVED_GRAPH, PT.conflictYearsUntil, Literal(until)
+    for position, kind, mine, other_position, theirs, first, last, certain in found:
+        node = URIRef(
+            f"{mine.iri}/conflict/{kind}/{local_name(theirs.party)}/"
+            f"{local_name(other_position)}/{first.isoformat()}"
+        )
+        yield node, RDF.type, PT.Conflict
+        yield node, PT.conflictKind, Literal(kind)
+        yield node, PT.conflictHolding, mine.iri
+        yield node, PT.conflictParty, mine.party
+        yield node, PT.conflictPosition, position
+        yield node, PT.conflictOpposing, theirs.iri
+        yield node, PT.conflictOtherParty, theirs.party
+        yield node, PT.conflictOtherPosition, other_position
+        yield node, PT.conflictStart, _day(first)
+        yield node, PT.conflictEnd, _day(last)
+        yield node, PT.conflictCertain, Literal(certain)
+        for year in range(first.year, min(last.year, until) + 1):
+            yield node, PT.conflictYear, Literal(year)
 
 
 def derive_dataset(dataset: Dataset) -> int:

@@ -15,11 +15,10 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request, url_for
 from markupsafe import Markup, escape
-from rdflib import XSD, Literal, URIRef
-from rdflib.term import Node
+from rdflib import Literal, URIRef
 from werkzeug.routing import BuildError
 
-from kg.ask import QUESTIONS, Answer, AskError, Evidence, Item, Question, ask, bind, page
+from kg.ask import QUESTIONS, Answer, AskError, Evidence, Item, Question, ask, question_query
 from kg.query import canned_query, run
 from kg.results import SelectResult
 from server import graph
@@ -149,7 +148,8 @@ def _answer_view(q: Question, answer: Answer, params: dict[str, str]) -> dict:
         categories[-1][1].append(item)
     return {
         "json_url": api_url(q.name, params),
-        "query_url": url_for("editor.editor", query=filled_query(answer)),
+        # the query as kg ask ran it (parameters bound, the page), to run again in the editor
+        "query_url": url_for("editor.editor", query=question_query(graph(), q.name, params)),
         "query_file_url": url_for("editor.example", name=answer.query),
         "categories": categories,
         "certain": sum(1 for i in items if i.certain),
@@ -205,14 +205,3 @@ def _chart(q: Question, answer: Answer):
                 )
             )
     return layout(entries, f"{answer.title}: the evidence of each answer over time")
-
-
-def filled_query(answer: Answer) -> str:
-    """The canned query that computed the answer with its parameters bound as ``kg ask`` binds
-    them (its ``# VALUES`` lines filled in) and its page (the ``# LIMIT`` line), so that running
-    it in the editor gives the same rows."""
-    bindings: dict[str, Node] = {k: Literal(v, datatype=XSD.date) for k, v in answer.bounds.items()}
-    bindings.update(
-        {k: URIRef(v) for k, v in answer.parameters.items() if k in ("party", "position")}
-    )
-    return page(bind(canned_query(answer.query), bindings), answer.limit, answer.offset)
