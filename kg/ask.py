@@ -720,12 +720,17 @@ def _filed_year(store: Store, year: int) -> int:
 def question_query(store: Store, question: str, params: Mapping[str, str | None]) -> str:
     """The SPARQL text that answers a question's items, with its parameters bound: what
     ``kg/queries/ask-<question>.rq`` becomes with its ``VALUES`` line filled in."""
-    q = get_question(question)
-    request = _understand(store, q, params)
-    text = canned_query(q.query_name(request.mode))
+    request = _understand(store, get_question(question), params)
+    return _bound_query(request, request.limit)[1]
+
+
+def _bound_query(request: _Request, limit: int | None) -> tuple[dict[str, Node], str]:
+    """The bindings the request's query uses, and its text with them bound and paged (``limit``
+    rows after the request's offset)."""
+    text = canned_query(request.question.query_name(request.mode))
     used = parameter_variables(text)
-    bound = bind(text, {k: v for k, v in request.bindings.items() if k in used})
-    return page(bound, request.limit, request.offset)
+    bindings = {k: v for k, v in request.bindings.items() if k in used}
+    return bindings, page(bind(text, bindings), limit, request.offset)
 
 
 def ask(store: Store, question: str, params: Mapping[str, str | None]) -> Answer:
@@ -734,12 +739,10 @@ def ask(store: Store, question: str, params: Mapping[str, str | None]) -> Answer
     q = get_question(question)
     request = _understand(store, q, params)
     query = q.query_name(request.mode)
-    text = canned_query(query)
-    used = parameter_variables(text)
-    bindings = {k: v for k, v in request.bindings.items() if k in used}
     # one row more than the page holds says whether another page follows
     more = request.limit + 1 if request.limit is not None else None
-    result = store.query(page(bind(text, bindings), more, request.offset))
+    bindings, text = _bound_query(request, more)
+    result = store.query(text)
     assert isinstance(result, SelectResult)
     rows = list(result.dicts())
     following = None
@@ -1089,18 +1092,7 @@ def _lifecycle_answer(
         ),
         key=lambda ev: (ev.position.label.lower(), ev.position.iri, ev.party.iri, ev.statement),
     )
-    return Answer(
-        question=q.name,
-        title=q.title,
-        query=query,
-        parameters=request.parameters,
-        bounds={k: str(v) for k, v in bindings.items() if _is_day(v)},
-        items=tuple(items),
-        undated=tuple(_dedupe(undated)),
-        limit=request.limit,
-        offset=request.offset,
-        next=request.next,
-    )
+    return _answer(query, request, bindings, items, _dedupe(undated))
 
 
 def _dedupe(evidence: Iterable[Evidence]) -> list[Evidence]:
@@ -1153,12 +1145,25 @@ def _timeline_answer(
                 evidence=(ev,),
             )
         )
+    return _answer(query, request, bindings, items, undated)
+
+
+def _answer(
+    query: str,
+    request: _Request,
+    bindings: Mapping[str, Node],
+    items: Iterable[Item],
+    undated: Iterable[Evidence],
+) -> Answer:
+    """The answer to ``request`` from its items and undated evidence, with the days that were
+    bound (``bounds``) and its page."""
+    q = request.question
     return Answer(
         question=q.name,
         title=q.title,
         query=query,
         parameters=request.parameters,
-        bounds={},
+        bounds={k: str(v) for k, v in bindings.items() if _is_day(v)},
         items=tuple(items),
         undated=tuple(undated),
         limit=request.limit,
