@@ -721,16 +721,58 @@ def question_query(store: Store, question: str, params: Mapping[str, str | None]
     """The SPARQL text that answers a question's items, with its parameters bound: what
     ``kg/queries/ask-<question>.rq`` becomes with its ``VALUES`` line filled in."""
     request = _understand(store, get_question(question), params)
-    return _bound_query(request, request.limit)[1]
+    return _bound_query(request, request.limit, request.offset)[1]
 
 
-def _bound_query(request: _Request, limit: int | None) -> tuple[dict[str, Node], str]:
-    """The bindings the request's query uses, and its text with them bound and paged (``limit``
-    rows after the request's offset)."""
+def _bound_query(
+    request: _Request, limit: int | None, offset: int, party: Node | None = None
+) -> tuple[dict[str, Node], str]:
+    """The bindings the request's query uses (with ``party`` when given), and its text with them
+    bound and paged (``limit`` rows after the first ``offset``)."""
     text = canned_query(request.question.query_name(request.mode))
     used = parameter_variables(text)
-    bindings = {k: v for k, v in request.bindings.items() if k in used}
-    return bindings, page(bind(text, bindings), limit, request.offset)
+    given = request.bindings if party is None else {**request.bindings, "party": party}
+    bindings = {k: v for k, v in given.items() if k in used}
+    return bindings, page(bind(text, bindings), limit, offset)
+
+
+def _rows(store: Store, text: str) -> list[dict[str, Node]]:
+    result = store.query(text)
+    assert isinstance(result, SelectResult)
+    return list(result.dicts())
+
+
+def _party_by_party(store: Store, request: _Request) -> list[Node] | None:
+    """The parties whose rows are read one party after another, or ``None`` to run the query once.
+
+    A page of conflicts over every party is read party by party: the query orders its rows by
+    party first, so the parties' rows one after another are its rows, and a page near the start
+    reads the first parties' conflicts instead of sorting every conflict on the day (thousands
+    at a million triples). A whole answer (``limit`` all) is one query."""
+    if request.question.name != "conflicts" or request.party is not None or request.limit is None:
+        return None
+    parties = [row[0] for row in _select(store, "ask-conflict-parties").rows]
+    return [p for p in parties if p is not None] or None
+
+
+def _rows_by_party(
+    store: Store, request: _Request, parties: list[Node], wanted: int
+) -> list[dict[str, Node]]:
+    """The query's rows from the request's offset on, ``wanted`` of them at most, read party by
+    party: each party's first rows up to what is still to skip and to read; a party with no more
+    rows than are still to skip is skipped whole."""
+    rows: list[dict[str, Node]] = []
+    skip = request.offset
+    for party in parties:
+        if len(rows) >= wanted:
+            break
+        found = _rows(store, _bound_query(request, skip + wanted - len(rows), 0, party)[1])
+        if len(found) <= skip:
+            skip -= len(found)
+            continue
+        rows.extend(found[skip:])
+        skip = 0
+    return rows
 
 
 def ask(store: Store, question: str, params: Mapping[str, str | None]) -> Answer:
@@ -741,10 +783,9 @@ def ask(store: Store, question: str, params: Mapping[str, str | None]) -> Answer
     query = q.query_name(request.mode)
     # one row more than the page holds says whether another page follows
     more = request.limit + 1 if request.limit is not None else None
-    bindings, text = _bound_query(request, more)
-    result = store.query(text)
-    assert isinstance(result, SelectResult)
-    rows = list(result.dicts())
+    bindings, text = _bound_query(request, more, request.offset)
+    parties = _party_by_party(store, request)
+    rows = _rows(store, text) if parties is None else _rows_by_party(store, request, parties, more)
     following = None
     if request.limit is not None and len(rows) > request.limit:
         rows = rows[: request.limit]

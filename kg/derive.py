@@ -246,6 +246,7 @@ def triples(
             yield node, RDF.type, PT.Attestation if entry.attestation else PT.Ending
             yield node, PT.entryStatement, statement
             if entry.interval is None:
+                yield iri, PT.undatedEntry, node
                 continue
             yield node, PT.earliest, _day(entry.interval.start)
             yield node, PT.latest, _day(entry.interval.end)
@@ -317,6 +318,8 @@ def conflict_triples(
     # starts or ends in (open ends excluded); a day after that year looks in that year's bucket.
     until = max(max(c[5].year, c[6].year if c[6] != NO_END else c[5].year) for c in found)
     yield DERIVED_GRAPH, PT.conflictYearsUntil, Literal(until)
+    for party in sorted({c[2].party for c in found}):
+        yield DERIVED_GRAPH, PT.conflictingParty, party
     for position, kind, mine, other_position, theirs, first, last, certain in found:
         node = URIRef(
             f"{mine.iri}/conflict/{kind}/{local_name(theirs.party)}/"

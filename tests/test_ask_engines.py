@@ -109,6 +109,7 @@ def test_every_ask_query_is_exercised():
     }
     assert covered == shipped - helpers
     assert helpers == {
+        "ask-conflict-parties",
         "ask-conflict-years",
         "ask-derived",
         "ask-entries",

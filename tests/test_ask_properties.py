@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from kg.ask import question_query
+from kg.ask import ask, question_query
 from kg.derive import derive_store
 from kg.namespaces import ID, PT
 from kg.periods import Interval, Period, interval_of, parse_period
@@ -414,3 +414,25 @@ def test_conflict_runs_agree_with_a_join_of_spells(statements, offset):
     day = Literal(at.end.isoformat(), datatype=XSD.date)
     joined = store.query(SPELL_JOIN.replace("$atEnd", day.n3()))
     assert conflict_rows(asked) == conflict_rows(joined)
+
+
+@SETTINGS
+@given(party_records(), st.integers(-400, 800), st.integers(1, 3), st.integers(0, 6))
+def test_a_page_of_every_partys_conflicts_is_a_slice_of_the_whole_answer(
+    statements, offset, limit, skip
+):
+    # a page over every party is read party by party (the parties the derived graph lists), the
+    # whole answer (limit all) by the one query: the page must be the same slice of it
+    at = (START + timedelta(days=offset)).isoformat()
+    store = conflict_store(statements)
+    prefix = "PREFIX pt: <https://w3id.org/peace-talks-kg/ontology#>\n"
+    listed = store.query(prefix + "SELECT ?party { ?graph pt:conflictingParty ?party }")
+    holding = store.query(prefix + "SELECT DISTINCT ?party { ?conflict pt:conflictParty ?party }")
+    assert isinstance(listed, SelectResult) and isinstance(holding, SelectResult)
+    assert sorted(listed.rows) == sorted(holding.rows)
+    whole = ask(store, "conflicts", {"at": at, "limit": "all"})
+    page = ask(store, "conflicts", {"at": at, "limit": str(limit), "offset": str(skip)})
+    assert [i.to_dict() for i in page.items] == [
+        i.to_dict() for i in whole.items[skip : skip + limit]
+    ]
+    assert page.next == (skip + limit if len(whole.items) > skip + limit else None)
