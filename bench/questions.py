@@ -9,7 +9,7 @@ rejections aimed at a rival's; plus ``pt:contradicts`` between 10% of the positi
 lifecycles as ``kg build`` does (``kg/derive.py``), and write one N-Quads file. Then, in a fresh
 process per engine, load it and time, for each question, its SPARQL query alone (``ask-*.rq`` with
 the parameters bound) and the whole answer of ``kg.ask.ask()`` (evidence, labels and undated
-statements included; the first page of 100 items unless the row says otherwise): the median of ``--runs`` runs after one warm-up. A question whose warm-up takes
+statements included; the first page of 25 items, the default, unless the row says otherwise): the median of ``--runs`` runs after one warm-up. A question whose warm-up takes
 longer than ``--budget`` seconds is reported as ``> budget`` and not repeated.
 """
 
@@ -43,7 +43,7 @@ QUESTIONS = {
     "conflicts (all parties), every item": ("conflicts", {"at": "2020-06", "limit": "all"}),
 }
 """Row name → (question, parameters); the party questions ask about ``party-0``. Each asks for the
-first page (100 items, the default) but the last two, which ask for every item at once."""
+first page (25 items, the default) but the last two, which ask for every item at once."""
 
 CHILD = r"""
 import json, resource, signal, statistics, sys, time

@@ -132,7 +132,7 @@ _TO = Parameter(
 )
 _AT = Parameter("at", "period", "The period: YYYY, YYYY-MM or YYYY-MM-DD (its last day counts).")
 MODES = ("attested", "in-force")
-PAGE_SIZE = 100
+PAGE_SIZE = 25
 """Items per page unless ``limit`` says otherwise."""
 MAX_PAGE_SIZE = 10_000
 """The largest ``limit`` as a number (``all`` lifts it)."""

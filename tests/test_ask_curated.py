@@ -168,8 +168,9 @@ def test_pages_put_end_to_end_give_the_whole_answer(store, question, params, lim
     assert (beyond.items, beyond.next) == ((), None)
 
 
-def test_the_default_page_holds_a_hundred_items(store):
-    answer = ask(store, "conflicts", {"at": "2025-06"})
-    assert (answer.limit, answer.offset) == (100, 0)
-    assert answer.next is None and len(answer.items) == 30  # the curated data's 30 conflicts
-    assert answer.to_dict()["page"] == {"limit": 100, "offset": 0, "next": None}
+def test_the_default_page_holds_twenty_five_items(store):
+    first = ask(store, "conflicts", {"at": "2025-06"})
+    assert (first.limit, first.offset, first.next, len(first.items)) == (25, 0, 25, 25)
+    assert first.to_dict()["page"] == {"limit": 25, "offset": 0, "next": 25}
+    rest = ask(store, "conflicts", {"at": "2025-06", "offset": str(first.next)})
+    assert (rest.next, len(rest.items)) == (None, 5)  # the curated data's 30 conflicts
