@@ -31,6 +31,7 @@ from kg.namespaces import GRAPH
 from kg.push import MANIFEST_GRAPH, Credentials, GraphStoreTarget, read_manifest
 from kg.query import canned_query, with_prefixes
 from kg.store import OxigraphStore, PartialResultError, RemoteStoreError, SparqlHttpStore
+from tests.asking import fixture_build
 from tests.conftest import REPO, require, running_server
 from tests.virtuoso import PASSWORD, USER, Virtuoso, running_virtuoso
 
@@ -187,6 +188,40 @@ def test_every_partys_conflicts_page_by_page_on_virtuoso(pushed, local, offset):
     expected = ask(local, "conflicts", asked).to_dict()
     assert expected["items"]
     assert ask(remote(pushed), "conflicts", asked).to_dict() == expected
+
+
+FIXTURE_QUESTIONS = {
+    "conflicts": [
+        ("conflicts", {"at": "2024-07-15"}),
+        ("conflicts", {"at": "2024-07-15", "limit": "all"}),
+        ("conflicts", {"at": "2024-07-15", "party": "alpha"}),
+    ],
+    "boundaries": [
+        ("added", {"party": "alpha", "from": "2024", "to": "2025-07-15"}),
+        ("position", {"party": "alpha", "at": "2024-06-14"}),
+    ],
+    "undated": [("timeline", {"position": "a"})],
+}
+"""Purpose-built fixture graphs (tests/fixtures/ask) whose answers Virtuoso must give too. Left out:
+the withdrawal fixture, on which Virtuoso 7.2.5 answers re-emerged wrongly and does not finish
+persisted (attested) — a query that keeps it busy for every later one."""
+
+
+@pytest.mark.parametrize("case", sorted(FIXTURE_QUESTIONS))
+def test_fixture_graphs_get_the_same_answers_on_virtuoso(runner, case, tmp_path):
+    require(shutil.which("virtuoso-t") is not None, "virtuoso-t (virtuoso-opensource) is missing")
+    built = fixture_build(case, tmp_path)
+    local = OxigraphStore()
+    local.load_file(built)
+    with running_virtuoso() as server:
+        result = runner.invoke(cli, push_args(server, built))
+        assert result.exit_code == 0, result.output
+        answered = 0
+        for question, params in FIXTURE_QUESTIONS[case]:
+            expected = ask(local, question, params).to_dict()
+            assert ask(remote(server), question, params).to_dict() == expected, params
+            answered += bool(expected["items"])
+        assert answered, f"no question has an answer on the {case} fixture"
 
 
 def test_headline_question_is_not_vacuous(local):
