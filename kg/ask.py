@@ -530,13 +530,16 @@ def page(text: str, limit: int | None, offset: int) -> str:
     return paged
 
 
-def _select(store: Store, name: str, bindings: Mapping[str, Node] | None = None) -> SelectResult:
-    text = canned_query(name)
-    if bindings:
-        text = bind(text, bindings)
+def _query(store: Store, text: str) -> SelectResult:
+    """The rows of a SELECT query that kg wrote (a canned query, bound)."""
     result = store.query(text)
     assert isinstance(result, SelectResult)
     return result
+
+
+def _select(store: Store, name: str, bindings: Mapping[str, Node] | None = None) -> SelectResult:
+    text = canned_query(name)
+    return _query(store, bind(text, bindings) if bindings else text)
 
 
 def _select_values(
@@ -548,9 +551,7 @@ def _select_values(
     if not iris:
         return None
     rows = [(URIRef(i),) for i in iris]
-    result = store.query(fill_values(canned_query(name), (variable,), rows))
-    assert isinstance(result, SelectResult)
-    return result
+    return _query(store, fill_values(canned_query(name), (variable,), rows))
 
 
 def _slug(text: str) -> str:
@@ -736,12 +737,6 @@ def _bound_query(
     return bindings, page(bind(text, bindings), limit, offset)
 
 
-def _rows(store: Store, text: str) -> list[dict[str, Node]]:
-    result = store.query(text)
-    assert isinstance(result, SelectResult)
-    return list(result.dicts())
-
-
 def _party_by_party(store: Store, request: _Request) -> list[Node] | None:
     """The parties whose rows are read one party after another, or ``None`` to run the query once.
 
@@ -766,7 +761,8 @@ def _rows_by_party(
     for party in parties:
         if len(rows) >= wanted:
             break
-        found = _rows(store, _bound_query(request, skip + wanted - len(rows), 0, party)[1])
+        text = _bound_query(request, skip + wanted - len(rows), 0, party)[1]
+        found = list(_query(store, text).dicts())
         if len(found) <= skip:
             skip -= len(found)
             continue
@@ -785,7 +781,10 @@ def ask(store: Store, question: str, params: Mapping[str, str | None]) -> Answer
     more = request.limit + 1 if request.limit is not None else None
     bindings, text = _bound_query(request, more, request.offset)
     parties = _party_by_party(store, request)
-    rows = _rows(store, text) if parties is None else _rows_by_party(store, request, parties, more)
+    if parties is None:
+        rows = list(_query(store, text).dicts())
+    else:
+        rows = _rows_by_party(store, request, parties, more)
     following = None
     if request.limit is not None and len(rows) > request.limit:
         rows = rows[: request.limit]
