@@ -218,6 +218,8 @@ def test_questions_and_openapi_describe_every_route(folder, servers):
         parameters = {p["name"]: p for p in paths[f"/api/ask/{name}"]["get"]["parameters"]}
         for p in question.parameters:
             assert parameters[p.name]["required"] == p.required
+            assert parameters[p.name]["description"] == p.help
+            assert parameters[p.name]["schema"].get("default") == p.default
             if p.choices:
                 assert parameters[p.name]["schema"]["enum"] == list(p.choices)
             for alias in p.aliases:
