@@ -4,7 +4,7 @@ engines (the embedded Oxigraph store and rdflib's memory store), with the eviden
 from __future__ import annotations
 
 import pytest
-from rdflib import Dataset
+from rdflib import Dataset, URIRef
 
 from kg.ask import QUESTIONS, AskError, ask, questions_to_dict, render
 from kg.build import write_nquads
@@ -363,6 +363,94 @@ def test_a_mistake_is_an_error_that_says_what_is_accepted(folder, question, para
     with pytest.raises(AskError) as error:
         ask(fixture_store("boundaries", "oxigraph", folder), question, params)
     assert message in str(error.value)
+
+
+ACTOR = "https://w3id.org/peace-talks-kg/id/actor/"
+NOT_IRI_PARTIES = [
+    # (the party as given, the IRI it makes, what is wrong with it)
+    ("actor:a b", f"{ACTOR}a b", "contains a space"),
+    ("http://x> } #", "http://x> } #", "contains '>', which no IRI may hold"),
+    ("<http://x/a b>", "http://x/a b", "contains a space"),
+    ("http://x/{a}", "http://x/{a}", "contains '{', which no IRI may hold"),
+    ('actor:"alpha"', f'{ACTOR}"alpha"', "contains '\"', which no IRI may hold"),
+    ("actor:alpha\r\nx", f"{ACTOR}alpha\r\nx", "contains a carriage return (U+000D)"),
+    ("actor:alpha\nx", f"{ACTOR}alpha\nx", "contains a line feed (U+000A)"),
+    ("http://x/\nfoo", "http://x/\nfoo", "contains a line feed (U+000A)"),
+    ("actor:a%zz", f"{ACTOR}a%zz", "has a '%' not followed by two hex digits"),
+    ("actor:alpha\x00", f"{ACTOR}alpha\x00", "contains a NUL character (U+0000)"),
+]
+
+
+def not_iri_message(kind: str, given: str, iri: str, reason: str, accepted: str) -> str:
+    return f"{kind} {given!r} is not an IRI: {iri!r} {reason}; accepted: {accepted}"
+
+
+@pytest.mark.parametrize(
+    ("given", "iri", "reason"), NOT_IRI_PARTIES, ids=[g for g, _, _ in NOT_IRI_PARTIES]
+)
+def test_a_party_that_makes_no_iri_is_an_ask_error_saying_why(folder, engine, given, iri, reason):
+    store = fixture_store("boundaries", engine, folder)
+    expected = not_iri_message("party", given, iri, reason, "alpha (or a party's IRI)")
+    for question, params in (
+        ("persisted", {"from": "2024", "to": "2025"}),
+        ("position", {"at": "2025"}),
+        ("conflicts", {"at": "2025"}),
+    ):
+        with pytest.raises(AskError) as error:
+            ask(store, question, {"party": given, **params})
+        assert str(error.value) == expected
+    position = given.replace("actor:", "position:")
+    with pytest.raises(AskError) as error:
+        ask(store, "timeline", {"position": position})
+    assert str(error.value) == not_iri_message(
+        "position",
+        position,
+        iri.replace("/actor/", "/position/"),
+        reason,
+        "a, b, c, d, e, f (or a position's IRI)",
+    )
+
+
+def test_a_values_row_refuses_an_iri_that_could_end_early():
+    from kg.ask import fill_values
+    from kg.terms import BadIRI
+
+    text = "SELECT * WHERE {\n  # VALUES ?party { actor:russia }\n}"
+    with pytest.raises(BadIRI, match="contains '>'"):
+        fill_values(text, ("party",), [(URIRef("http://x/> } DROP ALL <http://y"),)])
+    with pytest.raises(BadIRI, match="contains a line feed"):
+        fill_values(text, ("party",), [(URIRef("http://x/\n"),)])
+    bound = fill_values(text, ("party",), [(URIRef(f"{ACTOR}alpha"),)])
+    assert f"VALUES ?party {{ <{ACTOR}alpha> }}" in bound
+
+
+@pytest.fixture(scope="module")
+def web(folder):
+    """A test client of the app serving the boundaries fixture."""
+    from server import create_app, sparql
+    from tests.asking import fixture_build
+
+    app = create_app({"TESTING": True, "PTKG_DATASET": str(fixture_build("boundaries", folder))})
+    yield app.test_client()
+    sparql.shutdown(app)
+
+
+@pytest.mark.parametrize(
+    ("given", "iri", "reason"), NOT_IRI_PARTIES, ids=[g for g, _, _ in NOT_IRI_PARTIES]
+)
+def test_a_party_that_makes_no_iri_is_a_400_on_the_api_and_the_form(web, given, iri, reason):
+    from markupsafe import escape
+
+    expected = not_iri_message("party", given, iri, reason, "alpha (or a party's IRI)")
+    params = {"party": given, "from": "2024", "to": "2025"}
+    api = web.get("/api/ask/persisted", query_string=params)
+    assert api.status_code == 400
+    assert api.get_json() == {"ok": False, "status": 400, "error": expected}
+    form = web.get("/questions/persisted", query_string=params)
+    assert form.status_code == 400
+    page = form.get_data(as_text=True)
+    assert 'role="alert"' in page and escape(expected) in page
+    assert "Traceback" not in page and "internal error" not in page
 
 
 def test_parties_and_positions_by_iri_prefixed_name_short_name_or_label(folder):

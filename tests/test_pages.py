@@ -123,6 +123,61 @@ def test_unknown_iri_is_404_page_for_browsers_and_json_for_machines(client):
         assert client.get(url).status_code == 404, url
 
 
+NOT_IRIS = [
+    # (as sent in the path, as routed after percent-decoding, what is wrong)
+    ("a b", "a b", "contains a space"),
+    ("a%20b", "a b", "contains a space"),
+    ('a"b', 'a"b', "contains '\"', which no IRI may hold"),
+    ("a%22b", 'a"b', "contains '\"', which no IRI may hold"),
+    ("a%3Cb", "a<b", "contains '<', which no IRI may hold"),
+    ("a%7Bb", "a{b", "contains '{', which no IRI may hold"),
+    ("a%25b", "a%b", "has a '%' not followed by two hex digits"),
+    (
+        "a%FFb",
+        "a\ufffdb",
+        "contains U+FFFD, which no IRI may hold (it stands in for bytes that are not UTF-8)",
+    ),
+    ("a%00b", "a\x00b", "contains a NUL character (U+0000)"),
+]
+
+
+@pytest.mark.parametrize(("sent", "routed", "reason"), NOT_IRIS, ids=[s for s, _, _ in NOT_IRIS])
+def test_a_path_that_makes_no_iri_is_a_404_that_says_why(client, sent, routed, reason):
+    actor = repr(f"https://w3id.org/peace-talks-kg/id/actor/{routed}")
+    named = repr(f"https://w3id.org/peace-talks-kg/graph/{routed}")
+    for url, iri in (
+        (f"/page/actor/{sent}", actor),
+        (f"/page/actor/{sent}.json", actor),
+        (f"/id/actor/{sent}", actor),
+        (f"/data/actor/{sent}.ttl", actor),
+        (f"/graph/{sent}", named),
+        (f"/page/graph/{sent}", named),
+        (f"/data/graph/{sent}.nt", named),
+    ):
+        machine = client.get(url, headers={"Accept": "application/json"})
+        assert machine.status_code == 404, url
+        assert machine.get_json() == {
+            "ok": False,
+            "status": 404,
+            "error": f"no such resource: not an IRI: {iri} {reason}",
+        }, url
+        browser = client.get(url, headers={"Accept": BROWSER_ACCEPT})
+        assert browser.status_code == 404, url
+        assert browser.mimetype == "text/html"
+        page = browser.get_data(as_text=True)
+        assert escape(f"no such resource: not an IRI: {iri} {reason}") in page, url
+        assert "Traceback" not in page and "internal error" not in page
+
+
+def test_a_path_that_decodes_to_an_iri_the_graph_lacks_is_the_usual_404(client):
+    """``%2520`` routes as ``%20``, an escape an IRI may hold: a well-formed IRI, just unknown."""
+    response = client.get("/page/actor/a%2520b", headers={"Accept": "application/json"})
+    assert response.status_code == 404
+    assert response.get_json()["error"] == (
+        "the graph holds nothing about <https://w3id.org/peace-talks-kg/id/actor/a%20b>"
+    )
+
+
 def test_suffix_twins_are_the_same_graph_in_four_syntaxes(client):
     graphs = {}
     for media, (ext, fmt) in RDF_TYPES.items():

@@ -192,7 +192,7 @@ def test_hostile_text_stays_a_literal(local, value):
 
 
 def test_bindings_that_cannot_be_written_are_refused():
-    with pytest.raises(ValueError, match="not a valid IRI"):
+    with pytest.raises(ValueError, match=r"not an IRI: .* contains '>'"):
         with_bindings("SELECT * WHERE { }", {"v": URIRef("http://x/> } DROP ALL <http://y")})
     with pytest.raises(ValueError, match="not a SPARQL variable name"):
         with_bindings("SELECT * WHERE { }", {"v) } #": Literal("x")})
