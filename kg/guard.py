@@ -1,17 +1,27 @@
 """Check a query sent to the public endpoint before any engine sees it.
 
-The text is parsed with rdflib's SPARQL parser and its algebra walked. Refused: SPARQL Update
-(``INSERT``, ``LOAD``, ``DROP`` …), ``SERVICE`` (engines send it to the remote IRI), and a dataset
-(``FROM``/``FROM NAMED`` or the protocol's ``default-graph-uri``/``named-graph-uri``) naming
-anything but a graph the store holds: rdflib fetches such IRIs, ``file:`` ones included, and
-Oxigraph executes ``SERVICE`` and ``LOAD`` with no switch to turn them off. What passes is
-returned as its query form and the dataset to run it on.
+The guard judges exactly the text the engine will run. It first rewrites the query into its
+canonical form (``kg.sparql_text``: one line, no comments, strings and IRIs written plainly), in
+which rdflib's parser and Oxigraph's read the same terminals, and returns that text to be run in
+place of what was sent. The canonical text is then checked twice: for any word the engine could
+read as the keyword ``SERVICE`` (Oxigraph sends it to the remote IRI, with no switch to turn that
+off), and by rdflib's parser, whose algebra is walked for ``SERVICE`` too and gives the query's
+form and dataset. SPARQL Update (``INSERT``, ``LOAD``, ``DROP`` …) is refused.
+
+The dataset (``FROM``/``FROM NAMED`` or the protocol's ``default-graph-uri``/``named-graph-uri``)
+is read from the text and handed to the engine explicitly, so no engine ever fetches a graph: a
+graph the store does not hold is an empty graph, as the protocol allows.
+
+rdflib's parser (pyparsing) sets itself up on first use in a way that is not thread-safe, and
+the web server calls the guard from many threads: every parse holds
+:data:`kg.store.RDFLIB_PARSER_LOCK`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from pyparsing import ParseException, ParseResults
@@ -21,7 +31,10 @@ from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from kg.namespaces import PREFIXES
+from kg.sparql_text import CanonicalText, canonical, readings, service_words
+from kg.store import RDFLIB_PARSER_LOCK as PARSER_LOCK
 from kg.store import QueryDataset, QuerySyntaxError
+from kg.terms import BadIRI, checked_iri
 
 DEFAULT_GRAPH_ALIASES = frozenset(
     {
@@ -60,42 +73,68 @@ class QueryRefused(ValueError):
 
 @dataclass(frozen=True)
 class CheckedQuery:
-    """A query that may run: its form and the dataset to run it on (None: the whole store)."""
+    """A query that may run: its form, the dataset to run it on (None: the whole store), and
+    ``text``, the canonical text to run in place of what was sent."""
 
     form: str
     dataset: QueryDataset | None = None
+    text: str = field(default="", compare=False)
+    _canonical: CanonicalText | None = field(default=None, compare=False, repr=False)
 
     @property
     def returns_graph(self) -> bool:
         """True for CONSTRUCT and DESCRIBE, whose answer is RDF rather than a result table."""
         return self.form in ("CONSTRUCT", "DESCRIBE")
 
+    def explain(self, message: str) -> str:
+        """A parser's message about ``text`` with its positions moved to the text as sent."""
+        if self._canonical is None:
+            return message
+        return _in_sent_positions(
+            message, self._canonical, len(self.text) - len(self._canonical.text)
+        )
+
 
 def check_query(
     text: str,
-    known_graphs: Collection[str],
     default_graph_uris: Sequence[str] = (),
     named_graph_uris: Sequence[str] = (),
+    *,
+    base: str | None = None,
 ) -> CheckedQuery:
-    """Parse ``text`` (the project's prefixes predeclared) and decide whether it may run.
+    """Decide whether ``text`` (the project's prefixes predeclared) may run, and what to run.
 
-    ``known_graphs`` are the named graphs of the store; the protocol's ``default_graph_uris`` and
-    ``named_graph_uris``, when given, replace the query's ``FROM`` and ``FROM NAMED``.
-    Raises QuerySyntaxError (the parser's message) or QueryRefused.
+    The protocol's ``default_graph_uris`` and ``named_graph_uris``, when given, replace the
+    query's ``FROM`` and ``FROM NAMED``; ``base`` is the IRI relative IRIs are resolved against
+    (the endpoint's URL). Raises QuerySyntaxError (with the parser's message, its positions in
+    ``text``) or QueryRefused.
     """
+    words = [word for reading in readings(text) for word in service_words(reading)]
+    written = canonical(text)
+    if words:
+        raise QueryRefused(
+            f"SERVICE is not allowed (found {words[0]!r}): this endpoint makes no requests to "
+            "other services"
+        )
+    prologue = ""
+    if base is not None:
+        prologue = f"BASE <{checked_iri(base)}> "
+    runnable = prologue + written.text
+    checked = CheckedQuery("SELECT", None, runnable, written)
     try:
-        parsed = parseQuery(text)
+        with PARSER_LOCK:
+            parsed = parseQuery(runnable)
     except ParseException as exc:
-        operation = update_operation(text)
+        operation = update_operation(runnable)
         if operation:
             raise QueryRefused(
                 f"this endpoint is read-only: {operation} is SPARQL Update, which it does not accept"
             ) from None
-        raise QuerySyntaxError(str(exc)) from None
+        raise QuerySyntaxError(checked.explain(str(exc))) from None
     try:
         query = translateQuery(parsed, initNs=PREFIXES)
     except Exception as exc:  # rdflib raises plain exceptions, e.g. for an undeclared prefix
-        raise QuerySyntaxError(str(exc)) from None
+        raise QuerySyntaxError(checked.explain(str(exc))) from None
     for node in _nodes(query.algebra):
         if node.name == "ServiceGraphPattern":
             raise QueryRefused(
@@ -104,21 +143,20 @@ def check_query(
             )
     clauses = _field(query.algebra, "datasetClause") or []
     if default_graph_uris or named_graph_uris:
-        default = [URIRef(iri) for iri in default_graph_uris]
-        named = [URIRef(iri) for iri in named_graph_uris]
-        words = ("default-graph-uri", "named-graph-uri")
+        default = [_graph_iri("default-graph-uri", iri) for iri in default_graph_uris]
+        named = [_graph_iri("named-graph-uri", iri) for iri in named_graph_uris]
     else:
         default = [c["default"] for c in clauses if "default" in c]
         named = [c["named"] for c in clauses if "named" in c]
-        words = ("FROM", "FROM NAMED")
     form = QUERY_FORMS[query.algebra.name]
-    return CheckedQuery(form, _dataset(default, named, known_graphs, words))
+    return CheckedQuery(form, _dataset(default, named), runnable, written)
 
 
 def update_operation(text: str) -> str | None:
     """The first operation's keyword when ``text`` is a SPARQL Update request, else None."""
     try:
-        update = parseUpdate(text)
+        with PARSER_LOCK:
+            update = parseUpdate(text)
     except ParseException:
         return None
     operations = _field(update, "request")
@@ -127,20 +165,18 @@ def update_operation(text: str) -> str | None:
     return _UPDATE_KEYWORDS.get(operations[0].name, operations[0].name)
 
 
-def _dataset(
-    default: list[URIRef],
-    named: list[URIRef],
-    known_graphs: Collection[str],
-    words: tuple[str, str],
-) -> QueryDataset | None:
+def _graph_iri(parameter: str, text: str) -> URIRef:
+    try:
+        return checked_iri(text)
+    except BadIRI as exc:
+        raise QuerySyntaxError(f"{parameter}: {exc}") from None
+
+
+def _dataset(default: list[URIRef], named: list[URIRef]) -> QueryDataset | None:
+    """The dataset to run on: None for the whole store (no dataset given, or the default graph
+    named by one of its aliases with no named graphs)."""
     if not default and not named:
         return None
-    for iri in default:
-        if str(iri) not in DEFAULT_GRAPH_ALIASES and str(iri) not in known_graphs:
-            raise QueryRefused(_unknown(words[0], iri))
-    for iri in named:
-        if str(iri) not in known_graphs:
-            raise QueryRefused(_unknown(words[1], iri))
     union = any(str(iri) in DEFAULT_GRAPH_ALIASES for iri in default)
     if union and not named:
         return None
@@ -150,11 +186,29 @@ def _dataset(
     )
 
 
-def _unknown(word: str, iri: URIRef) -> str:
-    return (
-        f"{word} {iri.n3()} names no graph of this dataset; the endpoint fetches nothing from "
-        "elsewhere (its named graphs are listed in the service description)"
-    )
+_AT_CHAR = re.compile(r"\(at char (\d+)\), \(line:(\d+), col:(\d+)\)")
+_ERROR_AT = re.compile(r"\berror at (\d+):(\d+)")
+
+
+def _in_sent_positions(message: str, written: CanonicalText, shift: int) -> str:
+    """Move the positions rdflib (``at char N, line:L, col:C``) or Oxigraph (``error at L:C``)
+    give in the canonical text, one line long after ``shift`` prologue characters, to the text
+    as it was sent."""
+
+    def where(offset: int) -> tuple[int, int]:
+        return written.position(max(0, offset - shift))
+
+    def at_char(match: re.Match[str]) -> str:
+        line, column = where(int(match.group(1)))
+        return f"(line {line}, column {column})"
+
+    def error_at(match: re.Match[str]) -> str:
+        if match.group(1) != "1":
+            return match.group(0)
+        line, column = where(int(match.group(2)) - 1)
+        return f"error at {line}:{column}"
+
+    return _ERROR_AT.sub(error_at, _AT_CHAR.sub(at_char, message))
 
 
 def _field(node: CompValue, key: str) -> Any:

@@ -12,6 +12,7 @@ import http.client
 import io
 import json
 import re
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -33,6 +34,7 @@ from rdflib.term import Node
 from kg.load import LoadError, dataset_format
 from kg.namespaces import bind_prefixes
 from kg.results import AskResult, GraphResult, Result, SelectResult
+from kg.terms import checked_iri
 
 ENGINES = ("oxigraph", "rdflib")
 DEFAULT_ENGINE = "oxigraph"
@@ -118,6 +120,8 @@ class OxigraphStore:
             self._store.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
         except SyntaxError as exc:
             raise LoadError(path, str(exc)) from None
+        except OSError as exc:  # a directory, an unreadable file: the operator's, in one line
+            raise LoadError(path, exc.strerror or str(exc)) from None
 
     def add_quads(self, quads: Iterable[tuple[Node, Node, Node, Node | None]]) -> None:
         self._store.extend(
@@ -246,6 +250,11 @@ def _graph_result(triples: Iterable[tuple[Node, Node, Node]], limit: int | None)
 # --- rdflib -----------------------------------------------------------------------------------
 
 
+RDFLIB_PARSER_LOCK = threading.Lock()
+"""Held around every call into rdflib's SPARQL parser: pyparsing sets the grammar up on first use
+in a way that is not thread-safe, and the web server parses from many threads at once."""
+
+
 class RdflibStore:
     """rdflib's memory store: slower and off the serving path, kept for cross-checking answers."""
 
@@ -275,11 +284,14 @@ class RdflibStore:
         limit: int | None = None,
     ) -> Result:
         init = {Variable(k): v for k, v in (bindings or {}).items()}
-        target, prepared = self.dataset, sparql
+        target = self.dataset
         try:
+            with RDFLIB_PARSER_LOCK:
+                prepared = translateQuery(
+                    parseQuery(sparql), initNs=dict(self.dataset.namespaces())
+                )
             if dataset is not None:
                 # The dataset replaces FROM/FROM NAMED, which rdflib would otherwise fetch.
-                prepared = translateQuery(parseQuery(sparql))
                 prepared.algebra["datasetClause"] = None
                 target = self._view(dataset)
             answer = target.query(prepared, initBindings=init)
@@ -338,7 +350,6 @@ def is_remote(engine: str) -> bool:
     return engine.startswith(REMOTE_SCHEMES)
 
 
-_IRI_CHARS = re.compile(r'^[^\x00-\x20<>"{}|^`\\]*$')
 _VARIABLE = re.compile(r"^[A-Za-z0-9_]+$")
 _SPARQL_ECHAR = {
     "\\": "\\\\",
@@ -352,11 +363,11 @@ _SPARQL_ECHAR = {
 
 
 def sparql_term(term: Node) -> str:
-    """An IRI or literal written as SPARQL syntax, escaped so that no text can end it early."""
+    """An IRI or literal written as SPARQL syntax, escaped so that no text can end it early:
+    the one writer of terms into query text. An IRI must pass :func:`kg.terms.checked_iri`
+    (else :class:`kg.terms.BadIRI`, a ValueError)."""
     if isinstance(term, URIRef):
-        if not _IRI_CHARS.match(str(term)):
-            raise ValueError(f"not a valid IRI for SPARQL: {str(term)!r}")
-        return f"<{term}>"
+        return f"<{checked_iri(str(term))}>"
     if isinstance(term, Literal):
         text = '"' + "".join(_SPARQL_ECHAR.get(c, c) for c in str(term)) + '"'
         if term.language:

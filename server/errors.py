@@ -9,13 +9,13 @@ import uuid
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from server.negotiation import accepted
+
 
 def wants_html() -> bool:
-    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return (
-        best == "text/html"
-        and request.accept_mimetypes["text/html"] > request.accept_mimetypes["application/json"]
-    )
+    accept = accepted()
+    best = accept.best_match(["application/json", "text/html"])
+    return best == "text/html" and accept["text/html"] > accept["application/json"]
 
 
 def error_response(status: int, message: str, request_id: str | None = None):

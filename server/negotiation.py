@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask import request
+from werkzeug.datastructures import MIMEAccept
 
 from kg.formats import RDF_FORMATS, RESULT_FORMATS, format_for, media_types
 
@@ -28,13 +29,25 @@ def choose_format(graph: bool, requested: Iterable[str] = ()) -> tuple[str, str]
         if format_for(token, not graph) is None:
             raise UnknownFormat(token)
     offered = media_types(graph)
-    accept = request.accept_mimetypes
+    accept = accepted()
     if not accept:
         return format_for(offered[0], graph), offered[0]  # type: ignore[return-value]
     best = accept.best_match(offered)
     if best is None:
         return None
     return format_for(best, graph), best  # type: ignore[return-value]
+
+
+def accepted() -> MIMEAccept:
+    """The request's ``Accept`` with each media type's parameters other than ``q`` dropped.
+
+    Werkzeug matches an accepted type's parameters against the offer's, so a client asking for
+    ``application/sparql-results+json; charset=utf-8`` would be refused an answer the server
+    writes in UTF-8 anyway; every answer here is UTF-8, and no other parameter changes it. Every
+    negotiation of the app reads ``Accept`` through this function."""
+    return MIMEAccept(
+        [(value.split(";", 1)[0].strip(), quality) for value, quality in request.accept_mimetypes]
+    )
 
 
 def offered(graph: bool) -> str:

@@ -13,14 +13,15 @@ IRI scheme (``PTKG_BASE``, default ``https://w3id.org/peace-talks-kg/``, is mapp
   every term has an anchor on the page. ``/ontology.ttl`` … are its explicit twins.
 
 Every answer advertises its twins in an HTTP ``Link`` header (and HTML pages in
-``<link rel="alternate">``). An IRI the graph does not hold is a 404.
+``<link rel="alternate">``). An IRI the graph does not hold is a 404, and so is a path that makes no
+IRI (checked by :func:`kg.terms.checked_iri`), with the reason.
 """
 
 from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, url_for
 from rdflib import Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS
@@ -30,9 +31,12 @@ from kg.formats import RDF_FORMATS, serialize
 from kg.namespaces import BASE, PT, bind_prefixes
 from kg.query import canned_query, run
 from kg.results import GraphResult, SelectResult
+from kg.store import sparql_term
+from kg.terms import BadIRI, checked_iri
 from server import describe as d
 from server import graph
 from server.errors import error_response
+from server.negotiation import accepted
 
 bp = Blueprint("pages", __name__)
 
@@ -84,7 +88,13 @@ def href(term: URIRef) -> str | None:
 
 
 def _iri_of_page(path: str) -> URIRef:
-    return URIRef(base() + (path if path.startswith("graph/") else "id/" + path))
+    """The IRI a page's path (percent-decoded, as routed) stands for; a path that makes no IRI
+    (a space, a ``"``, a ``%`` that starts no escape, bytes that are not UTF-8 …) is a 404 that
+    says why, since no resource can have it."""
+    try:
+        return checked_iri(base() + (path if path.startswith("graph/") else "id/" + path))
+    except BadIRI as exc:
+        abort(404, f"no such resource: {exc}")
 
 
 def _twins(path: str) -> list[dict[str, str]]:
@@ -123,9 +133,10 @@ def negotiate(offers_html: bool = True) -> str | None:
     """The best media type for this request among HTML and the RDF formats; None if nothing fits.
     A request without ``Accept`` (or with ``*/*``) gets HTML."""
     offers = ([*HTML_TYPES] if offers_html else []) + [RDF_FORMATS[f] for f in SUFFIXES.values()]
-    if not request.accept_mimetypes:
+    accept = accepted()
+    if not accept:
         return offers[0]
-    return request.accept_mimetypes.best_match(offers)
+    return accept.best_match(offers)
 
 
 def _not_acceptable():
@@ -238,7 +249,7 @@ def _view(path: str, iri: URIRef) -> dict:
         "path": path,
         "twins": _twins(path),
         "json_url": url_for("pages.page", path=path + ".json"),
-        "query_url": url_for("editor.editor", query=f"DESCRIBE <{iri}>"),
+        "query_url": url_for("editor.editor", query=f"DESCRIBE {sparql_term(iri)}"),
     }
     if {"statement", "assessment", "date-report"} & set(kinds):
         view["card"] = _card(description)
@@ -339,7 +350,7 @@ def _graph_page(path: str, iri: URIRef):
         twins=_twins(path),
         query_url=url_for(
             "editor.editor",
-            query=f"SELECT ?s ?p ?o WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }} LIMIT 100",
+            query=f"SELECT ?s ?p ?o WHERE {{ GRAPH {sparql_term(iri)} {{ ?s ?p ?o }} }} LIMIT 100",
         ),
     )
     response = Response(html, mimetype="text/html")
