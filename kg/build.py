@@ -2,7 +2,8 @@
 
 The artefact is one sorted N-Quads file (``build/ptkg.nq``): every curated file in its own named
 graph, plus the entailments in ``graph:inferred``. It is written atomically, and only for data that
-conforms to the shapes.
+conforms to the shapes, followed by its manifest (``kg.manifest``), against which whoever opens the
+build checks it first.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from kg.derive import derive_dataset
 from kg.formats import canonical_nquads
 from kg.fsutil import atomic_write
 from kg.load import Project, find_root, load_project
+from kg.manifest import ArtefactError, is_recorded, verify, write_manifest
 from kg.namespaces import INFERRED_GRAPH
 from kg.reason import infer
 from kg.store import DEFAULT_ENGINE, SparqlHttpStore, Store, is_remote, open_store
@@ -41,6 +43,7 @@ class BuildReport:
     inferred: int
     seconds: float
     graphs: dict[str, int] = field(default_factory=dict)
+    manifest: Path | None = None
 
 
 def assemble(project: Project, inference: str = "owlrl") -> Dataset:
@@ -57,27 +60,51 @@ def assemble(project: Project, inference: str = "owlrl") -> Dataset:
 def build(
     root: Path | None = None, out: Path | None = None, inference: str = "owlrl"
 ) -> BuildReport:
-    """Validate, reason and write the artefact; raise :class:`BuildRefused` if the data does not conform."""
+    """Validate, reason and write the artefact, then its manifest; raise :class:`BuildRefused`
+    if the data does not conform, :class:`ArtefactError` if the artefact cannot be written there
+    (a directory is refused before any work is done)."""
     started = time.perf_counter()
     project = load_project(root)
+    path = out or project.root / ARTEFACT
+    _check_target(path)
     validation = validate_project(project)
     if not validation.conforms:
         raise BuildRefused(validation)
     dataset = assemble(project, inference)
-    path = out or project.root / ARTEFACT
-    quads = write_nquads(dataset, path)
+    data = canonical_nquads(dataset)
+    try:
+        with atomic_write(path) as handle:
+            handle.write(data)
+        manifest = write_manifest(path, data)
+    except OSError as exc:
+        raise ArtefactError(path, f"cannot be written: {exc.strerror or exc}") from None
     graphs = {str(g.identifier): len(g) for g in dataset.graphs() if len(g)}
     return BuildReport(
         path=path,
-        quads=quads,
+        quads=data.count(b"\n"),
         inferred=len(dataset.graph(INFERRED_GRAPH)),
         seconds=time.perf_counter() - started,
         graphs=graphs,
+        manifest=manifest,
     )
 
 
+def _check_target(path: Path) -> None:
+    """Refuse, before the slow work, an artefact path that can never be written: a directory, or
+    one below a file (the operator's mistake, told in one line rather than as a traceback)."""
+    if path.is_dir():
+        raise ArtefactError(path, "is a directory where the build file belongs: remove it")
+    for folder in path.absolute().parents:
+        if folder.exists():
+            if not folder.is_dir():
+                raise ArtefactError(path, f"cannot be written: {folder} is a file, not a folder")
+            return
+
+
 def write_nquads(dataset: Dataset, path: Path, *, overwrite: bool = True) -> int:
-    """Write the named graphs of ``dataset`` as sorted N-Quads, atomically; return the quad count."""
+    """Write the named graphs of ``dataset`` as sorted N-Quads, atomically; return the quad count.
+
+    No manifest: a file written this way is an ordinary RDF file, served as given."""
     data = canonical_nquads(dataset)
     with atomic_write(path, overwrite=overwrite) as handle:
         handle.write(data)
@@ -85,8 +112,11 @@ def write_nquads(dataset: Dataset, path: Path, *, overwrite: bool = True) -> int
 
 
 def is_fresh(root: Path, artefact: Path) -> bool:
-    """True when the artefact exists and is newer than every curated file."""
-    if not artefact.exists():
+    """True when the artefact is a file with a manifest of this build format and is newer than
+    every curated file. A build from before manifests (or of another format) is not fresh, so
+    it is rebuilt rather than refused; whether its content matches is :func:`checked_source`'s
+    question."""
+    if not artefact.is_file() or not is_recorded(artefact):
         return False
     built = artefact.stat().st_mtime
     curated = [p for kind in ("ontology", "shapes", "data") for p in (root / kind).rglob("*.ttl")]
@@ -100,19 +130,36 @@ def open_graph(
     inference: str = "owlrl",
 ) -> Store:
     """A store holding what the server serves: ``dataset_file`` if given, else the project's build
-    (rebuilt first when a curated file is newer than it). A remote store (``engine`` a
-    ``sparql+http(s)://`` URL) is checked to answer and used as it is: nothing is loaded locally."""
+    (rebuilt first when a curated file is newer than it), checked against its manifest first
+    (:func:`checked_source`). A remote store (``engine`` a ``sparql+http(s)://`` URL) is checked
+    to answer and used as it is: nothing is loaded locally."""
     if is_remote(engine):
         remote = SparqlHttpStore(engine)
         remote.check()
         return remote
+    source = checked_source(root, dataset_file, inference)
     store = open_store(engine)
+    store.load_file(source)
+    return store
+
+
+def checked_source(
+    root: Path | None = None, dataset_file: Path | None = None, inference: str = "owlrl"
+) -> Path:
+    """The file to load, checked against its manifest: ``dataset_file`` if given, else the
+    project's build, rebuilt first when it is stale or has no manifest.
+
+    The project's build must match its manifest; a ``dataset_file`` is any RDF file and is taken
+    as given, unless a manifest is beside it (it was written by ``kg build --out``, or it is the
+    build itself, as the query workers load it), which it must then match. Raises
+    :class:`kg.manifest.ManifestMismatch` (a :class:`kg.load.LoadError`) when it does not."""
     if dataset_file is not None:
-        store.load_file(Path(dataset_file))
-        return store
+        dataset_file = Path(dataset_file)
+        verify(dataset_file)
+        return dataset_file
     root = (root or find_root()).resolve()
     artefact = root / ARTEFACT
     if not is_fresh(root, artefact):
         build(root, artefact, inference)
-    store.load_file(artefact)
-    return store
+    verify(artefact, required=True)
+    return artefact

@@ -36,10 +36,10 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
-from kg.build import ARTEFACT, build, is_fresh
+from kg.build import checked_source
 from kg.formats import RDF_FORMATS, RESULT_FORMATS
 from kg.fsutil import atomic_write
-from kg.load import LoadError, dataset_format, find_root
+from kg.load import LoadError, dataset_format
 from kg.namespaces import (
     BASE,
     DERIVED_GRAPH,
@@ -175,15 +175,10 @@ def build_quads(
     root: Path | None = None, dataset_file: Path | None = None, inference: str = "owlrl"
 ) -> list[Quad]:
     """The quads of the project's build (rebuilt first when a curated file is newer), or of
-    ``dataset_file`` when given. Raises :class:`kg.build.BuildRefused` for data that does not
-    conform."""
-    if dataset_file is not None:
-        return read_quads(Path(dataset_file))
-    root = (root or find_root()).resolve()
-    artefact = root / ARTEFACT
-    if not is_fresh(root, artefact):
-        build(root, artefact, inference)
-    return read_quads(artefact)
+    ``dataset_file`` when given, checked against its manifest like what the server loads
+    (:func:`kg.build.checked_source`), so a truncated build is never exported or pushed. Raises
+    :class:`kg.build.BuildRefused` for data that does not conform."""
+    return read_quads(checked_source(root, dataset_file, inference))
 
 
 def _from_ox_quad(quad: ox.Quad) -> Quad:

@@ -12,6 +12,7 @@ from rdflib.namespace import OWL, RDF
 
 from kg.build import ARTEFACT, BuildRefused, assemble, build
 from kg.load import LoadError, load_project
+from kg.manifest import manifest_path
 from kg.namespaces import GRAPH, INFERRED_GRAPH, PT
 from kg.reason import infer
 from kg.store import open_store
@@ -124,8 +125,11 @@ def test_refused_build_writes_nothing(tmp_path: Path):
 
 
 def test_failed_write_keeps_the_previous_artefact(fixture_project: Path, monkeypatch):
-    artefact = build(fixture_project).path
+    report = build(fixture_project)
+    artefact = report.path
     previous = artefact.read_bytes()
+    assert report.manifest == manifest_path(artefact)
+    recorded = report.manifest.read_bytes()
     (fixture_project / "data" / "more.ttl").write_text(
         "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
         '<https://w3id.org/peace-talks-kg/id/actor/x> rdfs:label "X"@en .\n'
@@ -138,7 +142,11 @@ def test_failed_write_keeps_the_previous_artefact(fixture_project: Path, monkeyp
     with pytest.raises(OSError, match="disk full"):
         build(fixture_project)
     assert artefact.read_bytes() == previous
-    assert sorted(p.name for p in artefact.parent.iterdir()) == [artefact.name]
+    assert report.manifest.read_bytes() == recorded  # the pair still matches: no temp files
+    assert sorted(p.name for p in artefact.parent.iterdir()) == [
+        artefact.name,
+        report.manifest.name,
+    ]
 
 
 def test_identity_links_to_other_graphs_are_not_copied_onto():

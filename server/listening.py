@@ -1,0 +1,99 @@
+"""Where ``kg serve`` listens, and waitress's own limits on what it reads.
+
+The sockets are bound before anything is loaded: a port in use or a host that is not this
+machine's is then one line and exit 2 at once, instead of a traceback from waitress after the
+store and the query workers have been started. waitress serves on these very sockets, so no other
+process can take the port in between.
+
+waitress buffers a request body up to its ``max_request_body_size`` (1 GiB by default) before the
+app sees the request, so the app's own cap (``PTKG_MAX_REQUEST_BYTES``) alone would answer 413
+only after a client had been allowed to send a gigabyte. :func:`waitress_limits` derives
+waitress's limits from the app's, so waitress itself refuses what the app would refuse anyway.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+
+HEADROOM = 64 * 1024
+"""Bytes waitress accepts beyond the app's cap: in a body, so that a request a little over the cap
+still reaches the app and gets its explanatory 413; in the headers, room for the request line's
+method, path and protocol and every other header besides a query string of the cap's size."""
+
+
+class ListenError(Exception):
+    """``kg serve`` cannot listen where asked; ``str()`` is the one line to print."""
+
+
+def bind(host: str, port: int) -> list[socket.socket]:
+    """Sockets bound to every address ``host`` resolves to (as waitress would bind them: one per
+    address, IPv6 ones IPv6-only, ``SO_REUSEADDR`` set), not yet listening.
+
+    Raises :class:`ListenError` (``cannot listen on HOST:PORT: reason``) when the host does not
+    resolve or an address cannot be bound: in use, not this machine's, not permitted."""
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    try:
+        found = socket.getaddrinfo(
+            None if host in ("", "*") else host,
+            port,
+            socket.AF_UNSPEC,
+            socket.SOCK_STREAM,
+            socket.IPPROTO_TCP,
+            socket.AI_PASSIVE,
+        )
+    except (OSError, UnicodeError, OverflowError) as exc:
+        raise ListenError(f"cannot listen on {where}: {_unresolved(exc)}") from None
+    bound: list[socket.socket] = []
+    seen: set[tuple[str, int]] = set()
+    try:
+        for family, kind, proto, _, address in found:
+            key = (str(address[0]).split("%", 1)[0], int(address[1]))
+            if key in seen:  # getaddrinfo may name an address twice
+                continue
+            seen.add(key)
+            sock = socket.socket(family, kind, proto)
+            bound.append(sock)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(address)
+    except OSError as exc:
+        for sock in bound:
+            sock.close()
+        raise ListenError(f"cannot listen on {where}: {_reason(exc)}") from None
+    return bound
+
+
+def _reason(exc: OSError) -> str:
+    """The operating system's reason, as the end of a sentence."""
+    if exc.errno == errno.EADDRINUSE:
+        return "address already in use (is another server running there?)"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return "not an address of this machine"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    text = exc.strerror or str(exc)
+    return text[:1].lower() + text[1:]
+
+
+def _unresolved(exc: Exception) -> str:
+    detail = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return f"not an IP address or a host name that resolves ({detail})"
+
+
+def listening_port(sockets: list[socket.socket], asked: int) -> int:
+    """The port actually bound (``asked`` unless it was 0, "any free port")."""
+    return int(sockets[0].getsockname()[1]) if sockets else asked
+
+
+def waitress_limits(max_request_bytes: int) -> dict[str, int]:
+    """waitress's ``max_request_body_size`` and ``max_request_header_size`` for an app whose
+    ``/sparql`` accepts bodies and query strings of at most ``max_request_bytes`` (counted as
+    sent, before URL-decoding). waitress answers 413 (body) or 431 (headers) itself beyond them,
+    from the Content-Length alone or as soon as a chunked body passes the limit, without reading
+    the rest; it refuses a body whose length *reaches* its limit, hence the headroom."""
+    return {
+        "max_request_body_size": max_request_bytes + HEADROOM,
+        "max_request_header_size": max_request_bytes + HEADROOM,
+    }
