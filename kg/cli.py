@@ -184,14 +184,17 @@ def validate(root: Path | None, inference: str, report: bool) -> None:
 )
 @user_errors
 def build_command(root: Path | None, inference: str, out: Path | None) -> None:
-    """Validate, reason and write the build artefact (sorted N-Quads), atomically.
+    """Validate, reason and write the build artefact (sorted N-Quads), atomically, then its
+    manifest (FILE.manifest.json: quads, bytes, sha256), which every command that opens the build
+    checks first, so a build changed or truncated afterwards is refused rather than served.
 
-    Refuses, writing nothing, when the data does not conform (exit 1).
+    Refuses, writing nothing, when the data does not conform (exit 1), and when --out (or the
+    build/ptkg.nq it defaults to) is a directory or cannot be written (exit 2).
     """
     report = build(root, out, inference)
     click.echo(
         f"wrote {report.path}: {report.quads} quads in {len(report.graphs)} named graphs "
-        f"({report.inferred} inferred) in {report.seconds:.1f} s"
+        f"({report.inferred} inferred) in {report.seconds:.1f} s; manifest {report.manifest}"
     )
 
 
@@ -238,10 +241,29 @@ def stats(root: Path | None, dataset: Path | None, engine: str) -> None:
         click.echo(f"warning: no statement cites {name}", err=True)
 
 
+def _trusted_proxies(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """``--trusted-proxy`` checked as the app will read it, so a typo is a usage error."""
+    from kg.fairness import parse_proxies
+
+    try:
+        parse_proxies(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
-@click.option("--threads", default=8, show_default=True, type=int, help="WSGI worker threads.")
+@click.option(
+    "--port",
+    default=5000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0: any free port, announced at start).",
+)
+@click.option(
+    "--threads", default=8, show_default=True, type=click.IntRange(min=1), help="WSGI threads."
+)
 @click.option(
     "--get",
     "get_path",
@@ -273,6 +295,30 @@ def stats(root: Path | None, dataset: Path | None, engine: str) -> None:
     default=None,
     help="Processes running /sparql queries, at most one per core [default: 2].",
 )
+@click.option(
+    "--max-memory",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="MB",
+    help="Megabytes of memory a /sparql query may take beyond the loaded data; a query needing "
+    "more is stopped (503); 0: no limit [default: 2048].",
+)
+@click.option(
+    "--max-queries-per-client",
+    type=click.IntRange(min=1),
+    default=None,
+    help="/sparql queries one client may have running or waiting at once; more get 429 "
+    "[default: one less than the workers, at least 1].",
+)
+@click.option(
+    "--trusted-proxy",
+    default=None,
+    metavar="ADDRESSES",
+    callback=_trusted_proxies,
+    help="Reverse proxies (comma-separated IP addresses or networks) whose X-Forwarded-For names "
+    "the client, its last address counting [default: none; the client is the connection's "
+    "address].",
+)
 @store_options
 @user_errors
 def serve(
@@ -284,26 +330,43 @@ def serve(
     max_rows: int | None,
     max_request_bytes: int | None,
     workers: int | None,
+    max_memory: int | None,
+    max_queries_per_client: int | None,
+    trusted_proxy: str | None,
     root: Path | None,
     dataset: Path | None,
     engine: str,
 ) -> None:
     """Serve the SPARQL endpoint and the browser with waitress (a production WSGI server).
 
-    /sparql queries run in worker processes, each stopped at the time limit; the limits can
-    also be set with PTKG_QUERY_TIMEOUT, PTKG_MAX_ROWS, PTKG_MAX_REQUEST_BYTES and
-    PTKG_QUERY_WORKERS.
+    /sparql queries run in worker processes, each stopped at the time and memory limits; the
+    limits can also be set with PTKG_QUERY_TIMEOUT, PTKG_MAX_ROWS, PTKG_MAX_REQUEST_BYTES,
+    PTKG_QUERY_WORKERS, PTKG_MAX_MEMORY, PTKG_MAX_QUERIES_PER_CLIENT and PTKG_TRUSTED_PROXY.
     """
     import signal
+    import socket
 
     from server import create_app
-    from server.sparql import query_pool
+    from server.listening import ListenError, bind, listening_port, waitress_limits
+    from server.sparql import query_pool, trusted_proxies
 
+    sockets: list[socket.socket] = []
+    if get_path is None:
+        # Bind before loading anything: a busy port or a bad host is one line and exit 2 at once,
+        # and waitress then serves on these sockets, so nobody can take the port meanwhile.
+        try:
+            sockets = bind(host, port)
+        except ListenError as exc:
+            _fail(str(exc))
+        port = listening_port(sockets, port)
     limits = {
         "PTKG_QUERY_TIMEOUT": timeout,
         "PTKG_MAX_ROWS": max_rows,
         "PTKG_MAX_REQUEST_BYTES": max_request_bytes,
         "PTKG_QUERY_WORKERS": workers,
+        "PTKG_MAX_MEMORY": max_memory,
+        "PTKG_MAX_QUERIES_PER_CLIENT": max_queries_per_client,
+        "PTKG_TRUSTED_PROXY": trusted_proxy,
     }
     app = create_app(
         {
@@ -324,11 +387,24 @@ def serve(
         pool.start()
         # Stop cleanly on SIGTERM too, so the query workers are stopped with the server.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        for sock in sockets:  # listen before announcing: a client told the address right away is
+            sock.listen(1024)  # queued until waitress accepts (it listens again), not refused
         click.echo(
             f"Peace Talks KG on http://{host}:{port}/  (SPARQL: http://{host}:{port}/sparql; "
             f"{pool.size} query workers, {app.config['PTKG_QUERY_TIMEOUT']:g} s per query)"
         )
-        waitress.serve(app, host=host, port=port, threads=threads, ident="peace-talks-kg")
+        waitress.serve(
+            app,
+            sockets=sockets,
+            threads=threads,
+            ident="peace-talks-kg",
+            # waitress drops X-Forwarded-For itself; with --trusted-proxy the app needs it, and
+            # reads it only on requests from those proxies (kg.fairness.client_address).
+            clear_untrusted_proxy_headers=not trusted_proxies(app),
+            # waitress itself refuses bodies and headers the app would refuse anyway, instead of
+            # first buffering up to its 1 GiB default.
+            **waitress_limits(app.config["PTKG_MAX_REQUEST_BYTES"]),
+        )
     finally:
         pool.shutdown()
 

@@ -6,6 +6,12 @@ context) holding its own copy of the store, loaded from the same source as the a
 query at a time and sends back the serialised answer. At the deadline the worker is killed and a
 replacement started; the other workers go on serving. There are never more workers than cores,
 and only a bounded number of requests may wait for one.
+
+A worker may also be given a memory limit: once its store is loaded, its address space is capped
+at what it then uses plus the limit, so the limit is what one query may take, whatever the size of
+the store. A query that needs more fails in the worker (Python raises MemoryError; Rust, and so
+Oxigraph, aborts the process, which is why a worker that dies of SIGABRT under a cap is taken to
+have run out of memory); it is answered QueryMemoryError and the worker is replaced.
 """
 
 from __future__ import annotations
@@ -47,8 +53,18 @@ class PoolBusy(Exception):
     """Every worker is busy and the waiting line is full (or did not move in time)."""
 
 
+class QueryMemoryError(Exception):
+    """The query needed more memory than a worker may take for one query; the worker was
+    replaced."""
+
+
 class WorkerError(Exception):
     """A worker failed: our fault, not the query's (the message has the details to log)."""
+
+
+class _NotStarted(Exception):
+    """The worker was dead before it took the job (killed while idle, say): the query never ran,
+    so another worker may run it."""
 
 
 @dataclass(frozen=True)
@@ -139,8 +155,11 @@ def _in_user_lines(message: str) -> str:
 # --- inside a worker process ------------------------------------------------------------------
 
 
-def _serve(conn: Connection, source: StoreSource, parent: int) -> None:
-    """A worker's life: load the store, say ready, answer jobs until told to stop."""
+def _serve(conn: Connection, source: StoreSource, parent: int, max_memory: int | None) -> None:
+    """A worker's life: load the store, cap its memory, say ready, then for each job say it has
+    started (so that the parent can tell a worker that was already dead from one the query
+    killed) and answer it, until told to stop. After a MemoryError it answers "memory" and ends:
+    the parent replaces it rather than trust a process that ran out of memory mid-query."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     try:
@@ -148,7 +167,8 @@ def _serve(conn: Connection, source: StoreSource, parent: int) -> None:
     except Exception as exc:
         conn.send(("failed", f"{type(exc).__name__}: {exc}"))
         return
-    conn.send(("ready", os.getpid()))
+    # Capped only now, so that the limit is left entirely to queries, whatever the store's size.
+    conn.send(("ready", (os.getpid(), _cap_memory(max_memory))))
     while True:
         try:
             job = conn.recv()
@@ -156,13 +176,40 @@ def _serve(conn: Connection, source: StoreSource, parent: int) -> None:
             return
         if job is None:
             return
+        conn.send(("started", None))
         try:
             reply: tuple[str, Any] = ("ok", answer(store, job))
         except PASSED_ON as exc:
             reply = ("raise", exc)
+        except MemoryError:
+            conn.send(("memory", None))
+            return
         except Exception:
             reply = ("error", traceback.format_exc())
         conn.send(reply)
+
+
+def _cap_memory(megabytes: int | None) -> str | None:
+    """Cap this process's address space at what it uses now plus ``megabytes`` (none if 0 or
+    None), and turn off core dumps: a worker that aborts on a failed allocation must not write
+    out a core of its whole address space. Returns why no cap could be set, for the parent to
+    log, or None."""
+    if not megabytes:
+        return None
+    try:
+        import resource
+
+        with open("/proc/self/statm") as statm:
+            used = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (ImportError, OSError, ValueError) as exc:
+        return f"no memory limit for queries on this system ({type(exc).__name__}: {exc})"
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = used + megabytes * 1024 * 1024
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
+    return None
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -176,10 +223,13 @@ def _exit_with_parent(parent: int) -> None:
 
 
 class _Worker:
-    def __init__(self, context: Any, source: StoreSource) -> None:
+    def __init__(self, context: Any, source: StoreSource, max_memory: int | None) -> None:
         self.conn, child = context.Pipe()
         self.process = context.Process(
-            target=_serve, args=(child, source, os.getpid()), name="ptkg-query", daemon=True
+            target=_serve,
+            args=(child, source, os.getpid(), max_memory),
+            name="ptkg-query",
+            daemon=True,
         )
         self.process.start()
         child.close()
@@ -196,6 +246,15 @@ class _Worker:
         if status != "ready":
             self.stop()
             raise WorkerError(f"a query worker could not load its store: {detail}")
+        _, note = detail
+        if note:
+            log.warning("query worker %s: %s", self.process.pid, note)
+
+    def exit_code(self, wait: float) -> int | None:
+        """The exit code of a worker whose pipe closed, waiting up to ``wait`` s for it to end
+        (negative: the signal that ended it)."""
+        self.process.join(timeout=wait)
+        return self.process.exitcode
 
     def stop(self) -> None:
         if self.process.is_alive():
@@ -212,8 +271,10 @@ def _stop_all(workers: set[_Worker]) -> None:
 
 class QueryPool:
     """Worker processes for untrusted queries: at most ``size`` (never more than the cores), each
-    query with a deadline of ``timeout`` seconds; up to ``max_waiting`` requests wait for a free
-    worker, for at most ``timeout`` seconds too. Workers start on first use (or ``start()``)."""
+    query with a deadline of ``timeout`` seconds and, unless ``max_memory`` is 0 or None, at most
+    ``max_memory`` MB of memory beyond the loaded store; up to ``max_waiting`` requests wait for a
+    free worker, for at most ``timeout`` seconds too. Workers start on first use (or
+    ``start()``)."""
 
     def __init__(
         self,
@@ -221,12 +282,14 @@ class QueryPool:
         *,
         size: int,
         timeout: float,
+        max_memory: int | None = None,
         max_waiting: int | None = None,
         start_timeout: float = START_TIMEOUT,
     ) -> None:
         self.source = source
         self.size = max(1, min(size, os.cpu_count() or 1))
         self.timeout = timeout
+        self.max_memory = max_memory or None
         self.start_timeout = start_timeout
         waiting = 4 * self.size if max_waiting is None else max_waiting
         self._admission = threading.BoundedSemaphore(self.size + waiting)
@@ -241,11 +304,11 @@ class QueryPool:
     def start(self) -> None:
         """Start the workers and wait until each has loaded its store (once; later calls return)."""
         with self._lock:
-            if self._started:
-                return
             if self._closed:
                 raise WorkerError("the query pool has been shut down")
-            fresh = [_Worker(self._context, self.source) for _ in range(self.size)]
+            if self._started:
+                return
+            fresh = [self._new_worker() for _ in range(self.size)]
             try:
                 for worker in fresh:
                     worker.wait_ready(self.start_timeout)
@@ -259,36 +322,83 @@ class QueryPool:
 
     def run(self, job: QueryJob) -> QueryAnswer:
         """Answer ``job`` in a worker. Raises what the worker passed on (QuerySyntaxError: the
-        engine rejected the query; RemoteStoreError), QueryTimeout, PoolBusy or WorkerError."""
+        engine rejected the query; RemoteStoreError), QueryTimeout, QueryMemoryError, PoolBusy
+        or WorkerError.
+
+        A worker that died while idle (killed from outside, say) is replaced, and the query goes
+        to another worker, or waits for the replacement: once, since a second dead worker means
+        something is wrong. A query that kills the worker running it is not tried again."""
         self.start()
         if not self._admission.acquire(blocking=False):
             raise PoolBusy(f"all {self.size} query workers are busy and the waiting line is full")
         try:
+            waiting_until = time.monotonic() + self.timeout
             try:
-                worker = self._idle.get(timeout=self.timeout)
-            except queue.Empty:
-                raise PoolBusy(f"no query worker became free within {self.timeout:g} s") from None
-            return self._run_on(worker, job)
+                return self._run_on(self._take(waiting_until), job)
+            except _NotStarted as exc:
+                log.warning("%s; the query goes to another worker", exc)
+            try:
+                return self._run_on(self._take(waiting_until), job)
+            except _NotStarted as exc:
+                raise WorkerError(f"two query workers in a row were dead: {exc}") from None
         finally:
             self._admission.release()
 
+    def _take(self, waiting_until: float) -> _Worker:
+        """An idle worker that is alive; a dead one found on the way is replaced."""
+        while True:
+            try:
+                worker = self._idle.get(timeout=max(0.0, waiting_until - time.monotonic()))
+            except queue.Empty:
+                raise PoolBusy(f"no query worker became free within {self.timeout:g} s") from None
+            if worker.process.is_alive():
+                return worker
+            log.warning(
+                "query worker %s had died while idle (exit code %s); replacing it",
+                worker.process.pid,
+                worker.process.exitcode,
+            )
+            self._replace(worker)
+
     def _run_on(self, worker: _Worker, job: QueryJob) -> QueryAnswer:
+        deadline = time.monotonic() + self.timeout
         try:
             worker.conn.send(job)
-            if not worker.conn.poll(self.timeout):
+            started = worker.conn.poll(self.timeout)
+            if started:
+                worker.conn.recv()  # ("started", None): from now on, the query is running
+        except (EOFError, OSError) as exc:
+            code = worker.exit_code(wait=1.0)
+            self._replace(worker)
+            raise _NotStarted(
+                f"query worker {worker.process.pid} was dead ({exc!r}, exit code {code})"
+            ) from None
+        try:
+            if not started or not worker.conn.poll(max(0.0, deadline - time.monotonic())):
                 self._replace(worker)
                 raise QueryTimeout(f"the query ran longer than {self.timeout:g} s")
             status, detail = worker.conn.recv()
         except (EOFError, OSError) as exc:
-            code = worker.process.exitcode
+            code = worker.exit_code(wait=5.0)
             self._replace(worker)
+            if self.max_memory and code == -signal.SIGABRT:
+                raise self._out_of_memory() from None
             raise WorkerError(f"a query worker died ({exc!r}, exit code {code})") from None
+        if status == "memory":
+            self._replace(worker)
+            raise self._out_of_memory()
         self._idle.put(worker)
         if status == "ok":
             return detail
         if status == "raise":
             raise detail
         raise WorkerError(detail)
+
+    def _out_of_memory(self) -> QueryMemoryError:
+        return QueryMemoryError(f"the query needed more than {self.max_memory} MB")
+
+    def _new_worker(self) -> _Worker:
+        return _Worker(self._context, self.source, self.max_memory)
 
     def _replace(self, worker: _Worker) -> None:
         """Kill ``worker`` now; start its replacement in the background."""
@@ -304,7 +414,7 @@ class QueryPool:
             with self._lock:
                 if self._closed:
                     return
-                worker = _Worker(self._context, self.source)
+                worker = self._new_worker()
                 self._workers.add(worker)
             try:
                 worker.wait_ready(self.start_timeout)

@@ -15,6 +15,14 @@ Configuration keys (also read from ``PTKG_*`` environment variables):
 - ``PTKG_MAX_REQUEST_BYTES``: largest ``/sparql`` request body or query string (default 65536)
 - ``PTKG_QUERY_WORKERS``: worker processes running ``/sparql`` queries, at most the number of
   cores (default 2, or 1 on a single core)
+- ``PTKG_MAX_MEMORY``: megabytes of memory one ``/sparql`` query may take in its worker, beyond
+  the loaded store; a query needing more is stopped and answered 503 (default 2048; 0: no limit)
+- ``PTKG_MAX_QUERIES_PER_CLIENT``: ``/sparql`` queries one client may have running or waiting at
+  once; more are answered 429 (default: one less than the workers, at least 1, so that a client
+  never holds every worker)
+- ``PTKG_TRUSTED_PROXY``: addresses or networks (comma-separated) of reverse proxies whose
+  ``X-Forwarded-For`` names the client, its last address counting (default: none; the client is
+  the connection's address)
 """
 
 from __future__ import annotations
@@ -36,6 +44,8 @@ LIMITS = {
     "PTKG_MAX_ROWS": int,
     "PTKG_MAX_REQUEST_BYTES": int,
     "PTKG_QUERY_WORKERS": int,
+    "PTKG_MAX_MEMORY": int,
+    "PTKG_MAX_QUERIES_PER_CLIENT": int,
 }
 
 
@@ -50,13 +60,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         PTKG_MAX_ROWS=10_000,
         PTKG_MAX_REQUEST_BYTES=64 * 1024,
         PTKG_QUERY_WORKERS=min(2, os.cpu_count() or 1),
+        PTKG_MAX_MEMORY=2048,
+        PTKG_MAX_QUERIES_PER_CLIENT=None,  # set by sparql.init_app from the number of workers
+        PTKG_TRUSTED_PROXY="",
     )
     app.config.from_prefixed_env("PTKG", loads=str)
     _rename_prefixed(app)
     if config:
         app.config.update(config)
     for key, kind in LIMITS.items():
-        app.config[key] = kind(app.config[key])
+        if app.config[key] is not None:
+            app.config[key] = kind(app.config[key])
 
     root = app.config["PTKG_ROOT"]
     dataset = app.config["PTKG_DATASET"]
@@ -101,7 +115,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _rename_prefixed(app: Flask) -> None:
     """``from_prefixed_env`` strips the prefix; keep the documented ``PTKG_`` names."""
-    for key in ("ROOT", "DATASET", "STORE", "BASE", *(k.removeprefix("PTKG_") for k in LIMITS)):
+    names = ("ROOT", "DATASET", "STORE", "BASE", "TRUSTED_PROXY", *LIMITS)
+    for key in (name.removeprefix("PTKG_") for name in names):
         if key in app.config:
             app.config[f"PTKG_{key}"] = app.config.pop(key)
 

@@ -44,7 +44,11 @@ LIMITS = (
     ("PTKG_MAX_ROWS", "maxResultRows", XSD.integer, "Most rows (or triples) a result holds; the rest are cut and the response carries X-PTKG-Truncated: true."),
     ("PTKG_MAX_REQUEST_BYTES", "maxRequestBytes", XSD.integer, "Largest request body or query string accepted."),
     ("PTKG_QUERY_WORKERS", "queryWorkers", XSD.integer, "Queries run at the same time, each in its own process."),
+    ("PTKG_MAX_MEMORY", "maxQueryMemory", XSD.integer, "Megabytes of memory a query may take beyond the loaded data; a query needing more is stopped. Not stated when there is no limit."),
+    ("PTKG_MAX_QUERIES_PER_CLIENT", "maxQueriesPerClient", XSD.integer, "Queries one client may have running or waiting at once; more are refused with 429 Too Many Requests."),
 )  # fmt: skip
+NO_LIMIT_WHEN_ZERO = frozenset({"PTKG_MAX_MEMORY"})
+"""Limits whose 0 means none: they are left out of the description rather than stated as 0."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,8 @@ def description() -> Graph:
         )
     )
     for key, name, datatype, comment in LIMITS:
-        g.add((service, SERVICE[name], Literal(config[key], datatype=datatype)))
+        if key not in NO_LIMIT_WHEN_ZERO or config[key]:
+            g.add((service, SERVICE[name], Literal(config[key], datatype=datatype)))
         g.add((SERVICE[name], RDF.type, RDF.Property))
         g.add((SERVICE[name], RDFS.comment, Literal(comment, lang="en")))
 

@@ -13,20 +13,40 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from flask import Blueprint, Flask, Response, current_app, make_response, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from kg.fairness import ClientQuota, Network, TooManyQueries, client_address, parse_proxies
 from kg.formats import media_types
-from kg.guard import QueryRefused, check_query
+from kg.guard import CheckedQuery, QueryRefused, check_query
 from kg.store import QuerySyntaxError
-from kg.workers import PoolBusy, QueryJob, QueryPool, QueryTimeout, StoreSource, WorkerError
+from kg.workers import (
+    PoolBusy,
+    QueryJob,
+    QueryMemoryError,
+    QueryPool,
+    QueryTimeout,
+    StoreSource,
+    WorkerError,
+)
 from server.errors import error_response
-from server.negotiation import UnknownFormat, choose_format, offered
-from server.service import dataset_facts, description_response
+from server.negotiation import UnknownFormat, accepted, choose_format, offered
+from server.service import description_response
 
 bp = Blueprint("sparql", __name__)
 
 POOL = "ptkg.query-pool"
+QUOTA = "ptkg.client-quota"
+PROXIES = "ptkg.trusted-proxies"
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 UPDATE = "application/sparql-update"
@@ -57,20 +77,36 @@ class ProtocolRequest:
 
 
 def init_app(app: Flask) -> None:
-    """Give ``app`` its pool of query workers (they start on the first query, or ``start()``)."""
+    """Give ``app`` its pool of query workers (they start on the first query, or ``start()``)
+    and its count of queries per client. Unless configured, a client may have one query less
+    than there are workers (at least one), so that one client never holds every worker."""
     config = app.config
+    proxies = parse_proxies(config["PTKG_TRUSTED_PROXY"])  # a bad entry fails here, not later
     pool = QueryPool(
         StoreSource.of(config["PTKG_ROOT"], config["PTKG_DATASET"], config["PTKG_STORE"]),
         size=config["PTKG_QUERY_WORKERS"],
         timeout=config["PTKG_QUERY_TIMEOUT"],
+        max_memory=config["PTKG_MAX_MEMORY"],
     )
     config["PTKG_QUERY_WORKERS"] = pool.size  # no more than the cores
+    if config["PTKG_MAX_QUERIES_PER_CLIENT"] is None:
+        config["PTKG_MAX_QUERIES_PER_CLIENT"] = max(1, pool.size - 1)
+    app.extensions[QUOTA] = ClientQuota(
+        config["PTKG_MAX_QUERIES_PER_CLIENT"], heavy_limit=max(1, pool.size - 1)
+    )
+    app.extensions[PROXIES] = proxies
     app.extensions[POOL] = pool
 
 
 def query_pool(app: Flask | None = None) -> QueryPool:
     """The app's pool of query workers."""
     return (app or current_app).extensions[POOL]
+
+
+def trusted_proxies(app: Flask | None = None) -> tuple[Network, ...]:
+    """The proxies whose ``X-Forwarded-For`` names the client (``PTKG_TRUSTED_PROXY``); a WSGI
+    server that drops the header by itself (waitress) must pass it on when there are any."""
+    return (app or current_app).extensions[PROXIES]
 
 
 def shutdown(app: Flask) -> None:
@@ -84,7 +120,8 @@ def vary_on_accept(response: Response) -> Response:
     return response
 
 
-@bp.route("/sparql", methods=["GET", "POST"])
+@bp.route("/sparql/", methods=["GET", "POST"])  # a client adding a slash gets the endpoint too
+@bp.route("/sparql", methods=["GET", "POST"])  # registered first: the URL url_for() builds
 def query():
     try:
         sent = _read_request()
@@ -104,7 +141,10 @@ def query():
 
     try:
         checked = check_query(
-            text, dataset_facts().graph_names, sent.default_graph_uris, sent.named_graph_uris
+            text,
+            default_graph_uris=sent.default_graph_uris,
+            named_graph_uris=sent.named_graph_uris,
+            base=url_for("sparql.query", _external=True),
         )
     except QuerySyntaxError as exc:
         return error_response(400, f"query syntax error: {exc}")
@@ -123,21 +163,41 @@ def query():
             f"{offered(checked.returns_graph)}",
         )
     fmt, media = chosen
-    return _answer(QueryJob(text, fmt, checked.dataset, current_app.config["PTKG_MAX_ROWS"]), media)
+    job = QueryJob(checked.text, fmt, checked.dataset, current_app.config["PTKG_MAX_ROWS"])
+    return _answer(job, media, checked)
 
 
-def _answer(job: QueryJob, media: str):
+def _answer(job: QueryJob, media: str, checked: CheckedQuery):
     config = current_app.config
+    quota, client = current_app.extensions[QUOTA], _client()
     try:
-        found = query_pool().run(job)
+        with quota.hold(client):
+            try:
+                found = query_pool().run(job)
+            except (QueryTimeout, QueryMemoryError):
+                quota.penalise(client)
+                raise
+    except TooManyQueries as exc:
+        response = make_response(
+            error_response(429, f"{exc}; wait for one to finish, then try again")
+        )
+        response.headers["Retry-After"] = RETRY_AFTER
+        return response
     except QuerySyntaxError as exc:
-        return error_response(400, f"query syntax error: {exc}")
+        return error_response(400, f"query syntax error: {checked.explain(str(exc))}")
     except QueryTimeout:
         current_app.logger.warning("query stopped at the time limit: %s", job.sparql[:500])
         return error_response(
             503,
             f"the query was stopped after {config['PTKG_QUERY_TIMEOUT']:g} s, this endpoint's "
             "time limit; make it more selective or add a LIMIT",
+        )
+    except QueryMemoryError:
+        current_app.logger.warning("query stopped at the memory limit: %s", job.sparql[:500])
+        return error_response(
+            503,
+            f"the query needed more than {config['PTKG_MAX_MEMORY']} MB, this endpoint's memory "
+            "limit per query; make it more selective or add a LIMIT",
         )
     except PoolBusy as exc:
         response = make_response(error_response(503, f"{exc}; try again shortly"))
@@ -152,6 +212,16 @@ def _answer(job: QueryJob, media: str):
     response = Response(found.body, content_type=f"{media}; charset=utf-8")
     response.headers[TRUNCATED] = "true" if found.truncated else "false"
     return response
+
+
+def _client() -> str:
+    """Whom a query counts against: the connection's address, or the client a trusted proxy
+    named in ``X-Forwarded-For`` (``PTKG_TRUSTED_PROXY``)."""
+    return client_address(
+        request.remote_addr,
+        request.headers.get("X-Forwarded-For"),
+        trusted_proxies(),
+    )
 
 
 def _read_request() -> ProtocolRequest:
@@ -218,7 +288,7 @@ def _too_large():
 
 def _without_query():
     """The query page for a browser, the service description for an RDF client."""
-    accept = request.accept_mimetypes
+    accept = accepted()
     rdf = media_types(True)
     if accept and accept.best_match([*rdf, "text/html"]) == "text/html":
         config = current_app.config

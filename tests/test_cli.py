@@ -171,3 +171,50 @@ def test_query_honours_from_and_refuses_service(runner, fixture_project: Path):
     )
     assert refused.exit_code == 2
     assert "SERVICE" in refused.output
+
+
+ASK_NOT_IRIS = [
+    (
+        "http://x> } #",
+        "party 'http://x> } #' is not an IRI: 'http://x> } #' contains '>', which no IRI may hold",
+    ),
+    (
+        "actor:a b",
+        "party 'actor:a b' is not an IRI: 'https://w3id.org/peace-talks-kg/id/actor/a b' "
+        "contains a space",
+    ),
+    (
+        "actor:alpha\r\nx",
+        r"party 'actor:alpha\r\nx' is not an IRI: "
+        r"'https://w3id.org/peace-talks-kg/id/actor/alpha\r\nx' contains a carriage return (U+000D)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("party", "message"), ASK_NOT_IRIS, ids=["bracket", "space", "crlf"])
+def test_ask_with_a_party_that_makes_no_iri_exits_2_with_one_line(
+    runner, tmp_path: Path, party, message
+):
+    from tests.asking import fixture_build
+
+    dataset = str(fixture_build("boundaries", tmp_path))
+    args = ["ask", "persisted", "--party", party, "--from", "2024", "--to", "2025"]
+    result = runner.invoke(cli, [*args, "--dataset", dataset])
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert result.output == f"error: {message}; accepted: alpha (or a party's IRI)\n"
+
+
+def test_ask_with_a_party_that_makes_no_iri_as_a_real_process(tmp_path: Path):
+    from tests.asking import fixture_build
+
+    dataset = str(fixture_build("boundaries", tmp_path))
+    args = ["persisted", "--party", "http://x> } #", "--from", "2024", "--to", "2025"]
+    done = subprocess.run(
+        [sys.executable, "-m", "kg", "ask", *args, "--dataset", dataset],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert done.stderr == f"error: {ASK_NOT_IRIS[0][1]}; accepted: alpha (or a party's IRI)\n"

@@ -1,27 +1,36 @@
-"""The endpoint's defences, against real server processes on 127.0.0.1: no outbound requests
-(a listener that must receive nothing, local files that must not be read), read-only, a time
-limit that stops a runaway query while other clients are still served, the row and request-size
-caps, and no worker process left behind."""
+"""The endpoint's defences, against real server processes on 127.0.0.1: read-only, a time limit
+that stops a runaway query while other clients are still served, the row and request-size
+caps, a memory limit per query, workers that die between queries replaced without failing a
+query, a fair share of the workers per client, and no worker process left behind."""
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import socket
 import threading
 import time
 import urllib.error
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 from SPARQLWrapper import POST, SPARQLWrapper
 
-from kg.workers import PoolBusy, QueryJob, QueryPool, QueryTimeout, StoreSource
-from server import sparql
-from tests.conftest import running_server
-from tests.sparql_http import EX, LIBRARY, call, form
+from kg.workers import (
+    PoolBusy,
+    QueryJob,
+    QueryMemoryError,
+    QueryPool,
+    QueryTimeout,
+    StoreSource,
+    WorkerError,
+)
+from server import create_app, sparql
+from tests.conftest import REPO, running_server
+from tests.sparql_http import EX, LIBRARY, Reply, call, form
 
 TIMEOUT = 2.0
 MAX_ROWS = 3
@@ -31,48 +40,43 @@ SLOW = (
     "?m ?n2 ?o . ?p ?q ?r . ?s ?t ?u }"
 )  # 22^7 combinations of the fixture's triples: hours of work
 SIMPLE = f"SELECT ?title WHERE {{ <{EX}book1> dcterms:title ?title }}"
+MEMORY_BOMB = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"
+"""Sorting needs every row of the cross product in memory: n² rows of six terms."""
+MAX_MEMORY = 400
+TWO_CORES = pytest.mark.skipif(
+    (os.cpu_count() or 1) < 2, reason="needs two query workers, so two cores"
+)
+OTHER_CLIENT = "127.0.0.2"
+"""Another loopback address (Linux gives all of 127.0.0.0/8 to the loopback interface): to the
+server, a second client, with no header involved."""
 
 
-class Listener:
-    """A TCP listener on 127.0.0.1 that counts the connections it receives."""
-
-    def __init__(self) -> None:
-        self.socket = socket.create_server(("127.0.0.1", 0))
-        self.socket.settimeout(0.2)
-        self.port = self.socket.getsockname()[1]
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                connection, _ = self.socket.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.connections += 1
-            connection.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.socket.close()
+def _can_bind(address: str) -> bool:
+    try:
+        with socket.socket() as probe:
+            probe.bind((address, 0))
+    except OSError:
+        return False
+    return True
 
 
-@pytest.fixture
-def listener() -> Iterator[Listener]:
-    found = Listener()
-    yield found
-    found.close()
+FROM_ANOTHER_CLIENT = pytest.mark.skipif(
+    not _can_bind(OTHER_CLIENT), reason=f"cannot send from {OTHER_CLIENT}"
+)
 
 
-@pytest.fixture(scope="module", params=["oxigraph", "rdflib"])
-def engine_server(request) -> Iterator[str]:
-    with running_server("--dataset", str(LIBRARY), "--store", request.param) as base:
-        yield base
+def call_from(source: str, base: str, query: str) -> Reply:
+    """``GET /sparql?query=`` sent from the local address ``source``."""
+    url = urllib.parse.urlsplit(base)
+    connection = http.client.HTTPConnection(
+        url.hostname, url.port, timeout=60, source_address=(source, 0)
+    )
+    try:
+        connection.request("GET", "/sparql?" + urllib.parse.urlencode({"query": query}))
+        response = connection.getresponse()
+        return Reply(response.status, response.headers, response.read())
+    finally:
+        connection.close()
 
 
 @pytest.fixture(scope="module")
@@ -92,83 +96,8 @@ def limited() -> Iterator[str]:
         yield base
 
 
-# --- no outbound requests ---------------------------------------------------------------------
-
-
-def outbound_attempts(port: int) -> list[tuple[str, dict, bytes | None, dict]]:
-    """Requests that would make an unguarded engine connect to 127.0.0.1:``port``."""
-    remote = f"http://127.0.0.1:{port}/"
-    direct = {"Content-Type": "application/sparql-query"}
-    update = {"Content-Type": "application/sparql-update"}
-    queries = [
-        f"SELECT * WHERE {{ SERVICE <{remote}> {{ ?s ?p ?o }} }}",
-        f"SELECT * WHERE {{ ?s ?p ?o OPTIONAL {{ SERVICE SILENT <{remote}> {{ ?s ?p ?x }} }} }}",
-        f"ASK {{ ?s ?p ?o FILTER EXISTS {{ SERVICE <{remote}> {{ ?s ?p ?o }} }} }}",
-        f"SELECT * WHERE {{ {{ SELECT ?s WHERE {{ SERVICE <{remote}> {{ ?s ?p ?o }} }} }} }}",
-        f"SELECT * WHERE {{ \\u0053ERVICE <{remote}> {{ ?s ?p ?o }} }}",
-        f"SELECT * FROM <{remote}x> WHERE {{ ?s ?p ?o }}",
-        f"SELECT * FROM NAMED <{remote}x> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
-        f"LOAD <{remote}x>",
-        f"LOAD SILENT <{remote}x> INTO GRAPH <{EX}books>",
-    ]
-    attempts: list[tuple[str, dict, bytes | None, dict]] = []
-    for query in queries:
-        attempts.append(("GET", {"query": query}, None, {}))
-        attempts.append(("POST", {}, query.encode(), direct))
-    body, headers = form({"update": f"LOAD <{remote}x>"})
-    attempts.append(("POST", {}, body, headers))
-    attempts.append(("POST", {}, f"LOAD <{remote}x>".encode(), update))
-    attempts.append(
-        ("GET", {"query": "ASK { ?s ?p ?o }", "default-graph-uri": f"{remote}x"}, None, {})
-    )
-    attempts.append(
-        ("GET", {"query": "ASK { ?s ?p ?o }", "named-graph-uri": f"{remote}x"}, None, {})
-    )
-    return attempts  # fmt: skip
-
-
-def test_no_request_reaches_a_listener_on_loopback(engine_server, listener):
-    for method, params, body, headers in outbound_attempts(listener.port):
-        reply = call(engine_server, "/sparql", method, params=params, body=body, headers=headers)
-        assert 400 <= reply.status < 500, (params, body, reply.text)
-        assert reply.json()["ok"] is False
-    # Naming a remote IRI as a resource is fine: it is answered from the store alone.
-    described = call(
-        engine_server, "/sparql", params={"query": f"DESCRIBE <http://127.0.0.1:{listener.port}/x>"}
-    )
-    assert described.status == 200
-    time.sleep(1.0)
-    assert listener.connections == 0
-
-
-def test_the_listener_would_have_seen_an_unguarded_engine(listener):
-    # The control: Oxigraph itself does send SERVICE requests, which the listener counts.
-    with pytest.raises(OSError):
-        list(
-            ox.Store().query(
-                f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{listener.port}/> {{ ?s ?p ?o }} }}"
-            )
-        )
-    deadline = time.monotonic() + 5
-    while listener.connections == 0 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert listener.connections >= 1
-
-
-@pytest.mark.parametrize(
-    "params",
-    [
-        {"query": "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }"},
-        {"query": "SELECT * FROM NAMED <file:///etc/passwd> WHERE { GRAPH ?g { ?s ?p ?o } }"},
-        {"query": "SELECT * WHERE { ?s ?p ?o }", "default-graph-uri": "file:///etc/passwd"},
-        {"query": "SELECT * WHERE { SERVICE <file:///etc/passwd> { ?s ?p ?o } }"},
-    ],
-    ids=["from", "from-named", "default-graph-uri", "service"],
-)
-def test_local_files_are_not_read(engine_server, params):
-    reply = call(engine_server, "/sparql", params=params)
-    assert 400 <= reply.status < 500
-    assert "root:" not in reply.text and "/bin/" not in reply.text
+# No outbound requests: tests/test_sparql_outbound.py (every channel, both engines) and the
+# differential corpus in tests/test_sparql_guard.py.
 
 
 # --- read-only --------------------------------------------------------------------------------
@@ -194,6 +123,7 @@ def test_an_update_from_sparqlwrapper_is_refused_and_changes_nothing(limited):
 # --- bounded work -----------------------------------------------------------------------------
 
 
+@FROM_ANOTHER_CLIENT
 def test_a_runaway_query_is_stopped_while_others_are_served(limited):
     outcome: dict = {}
 
@@ -206,7 +136,7 @@ def test_a_runaway_query_is_stopped_while_others_are_served(limited):
     slow.start()
     time.sleep(0.3)
     started = time.monotonic()
-    quick = call(limited, "/sparql", params={"query": SIMPLE})
+    quick = call_from(OTHER_CLIENT, limited, SIMPLE)  # the same client would get 429
     quick_seconds = time.monotonic() - started
     slow.join(timeout=30)
     assert quick.status == 200
@@ -224,7 +154,7 @@ def test_a_runaway_query_is_stopped_while_others_are_served(limited):
     slow.start()
     time.sleep(0.3)
     started = time.monotonic()
-    again = call(limited, "/sparql", params={"query": SIMPLE})
+    again = call_from(OTHER_CLIENT, limited, SIMPLE)
     assert again.status == 200 and time.monotonic() - started < 1.5
     slow.join(timeout=30)
     assert outcome["reply"].status == 503
@@ -295,6 +225,8 @@ def test_the_service_description_reports_the_limits(limited):
         ("maxResultRows", f'"{MAX_ROWS}"'),
         ("maxRequestBytes", f'"{MAX_BYTES}"'),
         ("queryWorkers", '"2"'),
+        ("maxQueryMemory", '"2048"'),  # the default
+        ("maxQueriesPerClient", '"1"'),  # the default with two workers: one stays for others
     ):
         assert any(term in line and value in line for line in text.splitlines()), term
 
@@ -366,3 +298,242 @@ def test_in_process_app_stops_its_workers(app, client):
     assert workers and all(_alive(p) for p in workers)
     sparql.shutdown(app)
     assert _gone(workers, within=5)
+
+
+def _workers(base: str) -> set[int]:
+    """The live query worker processes of the server at ``base``."""
+    return {
+        pid
+        for pid in _children(_server_pid(base))
+        if _alive(pid) and b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    }
+
+
+def _workers_become(base: str, condition, within: float = 30.0) -> set[int]:
+    """The server's workers once ``condition`` holds of them (failing after ``within`` s)."""
+    deadline = time.monotonic() + within
+    while not condition(found := _workers(base)):
+        assert time.monotonic() < deadline, f"the workers stayed {sorted(found)}"
+        time.sleep(0.1)
+    return found
+
+
+# --- the memory limit -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def capped() -> Iterator[str]:
+    """A server on the curated data whose queries may take 400 MB each."""
+    with running_server(
+        "--max-memory", str(MAX_MEMORY), "--timeout", "20", "--workers", "2", cwd=REPO
+    ) as base:
+        yield base
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc (Linux)")
+def test_a_query_beyond_the_memory_limit_is_stopped_and_its_worker_replaced(capped):
+    count = call(capped, "/sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"})
+    triples = int(count.json()["results"]["bindings"][0]["n"]["value"])
+    # At least 25 million rows of six terms to sort: gigabytes, far beyond the 400 MB limit.
+    assert triples >= 5000, f"the curated data has only {triples} triples: no memory bomb"
+    before = _workers_become(capped, lambda found: len(found) == min(2, os.cpu_count() or 1))
+
+    started = time.monotonic()
+    bomb = call(capped, "/sparql", params={"query": MEMORY_BOMB})
+    assert bomb.status == 503
+    assert bomb.json()["error"] == (
+        f"the query needed more than {MAX_MEMORY} MB, this endpoint's memory limit per query; "
+        "make it more selective or add a LIMIT"
+    )
+    assert time.monotonic() - started < 15, "stopped by the time limit, not the memory limit"
+
+    after = _workers_become(capped, lambda found: len(found) == len(before) and found != before)
+    assert len(before - after) == 1, "exactly the bomb's worker was replaced"
+    again = call(capped, "/sparql", params={"query": "ASK { ?s a pt:PositionStatement }"})
+    assert again.status == 200 and again.json()["boolean"] is True
+
+
+def test_a_python_engine_out_of_memory_is_told_apart_from_a_crash():
+    # rdflib runs in Python, which raises MemoryError where Oxigraph's Rust aborts the process.
+    pool = QueryPool(StoreSource.of(REPO, None, "rdflib"), size=1, timeout=60, max_memory=64)
+    try:
+        pool.start()
+        [first] = pool.pids()
+        with pytest.raises(QueryMemoryError, match="more than 64 MB"):
+            pool.run(QueryJob(MEMORY_BOMB, "json", max_rows=10))
+        assert _gone([first], within=5)
+        answer = pool.run(QueryJob("ASK { ?s a pt:PositionStatement }", "json"))
+        assert b"true" in answer.body and pool.pids() != [first]
+    finally:
+        pool.shutdown()
+
+
+def test_without_a_memory_limit_the_description_states_none():
+    app = create_app({"TESTING": True, "PTKG_DATASET": str(LIBRARY), "PTKG_MAX_MEMORY": "0"})
+    try:
+        reply = app.test_client().get("/sparql", headers={"Accept": "application/n-triples"})
+        text = reply.get_data(as_text=True)
+        service = [line for line in text.splitlines() if line.startswith("<http://localhost/")]
+        assert any("queryTimeout" in line for line in service)
+        assert not any("maxQueryMemory" in line for line in service)
+    finally:
+        sparql.shutdown(app)
+
+
+# --- workers that died between queries --------------------------------------------------------
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc (Linux)")
+def test_a_worker_killed_while_idle_fails_no_query(capped):
+    before = _workers_become(capped, lambda found: len(found) == min(2, os.cpu_count() or 1))
+    victim = min(before)
+    os.kill(victim, signal.SIGKILL)
+    for _ in range(6):  # through every worker, the dead one among them
+        reply = call(capped, "/sparql", params={"query": "ASK { ?s a pt:PositionStatement }"})
+        assert reply.status == 200, reply.text
+    _workers_become(capped, lambda found: victim not in found and len(found) == len(before))
+
+    # Every worker dead at once: the query waits for a replacement.
+    everyone = _workers(capped)
+    for pid in everyone:
+        os.kill(pid, signal.SIGKILL)
+    reply = call(capped, "/sparql", params={"query": "ASK { ?s a pt:PositionStatement }"})
+    assert reply.status == 200, reply.text
+    assert not everyone & _workers(capped)
+
+
+def test_the_pool_runs_a_query_on_after_its_idle_worker_was_killed():
+    pool = QueryPool(StoreSource.of(None, LIBRARY, "oxigraph"), size=1, timeout=30)
+    try:
+        pool.start()
+        for _ in range(3):  # killed just before the query: found dead, or dead when sent to
+            [worker] = pool.pids()
+            os.kill(worker, signal.SIGKILL)
+            answer = pool.run(QueryJob(SIMPLE, "json"))
+            assert b"War and Peace" in answer.body
+            assert pool.pids() != [worker]
+    finally:
+        pool.shutdown()
+
+
+# --- a fair share per client ------------------------------------------------------------------
+
+
+def _slow_query(base: str, outcome: dict, headers: dict[str, str]) -> threading.Thread:
+    """Start SLOW from the client ``headers`` say; its reply lands in ``outcome``."""
+
+    def run() -> None:
+        outcome["reply"] = call(base, "/sparql", params={"query": SLOW}, headers=headers)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    time.sleep(0.5)  # until it holds its worker
+    return thread
+
+
+def _assert_too_many(reply) -> None:
+    assert reply.status == 429, reply.text
+    assert int(reply.headers["Retry-After"]) > 0
+    assert reply.json()["error"] == (
+        "this client already has 1 query running or waiting, this endpoint's limit per client; "
+        "wait for one to finish, then try again"
+    )
+
+
+@pytest.fixture(scope="module")
+def behind_proxy() -> Iterator[str]:
+    """A server that takes 127.0.0.1 for a proxy whose X-Forwarded-For names the client."""
+    with running_server(
+        "--dataset",
+        str(LIBRARY),
+        "--timeout",
+        "3",
+        "--workers",
+        "2",
+        "--trusted-proxy",
+        "127.0.0.1",
+    ) as base:
+        yield base
+
+
+@TWO_CORES
+def test_one_client_cannot_take_every_worker(behind_proxy):
+    alice, bob = {"X-Forwarded-For": "203.0.113.7"}, {"X-Forwarded-For": "10.1.1.1, 198.51.100.2"}
+    outcome: dict = {}
+    slow = _slow_query(behind_proxy, outcome, alice)
+    try:
+        _assert_too_many(call(behind_proxy, "/sparql", params={"query": SIMPLE}, headers=alice))
+        started = time.monotonic()
+        other = call(behind_proxy, "/sparql", params={"query": SIMPLE}, headers=bob)
+        assert other.status == 200 and time.monotonic() - started < 1.5
+        # Only the last address counts, the one the proxy wrote: the rest came from the client.
+        spoofed = {"X-Forwarded-For": "198.51.100.2, 203.0.113.7"}
+        _assert_too_many(call(behind_proxy, "/sparql", params={"query": SIMPLE}, headers=spoofed))
+    finally:
+        slow.join(timeout=30)
+    assert outcome["reply"].status == 503  # the time limit
+    again = call(behind_proxy, "/sparql", params={"query": SIMPLE}, headers=alice)
+    assert again.status == 200  # her query ended, and with it her hold on a worker
+
+
+@pytest.fixture(scope="module")
+def proxy_elsewhere() -> Iterator[str]:
+    """A server that trusts a proxy on another network than the tests' 127.0.0.1."""
+    with running_server(
+        "--dataset",
+        str(LIBRARY),
+        "--timeout",
+        "2",
+        "--workers",
+        "2",
+        "--trusted-proxy",
+        "10.0.0.0/8",
+    ) as base:
+        yield base
+
+
+@TWO_CORES
+@pytest.mark.parametrize("server", ["limited", "proxy_elsewhere"])
+def test_forwarded_for_from_an_untrusted_peer_is_ignored(server, request):
+    base = request.getfixturevalue(server)
+    outcome: dict = {}
+    slow = _slow_query(base, outcome, {"X-Forwarded-For": "203.0.113.7"})
+    try:
+        for claimed in ("198.51.100.2", "203.0.113.7, 198.51.100.3"):
+            reply = call(
+                base, "/sparql", params={"query": SIMPLE}, headers={"X-Forwarded-For": claimed}
+            )
+            _assert_too_many(reply)
+    finally:
+        slow.join(timeout=30)
+    assert outcome["reply"].status == 503
+    assert call(base, "/sparql", params={"query": SIMPLE}).status == 200
+
+
+def test_a_worker_killed_mid_query_fails_that_query_without_a_retry():
+    # Not a memory failure (no SIGABRT) and not to be run again: the query may be what killed it.
+    pool = QueryPool(
+        StoreSource.of(None, LIBRARY, "oxigraph"), size=1, timeout=30, max_memory=MAX_MEMORY
+    )
+    raised: list[Exception] = []
+
+    def running() -> None:
+        try:
+            pool.run(QueryJob(SLOW, "json"))
+        except Exception as exc:
+            raised.append(exc)
+
+    try:
+        pool.start()
+        [worker] = pool.pids()
+        query = threading.Thread(target=running)
+        query.start()
+        time.sleep(0.5)
+        os.kill(worker, signal.SIGKILL)
+        query.join(timeout=10)
+        assert [type(exc) for exc in raised] == [WorkerError]
+        assert "exit code -9" in str(raised[0])
+        answer = pool.run(QueryJob(SIMPLE, "json"))  # on the replacement
+        assert b"War and Peace" in answer.body
+    finally:
+        pool.shutdown()
