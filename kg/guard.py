@@ -74,11 +74,13 @@ class QueryRefused(ValueError):
 @dataclass(frozen=True)
 class CheckedQuery:
     """A query that may run: its form, the dataset to run it on (None: the whole store), and
-    ``text``, the canonical text to run in place of what was sent."""
+    ``text``, the canonical text to run in place of what was sent, with ``base``, the IRI its
+    relative IRIs resolve against."""
 
     form: str
     dataset: QueryDataset | None = None
     text: str = field(default="", compare=False)
+    base: str | None = field(default=None, compare=False)
     _canonical: CanonicalText | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -90,9 +92,7 @@ class CheckedQuery:
         """A parser's message about ``text`` with its positions moved to the text as sent."""
         if self._canonical is None:
             return message
-        return _in_sent_positions(
-            message, self._canonical, len(self.text) - len(self._canonical.text)
-        )
+        return _in_sent_positions(message, self._canonical)
 
 
 def check_query(
@@ -116,11 +116,10 @@ def check_query(
             f"SERVICE is not allowed (found {words[0]!r}): this endpoint makes no requests to "
             "other services"
         )
-    prologue = ""
     if base is not None:
-        prologue = f"BASE <{checked_iri(base)}> "
-    runnable = prologue + written.text
-    checked = CheckedQuery("SELECT", None, runnable, written)
+        base = str(checked_iri(base))
+    runnable = written.text
+    checked = CheckedQuery("SELECT", None, runnable, base, written)
     try:
         with PARSER_LOCK:
             parsed = parseQuery(runnable)
@@ -132,7 +131,7 @@ def check_query(
             ) from None
         raise QuerySyntaxError(checked.explain(str(exc))) from None
     try:
-        query = translateQuery(parsed, initNs=PREFIXES)
+        query = translateQuery(parsed, base=base, initNs=PREFIXES)
     except Exception as exc:  # rdflib raises plain exceptions, e.g. for an undeclared prefix
         raise QuerySyntaxError(checked.explain(str(exc))) from None
     for node in _nodes(query.algebra):
@@ -149,7 +148,7 @@ def check_query(
         default = [c["default"] for c in clauses if "default" in c]
         named = [c["named"] for c in clauses if "named" in c]
     form = QUERY_FORMS[query.algebra.name]
-    return CheckedQuery(form, _dataset(default, named), runnable, written)
+    return CheckedQuery(form, _dataset(default, named), runnable, base, written)
 
 
 def update_operation(text: str) -> str | None:
@@ -190,13 +189,12 @@ _AT_CHAR = re.compile(r"\(at char (\d+)\), \(line:(\d+), col:(\d+)\)")
 _ERROR_AT = re.compile(r"\berror at (\d+):(\d+)")
 
 
-def _in_sent_positions(message: str, written: CanonicalText, shift: int) -> str:
+def _in_sent_positions(message: str, written: CanonicalText) -> str:
     """Move the positions rdflib (``at char N, line:L, col:C``) or Oxigraph (``error at L:C``)
-    give in the canonical text, one line long after ``shift`` prologue characters, to the text
-    as it was sent."""
+    give in the canonical text, one line long, to the text as it was sent."""
 
     def where(offset: int) -> tuple[int, int]:
-        return written.position(max(0, offset - shift))
+        return written.position(offset)
 
     def at_char(match: re.Match[str]) -> str:
         line, column = where(int(match.group(1)))

@@ -57,8 +57,9 @@ class QueryDataset:
 class Store(Protocol):
     """What the rest of the project needs of an engine.
 
-    ``query`` takes an optional ``dataset`` (see QueryDataset) and ``limit``: read at most that
-    many solutions (SELECT) or distinct triples (CONSTRUCT/DESCRIBE) from the engine.
+    ``query`` takes an optional ``dataset`` (see QueryDataset), ``limit``: read at most that
+    many solutions (SELECT) or distinct triples (CONSTRUCT/DESCRIBE) from the engine, and
+    ``base``: the IRI the query's relative IRIs resolve against (its own ``BASE`` wins).
     """
 
     engine: str
@@ -74,6 +75,7 @@ class Store(Protocol):
         *,
         dataset: QueryDataset | None = None,
         limit: int | None = None,
+        base: str | None = None,
     ) -> Result: ...
 
     def quad_count(self) -> int: ...
@@ -136,6 +138,7 @@ class OxigraphStore:
         *,
         dataset: QueryDataset | None = None,
         limit: int | None = None,
+        base: str | None = None,
     ) -> Result:
         substitutions = {ox.Variable(k): to_ox(v) for k, v in (bindings or {}).items()}
         graphs: dict = {"use_default_graph_as_union": True}
@@ -145,7 +148,9 @@ class OxigraphStore:
             if dataset.named is not None:
                 graphs["named_graphs"] = [ox.NamedNode(str(g)) for g in dataset.named]
         try:
-            answer = self._store.query(sparql, substitutions=substitutions or None, **graphs)
+            answer = self._store.query(
+                sparql, base_iri=base, substitutions=substitutions or None, **graphs
+            )
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from None
         if isinstance(answer, ox.QueryBoolean):
@@ -282,13 +287,14 @@ class RdflibStore:
         *,
         dataset: QueryDataset | None = None,
         limit: int | None = None,
+        base: str | None = None,
     ) -> Result:
         init = {Variable(k): v for k, v in (bindings or {}).items()}
         target = self.dataset
         try:
             with RDFLIB_PARSER_LOCK:
                 prepared = translateQuery(
-                    parseQuery(sparql), initNs=dict(self.dataset.namespaces())
+                    parseQuery(sparql), base=base, initNs=dict(self.dataset.namespaces())
                 )
             if dataset is not None:
                 # The dataset replaces FROM/FROM NAMED, which rdflib would otherwise fetch.
@@ -521,9 +527,12 @@ class SparqlHttpStore:
         *,
         dataset: QueryDataset | None = None,
         limit: int | None = None,
+        base: str | None = None,
     ) -> Result:
         text = with_bindings(sparql, bindings or {})
         form = query_form(text)
+        if base is not None:  # first: Virtuoso 7.2.5 refuses a BASE after a PREFIX
+            text = f"BASE {sparql_term(URIRef(base))}\n{text}"
         params = [("query", text), *self.params]
         if dataset is not None:
             params += [("default-graph-uri", str(g)) for g in dataset.default or ()]

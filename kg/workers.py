@@ -20,7 +20,6 @@ import logging
 import multiprocessing
 import os
 import queue
-import re
 import signal
 import threading
 import time
@@ -32,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.formats import serialize
-from kg.query import with_prefixes
+from kg.query import in_user_lines, with_prefixes
 from kg.results import AskResult, GraphResult, SelectResult
 from kg.store import QueryDataset, QuerySyntaxError, RemoteStoreError, Store
 
@@ -99,12 +98,14 @@ class StoreSource:
 @dataclass(frozen=True)
 class QueryJob:
     """One query for a worker: the text (the project's prefixes are predeclared), the format to
-    write (a short name of kg.formats), the dataset, and the most rows (or triples) to return."""
+    write (a short name of kg.formats), the dataset, the most rows (or triples) to return, and
+    the base IRI of the query's relative IRIs."""
 
     sparql: str
     fmt: str
     dataset: QueryDataset | None = None
     max_rows: int | None = None
+    base: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,9 +123,11 @@ def answer(store: Store, job: QueryJob) -> QueryAnswer:
     started = time.perf_counter()
     limit = None if job.max_rows is None else job.max_rows + 1
     try:
-        result = store.query(with_prefixes(job.sparql), dataset=job.dataset, limit=limit)
+        result = store.query(
+            with_prefixes(job.sparql), dataset=job.dataset, limit=limit, base=job.base
+        )
     except QuerySyntaxError as exc:
-        raise QuerySyntaxError(_in_user_lines(str(exc))) from None
+        raise QuerySyntaxError(in_user_lines(str(exc))) from None
     truncated = False
     if job.max_rows is not None and not isinstance(result, AskResult):
         truncated = len(result) > job.max_rows
@@ -135,21 +138,6 @@ def answer(store: Store, job: QueryJob) -> QueryAnswer:
     body = serialize(result, job.fmt)
     rows = 1 if isinstance(result, AskResult) else len(result)
     return QueryAnswer(body, rows, truncated, time.perf_counter() - started)
-
-
-_POSITIONS = re.compile(r"(error at |line:|line )(\d+)")
-
-
-def _in_user_lines(message: str) -> str:
-    """An engine's message with its line numbers counted in the user's text, without the
-    predeclared prefixes."""
-    shift = with_prefixes("").count("\n")
-
-    def moved(match: re.Match[str]) -> str:
-        line = int(match.group(2)) - shift
-        return f"{match.group(1)}{line}" if line > 0 else match.group(0)
-
-    return _POSITIONS.sub(moved, message)
 
 
 # --- inside a worker process ------------------------------------------------------------------

@@ -163,7 +163,9 @@ def query():
             f"{offered(checked.returns_graph)}",
         )
     fmt, media = chosen
-    job = QueryJob(checked.text, fmt, checked.dataset, current_app.config["PTKG_MAX_ROWS"])
+    job = QueryJob(
+        checked.text, fmt, checked.dataset, current_app.config["PTKG_MAX_ROWS"], checked.base
+    )
     return _answer(job, media, checked)
 
 
