@@ -33,7 +33,8 @@ from typing import Any
 from kg.formats import serialize
 from kg.query import in_user_lines, with_prefixes
 from kg.results import AskResult, GraphResult, SelectResult
-from kg.store import QueryDataset, QuerySyntaxError, RemoteStoreError, Store
+from kg.sandbox import SandboxUnavailable, deny_network
+from kg.store import QueryDataset, QuerySyntaxError, RemoteStoreError, Store, is_remote
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +150,9 @@ def _serve(conn: Connection, source: StoreSource, parent: int, max_memory: int |
     killed) and answer it, until told to stop. After a MemoryError it answers "memory" and ends:
     the parent replaces it rather than trust a process that ran out of memory mid-query."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
+    # Before any thread starts (a seccomp filter binds the thread that sets it and those it
+    # starts later), and before the store is opened.
+    offline = _deny_network(source)
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     try:
         store = source.open()
@@ -156,7 +160,8 @@ def _serve(conn: Connection, source: StoreSource, parent: int, max_memory: int |
         conn.send(("failed", f"{type(exc).__name__}: {exc}"))
         return
     # Capped only now, so that the limit is left entirely to queries, whatever the store's size.
-    conn.send(("ready", (os.getpid(), _cap_memory(max_memory))))
+    notes = [note for note in (offline, _cap_memory(max_memory)) if note]
+    conn.send(("ready", (os.getpid(), "; ".join(notes) or None)))
     while True:
         try:
             job = conn.recv()
@@ -175,6 +180,18 @@ def _serve(conn: Connection, source: StoreSource, parent: int, max_memory: int |
         except Exception:
             reply = ("error", traceback.format_exc())
         conn.send(reply)
+
+
+def _deny_network(source: StoreSource) -> str | None:
+    """Give up the network (``kg.sandbox``) unless the store is a remote one. Returns why it
+    could not be given up, for the parent to log, or None."""
+    if is_remote(source.engine):
+        return None
+    try:
+        deny_network()
+    except SandboxUnavailable as exc:
+        return f"queries could open network sockets here ({exc}); the guard alone keeps SERVICE out"
+    return None
 
 
 def _cap_memory(megabytes: int | None) -> str | None:
