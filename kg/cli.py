@@ -304,6 +304,13 @@ def _trusted_proxies(_ctx: click.Context, _param: click.Parameter, value: str | 
     "more is stopped (503); 0: no limit [default: 2048].",
 )
 @click.option(
+    "--max-waiting",
+    type=click.IntRange(min=0),
+    default=None,
+    help="/sparql queries that may wait for a free worker; more get 503 with Retry-After "
+    "[default: four per worker].",
+)
+@click.option(
     "--max-queries-per-client",
     type=click.IntRange(min=1),
     default=None,
@@ -331,6 +338,7 @@ def serve(
     max_request_bytes: int | None,
     workers: int | None,
     max_memory: int | None,
+    max_waiting: int | None,
     max_queries_per_client: int | None,
     trusted_proxy: str | None,
     root: Path | None,
@@ -341,7 +349,8 @@ def serve(
 
     /sparql queries run in worker processes, each stopped at the time and memory limits; the
     limits can also be set with PTKG_QUERY_TIMEOUT, PTKG_MAX_ROWS, PTKG_MAX_REQUEST_BYTES,
-    PTKG_QUERY_WORKERS, PTKG_MAX_MEMORY, PTKG_MAX_QUERIES_PER_CLIENT and PTKG_TRUSTED_PROXY.
+    PTKG_QUERY_WORKERS, PTKG_MAX_MEMORY, PTKG_MAX_WAITING, PTKG_MAX_QUERIES_PER_CLIENT and
+    PTKG_TRUSTED_PROXY.
     """
     import signal
     import socket
@@ -365,6 +374,7 @@ def serve(
         "PTKG_MAX_REQUEST_BYTES": max_request_bytes,
         "PTKG_QUERY_WORKERS": workers,
         "PTKG_MAX_MEMORY": max_memory,
+        "PTKG_MAX_WAITING": max_waiting,
         "PTKG_MAX_QUERIES_PER_CLIENT": max_queries_per_client,
         "PTKG_TRUSTED_PROXY": trusted_proxy,
     }

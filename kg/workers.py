@@ -296,8 +296,8 @@ class QueryPool:
         self.timeout = timeout
         self.max_memory = max_memory or None
         self.start_timeout = start_timeout
-        waiting = 4 * self.size if max_waiting is None else max_waiting
-        self._admission = threading.BoundedSemaphore(self.size + waiting)
+        self.max_waiting = 4 * self.size if max_waiting is None else max_waiting
+        self._admission = threading.BoundedSemaphore(self.size + self.max_waiting)
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._workers: set[_Worker] = set()
         self._lock = threading.Lock()

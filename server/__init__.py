@@ -17,6 +17,8 @@ Configuration keys (also read from ``PTKG_*`` environment variables):
   cores (default 2, or 1 on a single core)
 - ``PTKG_MAX_MEMORY``: megabytes of memory one ``/sparql`` query may take in its worker, beyond
   the loaded store; a query needing more is stopped and answered 503 (default 2048; 0: no limit)
+- ``PTKG_MAX_WAITING``: ``/sparql`` queries that may wait for a free worker; more are answered
+  503 with ``Retry-After`` (default: four per worker)
 - ``PTKG_MAX_QUERIES_PER_CLIENT``: ``/sparql`` queries one client may have running or waiting at
   once; more are answered 429 (default: one less than the workers, at least 1, so that a client
   never holds every worker)
@@ -45,6 +47,7 @@ LIMITS = {
     "PTKG_MAX_REQUEST_BYTES": int,
     "PTKG_QUERY_WORKERS": int,
     "PTKG_MAX_MEMORY": int,
+    "PTKG_MAX_WAITING": int,
     "PTKG_MAX_QUERIES_PER_CLIENT": int,
 }
 
@@ -61,6 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         PTKG_MAX_REQUEST_BYTES=64 * 1024,
         PTKG_QUERY_WORKERS=min(2, os.cpu_count() or 1),
         PTKG_MAX_MEMORY=2048,
+        PTKG_MAX_WAITING=None,  # set by sparql.init_app: four per worker
         PTKG_MAX_QUERIES_PER_CLIENT=None,  # set by sparql.init_app from the number of workers
         PTKG_TRUSTED_PROXY="",
     )

@@ -45,6 +45,7 @@ LIMITS = (
     ("PTKG_MAX_REQUEST_BYTES", "maxRequestBytes", XSD.integer, "Largest request body or query string accepted."),
     ("PTKG_QUERY_WORKERS", "queryWorkers", XSD.integer, "Queries run at the same time, each in its own process."),
     ("PTKG_MAX_MEMORY", "maxQueryMemory", XSD.integer, "Megabytes of memory a query may take beyond the loaded data; a query needing more is stopped. Not stated when there is no limit."),
+    ("PTKG_MAX_WAITING", "maxWaitingQueries", XSD.integer, "Queries that may wait for a free worker; more are refused with 503 and Retry-After."),
     ("PTKG_MAX_QUERIES_PER_CLIENT", "maxQueriesPerClient", XSD.integer, "Queries one client may have running or waiting at once; more are refused with 429 Too Many Requests."),
 )  # fmt: skip
 NO_LIMIT_WHEN_ZERO = frozenset({"PTKG_MAX_MEMORY"})

@@ -87,8 +87,10 @@ def init_app(app: Flask) -> None:
         size=config["PTKG_QUERY_WORKERS"],
         timeout=config["PTKG_QUERY_TIMEOUT"],
         max_memory=config["PTKG_MAX_MEMORY"],
+        max_waiting=config["PTKG_MAX_WAITING"],
     )
     config["PTKG_QUERY_WORKERS"] = pool.size  # no more than the cores
+    config["PTKG_MAX_WAITING"] = pool.max_waiting
     if config["PTKG_MAX_QUERIES_PER_CLIENT"] is None:
         config["PTKG_MAX_QUERIES_PER_CLIENT"] = max(1, pool.size - 1)
     app.extensions[QUOTA] = ClientQuota(

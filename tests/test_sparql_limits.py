@@ -227,8 +227,44 @@ def test_the_service_description_reports_the_limits(limited):
         ("queryWorkers", '"2"'),
         ("maxQueryMemory", '"2048"'),  # the default
         ("maxQueriesPerClient", '"1"'),  # the default with two workers: one stays for others
+        ("maxWaitingQueries", '"8"'),  # the default: four per worker
     ):
         assert any(term in line and value in line for line in text.splitlines()), term
+
+
+# --- many first queries at once -------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_sixteen_different_first_queries_to_a_fresh_server_all_answer():
+    # rdflib's parser sets itself up on first use, in a way threads can break: each round starts
+    # a new server and sends it 16 different queries at once, its very first.
+    queries = [
+        f"SELECT ?s{i} WHERE {{ ?s{i} ?p ?o FILTER(STRLEN(STR(?o)) > {i}) }} LIMIT {i + 1}"
+        for i in range(16)
+    ]
+    for _ in range(10):
+        with running_server(
+            "--dataset", str(LIBRARY), "--max-queries-per-client", "16", "--max-waiting", "16"
+        ) as base:
+            assert _all_at_once(base, queries) == [200] * len(queries)
+
+
+def _all_at_once(base: str, queries: list[str]) -> list[int]:
+    """The statuses of ``queries`` sent to ``base`` from as many threads, released together."""
+    statuses: list[int] = []
+    start = threading.Barrier(len(queries))
+
+    def ask(query: str) -> None:
+        start.wait()
+        statuses.append(call(base, "/sparql", params={"query": query}).status)
+
+    threads = [threading.Thread(target=ask, args=(q,)) for q in queries]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
 
 
 # --- no worker left behind --------------------------------------------------------------------
