@@ -137,6 +137,9 @@ PAGE_SIZE = 25
 """Items per page unless ``limit`` says otherwise."""
 MAX_PAGE_SIZE = 10_000
 """The largest ``limit`` as a number (``all`` lifts it)."""
+MAX_OFFSET = 10**12
+"""The largest ``offset``: far beyond any answer, and with a page added still within the
+largest ``OFFSET`` every engine takes (:data:`kg.store.MAX_SLICE`)."""
 _PAGE = (
     Parameter(
         "limit",
@@ -149,7 +152,8 @@ _PAGE = (
     Parameter(
         "offset",
         "offset",
-        "Items to skip: 0 for the first page (the default), else the `next` of the page before.",
+        f"Items to skip, 0 to {MAX_OFFSET}: 0 for the first page (the default), else the "
+        "`next` of the page before.",
         required=False,
         default="0",
     ),
@@ -644,14 +648,20 @@ class _Request:
     """Where the next page starts, once the question's rows are read (``None``: no next page)."""
 
 
-def _count(value: str, name: str, low: int, high: int | None) -> int:
-    """A whole number from ``low`` to ``high`` (no upper bound when ``None``), else AskError."""
+def _count(value: str, name: str, low: int, high: int) -> int:
+    """A whole number from ``low`` to ``high``, else AskError."""
     text = value.strip()
-    if not text.isdigit() or not text.isascii() or int(text) < low or (high and int(text) > high):
-        upto = f"to {high}" if high else "or more"
+    digits = text.lstrip("0") or "0"
+    if (
+        not text.isdigit()
+        or not text.isascii()
+        or len(digits) > len(str(high))
+        or not low <= int(digits) <= high
+    ):
         also = ", or all" if name == "limit" else ""
-        raise AskError(f"{name} {value!r} is not a whole number from {low} {upto}{also}")
-    return int(text)
+        shown = value if len(value) <= 40 else f"{value[:20]}…({len(value)} characters)"
+        raise AskError(f"{name} {shown!r} is not a whole number from {low} to {high}{also}")
+    return int(digits)
 
 
 def _understand(store: Store, question: Question, params: Mapping[str, str | None]) -> _Request:
@@ -691,7 +701,7 @@ def _understand(store: Store, question: Question, params: Mapping[str, str | Non
             all_ = value.strip().lower() == "all"
             request.limit = None if all_ else _count(value, p.name, 1, MAX_PAGE_SIZE)
         elif p.kind == "offset":
-            request.offset = _count(value, p.name, 0, None)
+            request.offset = _count(value, p.name, 0, MAX_OFFSET)
         else:
             try:
                 period = parse_period(value, allow_open=p.kind == "open-period", name=p.name)

@@ -31,9 +31,9 @@ from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from kg.namespaces import PREFIXES
-from kg.sparql_text import CanonicalText, canonical, readings, service_words
+from kg.sparql_text import CanonicalText, canonical, readings, service_words, tokens
+from kg.store import MAX_SLICE, QueryDataset, QuerySyntaxError
 from kg.store import RDFLIB_PARSER_LOCK as PARSER_LOCK
-from kg.store import QueryDataset, QuerySyntaxError
 from kg.terms import BadIRI, checked_iri
 
 DEFAULT_GRAPH_ALIASES = frozenset(
@@ -120,6 +120,7 @@ def check_query(
         base = str(checked_iri(base))
     runnable = written.text
     checked = CheckedQuery("SELECT", None, runnable, base, written)
+    _check_slices(written)
     try:
         with PARSER_LOCK:
             parsed = parseQuery(runnable)
@@ -145,8 +146,8 @@ def check_query(
         default = [_graph_iri("default-graph-uri", iri) for iri in default_graph_uris]
         named = [_graph_iri("named-graph-uri", iri) for iri in named_graph_uris]
     else:
-        default = [c["default"] for c in clauses if "default" in c]
-        named = [c["named"] for c in clauses if "named" in c]
+        default = [_from_iri(checked, "FROM", c["default"]) for c in clauses if "default" in c]
+        named = [_from_iri(checked, "FROM NAMED", c["named"]) for c in clauses if "named" in c]
     form = QUERY_FORMS[query.algebra.name]
     return CheckedQuery(form, _dataset(default, named), runnable, base, written)
 
@@ -169,6 +170,37 @@ def _graph_iri(parameter: str, text: str) -> URIRef:
         return checked_iri(text)
     except BadIRI as exc:
         raise QuerySyntaxError(f"{parameter}: {exc}") from None
+
+
+def _from_iri(checked: CheckedQuery, clause: str, iri: URIRef) -> URIRef:
+    """A graph named in the query's own dataset clause, held to the same rule as the protocol's
+    parameters (rdflib's parser lets through text the engine cannot take as an IRI)."""
+    try:
+        return checked_iri(str(iri))
+    except BadIRI as exc:
+        raise QuerySyntaxError(f"{clause} <{iri}>: {exc}") from None
+
+
+def _check_slices(written: CanonicalText) -> None:
+    """Refuse a ``LIMIT`` or ``OFFSET`` beyond :data:`kg.store.MAX_SLICE`, the largest every
+    engine takes, before a parser turns its digits into a number (rdflib fails on the way)."""
+    previous = ""
+    for token in tokens(written.text):
+        if token.kind == "space":
+            continue
+        if token.kind == "number" and token.text.isdigit() and previous in ("LIMIT", "OFFSET"):
+            digits = token.text.lstrip("0") or "0"
+            if len(digits) > len(str(MAX_SLICE)) or int(digits) > MAX_SLICE:
+                line, column = written.position(token.start)
+                raise QuerySyntaxError(
+                    f"{previous} {_shortened(token.text)} at line {line}, column {column} is "
+                    f"larger than the largest this endpoint accepts ({MAX_SLICE})"
+                )
+        previous = token.text.upper() if token.kind == "word" else ""
+
+
+def _shortened(text: str, most: int = 40) -> str:
+    return text if len(text) <= most else f"{text[:20]}…({len(text)} digits)"
 
 
 def _dataset(default: list[URIRef], named: list[URIRef]) -> QueryDataset | None:

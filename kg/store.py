@@ -12,6 +12,7 @@ import http.client
 import io
 import json
 import re
+import sys
 import threading
 import urllib.error
 import urllib.parse
@@ -29,6 +30,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import XSD
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
 from kg.load import LoadError, dataset_format
@@ -38,6 +40,11 @@ from kg.terms import checked_iri
 
 ENGINES = ("oxigraph", "rdflib")
 DEFAULT_ENGINE = "oxigraph"
+
+
+MAX_SLICE = sys.maxsize
+"""The largest ``LIMIT`` or ``OFFSET`` every engine takes (rdflib counts with a Python slice;
+Oxigraph would take up to 2^64-1)."""
 
 
 class QuerySyntaxError(ValueError):
@@ -296,6 +303,7 @@ class RdflibStore:
                 prepared = translateQuery(
                     parseQuery(sparql), base=base, initNs=dict(self.dataset.namespaces())
                 )
+            _fill_short_construct(prepared.algebra)
             if dataset is not None:
                 # The dataset replaces FROM/FROM NAMED, which rdflib would otherwise fetch.
                 prepared.algebra["datasetClause"] = None
@@ -332,6 +340,19 @@ class RdflibStore:
 
     def quad_count(self) -> int:
         return sum(len(g) for g in self.dataset.graphs())
+
+
+def _fill_short_construct(algebra: CompValue) -> None:
+    """Give a ``CONSTRUCT WHERE { … }`` its template: rdflib 7 takes it from the pattern only
+    when the pattern sits right below the query, so the short form with a ``LIMIT``, ``OFFSET``
+    or ``ORDER BY`` fails with a TypeError. The template is the pattern's triples (§16.2.4)."""
+    if algebra.name != "ConstructQuery" or dict.get(algebra, "template") is not None:
+        return
+    part = algebra.p
+    while isinstance(part, CompValue) and part.name != "BGP":
+        part = dict.get(part, "p")
+    if isinstance(part, CompValue):
+        algebra["template"] = part.triples
 
 
 # --- a remote SPARQL 1.1 store over HTTP -------------------------------------------------------

@@ -570,7 +570,7 @@ def test_readme_documents_every_ask_question_and_option():
         ),
         (
             ["--party", "alpha", "--from", "2024", "--to", "2025", "--offset", "1.5"],
-            "error: offset '1.5' is not a whole number from 0 or more",
+            "error: offset '1.5' is not a whole number from 0 to 1000000000000",
         ),
     ],
 )

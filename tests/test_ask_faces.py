@@ -191,7 +191,7 @@ def test_the_headline_question_on_the_curated_data_from_every_face(repo_server):
         (
             "/api/ask/conflicts?at=2024&offset=-1",
             400,
-            "offset '-1' is not a whole number from 0 or more",
+            "offset '-1' is not a whole number from 0 to 1000000000000",
         ),
         ("/api/ask/whatever", 404, "unknown question 'whatever'; accepted: persisted"),
     ],

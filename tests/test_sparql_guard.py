@@ -15,7 +15,7 @@ from rdflib import XSD, Graph, URIRef
 from rdflib.plugins.sparql.parser import parseQuery
 
 from kg.guard import PARSER_LOCK, CheckedQuery, QueryRefused, check_query, update_operation
-from kg.store import QueryDataset, QuerySyntaxError
+from kg.store import MAX_SLICE, QueryDataset, QuerySyntaxError
 from tests.outbound import Listener, tricky_queries
 
 G1, G2 = "http://example.org/g1", "http://example.org/g2"
@@ -162,6 +162,30 @@ def test_graphs_outside_the_store_are_named_not_fetched(query, default, named, d
 def test_dataset_parameters_must_be_iris(default, named, problem):
     with pytest.raises(QuerySyntaxError, match=re.escape(problem)):
         check_query("ASK {}", default, named)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("SELECT * FROM <1:x> WHERE {}", "FROM <1:x>: not an IRI: '1:x' has no scheme"),
+        ("SELECT * FROM NAMED <a:%zz> WHERE {}", "FROM NAMED <a:%zz>: not an IRI"),
+    ],
+)
+def test_graphs_named_in_the_query_must_be_iris(text, problem):
+    with pytest.raises(QuerySyntaxError, match=re.escape(problem)):
+        check_query(text)
+
+
+@pytest.mark.parametrize("keyword", ["LIMIT", "OFFSET", "limit"])
+def test_slices_beyond_what_every_engine_takes_are_refused(keyword):
+    largest = f"SELECT * WHERE {{ ?s ?p ?o }}\n {keyword} {MAX_SLICE}"
+    assert check_query(largest).form == "SELECT"
+    assert check_query(f"SELECT * WHERE {{}} {keyword} 000{MAX_SLICE}").form == "SELECT"
+    for number in (str(MAX_SLICE + 1), "9" * 5000):
+        with pytest.raises(
+            QuerySyntaxError, match=r"line 2, column \d+ is larger than the largest"
+        ):
+            check_query(f"SELECT * WHERE {{ ?s ?p ?o }}\n {keyword} {number}")
 
 
 @pytest.mark.parametrize(
