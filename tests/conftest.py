@@ -117,3 +117,13 @@ def repo_server() -> Iterator[str]:
     """The real server on the repository's curated data (one per test session)."""
     with running_server(cwd=REPO) as base:
         yield base
+
+
+@pytest.fixture(scope="session")
+def curated_build(tmp_path_factory) -> Path:
+    """The curated graph built once per test session, in a temporary folder (never the checkout)."""
+    from kg.build import build
+
+    path = tmp_path_factory.mktemp("curated") / "ptkg.nq"
+    build(REPO, path)
+    return path
