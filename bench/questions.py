@@ -6,9 +6,9 @@ For each size: generate the synthetic graph of ``bench/synthetic.py`` (parties, 
 in a SKOS taxonomy, dated statements with stances and evidence; each party with its own demands,
 rejections aimed at a rival's; plus ``pt:contradicts`` between 10% of the positions and
 ``pt:supersedes`` for 2% of the statements), add the ontology, derive the
-lifecycles as ``kg build`` does (``kg/derive.py``), and write one N-Quads file. Then, in a fresh
+lifecycles as ``kg build`` does (``kg/pipeline/derive.py``), and write one N-Quads file. Then, in a fresh
 process per engine, load it and time, for each question, its SPARQL query alone (``ask-*.rq`` with
-the parameters bound) and the whole answer of ``kg.ask.ask()`` (evidence, labels and undated
+the parameters bound) and the whole answer of ``kg.questions.ask.ask()`` (evidence, labels and undated
 statements included; the first page of 25 items, the default, unless the row says otherwise): the median of ``--runs`` runs after one warm-up. A question whose warm-up takes
 longer than ``--budget`` seconds is reported as ``> budget`` and not repeated.
 """
@@ -49,7 +49,7 @@ CHILD = r"""
 import json, resource, signal, statistics, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
-from kg.ask import ask, question_query
+from kg.questions.ask import ask, question_query
 from kg.store import open_store
 engine, path, runs, budget = sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
 questions = json.loads(sys.stdin.read())
@@ -97,9 +97,9 @@ def build_file(size: int, folder: Path) -> tuple[Path, int]:
     from rdflib import Graph
     from synthetic import generate
 
-    from kg.derive import derive
-    from kg.namespaces import DERIVED_GRAPH, GRAPH
-    from kg.results import SelectResult
+    from kg.pipeline.derive import derive
+    from kg.rdf.namespaces import DERIVED_GRAPH, GRAPH
+    from kg.rdf.results import SelectResult
     from kg.store import OxigraphStore
 
     data = generate(size, contradictions=0.1, supersessions=0.02, focus=0.9)
@@ -171,7 +171,7 @@ def main() -> None:
     names = {"oxigraph": "Oxigraph", "rdflib": "rdflib"}
     for key, what in (
         ("query_ms", "the question's query (kg/queries/ask-*.rq, parameters bound)"),
-        ("answer_ms", "the whole answer (kg.ask.ask: query, evidence, labels, undated)"),
+        ("answer_ms", "the whole answer (kg.questions.ask.ask: query, evidence, labels, undated)"),
     ):
         print(f"\nMedian time of {what}:\n")
         header = ["question", *(f"{names[e]} {s:,}" for e, s, _, _ in columns)]

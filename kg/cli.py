@@ -16,20 +16,19 @@ from typing import Any
 import click
 
 from kg import __version__
-from kg.ask import FORMATS as ASK_FORMATS
-from kg.ask import QUESTIONS, AskError, Question, ask
-from kg.ask import render as render_answer
-from kg.build import ARTEFACT, BuildRefused, build, open_graph
-from kg.export import FORMATS as EXPORT_FORMATS
-from kg.export import TABLES, build_quads
-from kg.formats import FormatError
-from kg.guard import QueryRefused
-from kg.load import LoadError, find_root, load_project
-from kg.periods import PeriodError, parse_period
-from kg.push import DEFAULT_BATCH
-from kg.query import GRAPH_FORMATS, TABLE_FORMATS, read_query, render, run_as_written
-from kg.results import GraphResult
-from kg.stats import stats as compute_stats
+from kg.browse.stats import stats as compute_stats
+from kg.endpoint.guard import QueryRefused, run_checked
+from kg.pipeline.build import ARTEFACT, BuildRefused, build, open_graph
+from kg.pipeline.load import LoadError, find_root, load_project
+from kg.pipeline.validate import INFERENCE_CHOICES, validate_project
+from kg.publish.export import FORMATS as EXPORT_FORMATS
+from kg.publish.export import TABLES, build_quads
+from kg.publish.push import DEFAULT_BATCH
+from kg.questions.ask import FORMATS as ASK_FORMATS
+from kg.questions.ask import QUESTIONS, AskError, Question, ask
+from kg.questions.ask import render as render_answer
+from kg.questions.periods import PeriodError, parse_period
+from kg.rdf.results import GraphResult
 from kg.store import (
     DEFAULT_ENGINE,
     ENGINES,
@@ -38,7 +37,8 @@ from kg.store import (
     RemoteStoreError,
     is_remote,
 )
-from kg.validate import INFERENCE_CHOICES, validate_project
+from kg.store.formats import FormatError
+from kg.store.queries import GRAPH_FORMATS, TABLE_FORMATS, read_query, render
 
 EXIT_OK, EXIT_NONCONFORMING, EXIT_BAD_INPUT, EXIT_REMOTE = 0, 1, 2, 3
 
@@ -217,7 +217,7 @@ def query(query: str, fmt: str, root: Path | None, dataset: Path | None, engine:
     the default graph is the union of all named graphs.
     """
     store = open_graph(root, dataset, engine)
-    result = run_as_written(store, read_query(query))
+    result = run_checked(store, read_query(query))
     if isinstance(result, GraphResult) and fmt == "table":
         fmt = "turtle"
     click.echo(render(result, fmt).rstrip("\n"))
@@ -228,7 +228,7 @@ def query(query: str, fmt: str, root: Path | None, dataset: Path | None, engine:
 @user_errors
 def stats(root: Path | None, dataset: Path | None, engine: str) -> None:
     """Triples per named graph, instances per class, statements per source document."""
-    from kg.query import table
+    from kg.store.queries import table
 
     found = compute_stats(open_graph(root, dataset, engine))
     click.echo(f"Triples per named graph ({found.total_triples} in all)\n")
@@ -243,7 +243,7 @@ def stats(root: Path | None, dataset: Path | None, engine: str) -> None:
 
 def _trusted_proxies(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     """``--trusted-proxy`` checked as the app will read it, so a typo is a usage error."""
-    from kg.fairness import parse_proxies
+    from kg.endpoint.fairness import parse_proxies
 
     try:
         parse_proxies(value)
@@ -409,7 +409,7 @@ def serve(
             threads=threads,
             ident="peace-talks-kg",
             # waitress drops X-Forwarded-For itself; with --trusted-proxy the app needs it, and
-            # reads it only on requests from those proxies (kg.fairness.client_address).
+            # reads it only on requests from those proxies (kg.endpoint.fairness.client_address).
             clear_untrusted_proxy_headers=not trusted_proxies(app),
             # waitress itself refuses bodies and headers the app would refuse anyway, instead of
             # first buffering up to its 1 GiB default.
@@ -517,7 +517,7 @@ def export_command(
     The same graph always gives the same bytes: blank nodes are labelled by RDFC-1.0 and
     everything is written in sorted order. An existing --out file is kept unless --force.
     """
-    from kg.export import (
+    from kg.publish.export import (
         CONTEXT_IRI,
         ExportError,
         Selection,
@@ -594,7 +594,7 @@ def release_command(
     """Write a versioned release folder: dumps in every format, ontology, shapes, CSV tables,
     VoID + DCAT metadata with checksums, a CHANGELOG excerpt and the changes since the previous
     release."""
-    from kg.release import ReleaseError, release
+    from kg.publish.release import ReleaseError, release
 
     try:
         report = release(
@@ -700,8 +700,8 @@ def push_command(
     and was not written, when the store fails half-way; run it again (with --resume to skip
     finished graphs).
     """
-    from kg.export import graph_iri
-    from kg.push import Credentials, GraphStoreTarget, UpdateTarget, push
+    from kg.publish.export import graph_iri
+    from kg.publish.push import Credentials, GraphStoreTarget, UpdateTarget, push
 
     if (gsp is None) == (update is None):
         _fail("give exactly one of --gsp URL and --update URL")

@@ -36,8 +36,8 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from kg.build import open_graph
-from kg.namespaces import BASE
+from kg.pipeline.build import open_graph
+from kg.rdf.namespaces import BASE
 from kg.store import DEFAULT_ENGINE, Store
 
 EXTENSION = "ptkg"

@@ -19,10 +19,10 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG, OWL, RDF, RDFS, SKOS, XSD, NamespaceManager
 from rdflib.term import Node
 
-from kg.namespaces import DERIVED_GRAPH, GRAPH, INFERRED_GRAPH, OA, PT, SCHEMA, bind_prefixes
-from kg.query import canned_query, run
-from kg.results import AskResult, SelectResult
+from kg.rdf.namespaces import DERIVED_GRAPH, GRAPH, INFERRED_GRAPH, OA, PT, SCHEMA, bind_prefixes
+from kg.rdf.results import AskResult, SelectResult
 from kg.store import Store
+from kg.store.queries import canned_query, run
 from server.timeline import Entry, When, layout
 
 Href = Callable[[URIRef], "str | None"]

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from kg.build import ARTEFACT
-from kg.export import (
+from kg.pipeline.build import ARTEFACT
+from kg.pipeline.load import find_root
+from kg.publish.export import (
     EXTENSIONS,
     FORMATS,
     TABLES,
@@ -26,8 +27,7 @@ from kg.export import (
     read_quads,
     select,
 )
-from kg.load import find_root
-from kg.release import DUMP, DUMP_SELECTION
+from kg.publish.release import DUMP, DUMP_SELECTION
 from kg.store import is_remote
 from server.errors import error_response
 

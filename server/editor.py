@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request, url_for
 
-from kg.query import canned_queries, canned_query
+from kg.store.queries import canned_queries, canned_query
 from server.errors import error_response
 
 bp = Blueprint("editor", __name__)

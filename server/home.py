@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from kg.stats import statements_per_source, summary
+from kg.browse.stats import statements_per_source, summary
 from server import graph
 from server.service import dataset_facts
 

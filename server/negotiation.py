@@ -1,4 +1,4 @@
-"""Content negotiation for query results and RDF, from the media-type table of ``kg.formats``."""
+"""Content negotiation for query results and RDF, from the media-type table of ``kg.store.formats``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from flask import request
 from werkzeug.datastructures import MIMEAccept
 
-from kg.formats import RDF_FORMATS, RESULT_FORMATS, format_for, media_types
+from kg.store.formats import RDF_FORMATS, RESULT_FORMATS, format_for, media_types
 
 
 class UnknownFormat(ValueError):

@@ -14,7 +14,7 @@ IRI scheme (``PTKG_BASE``, default ``https://w3id.org/peace-talks-kg/``, is mapp
 
 Every answer advertises its twins in an HTTP ``Link`` header (and HTML pages in
 ``<link rel="alternate">``). An IRI the graph does not hold is a 404, and so is a path that makes no
-IRI (checked by :func:`kg.terms.checked_iri`), with the reason.
+IRI (checked by :func:`kg.rdf.terms.checked_iri`), with the reason.
 """
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS
 from rdflib.term import Node
 
-from kg.formats import RDF_FORMATS, serialize
-from kg.namespaces import BASE, PT, bind_prefixes
-from kg.query import canned_query, run
-from kg.results import GraphResult, SelectResult
+from kg.rdf.namespaces import BASE, PT, bind_prefixes
+from kg.rdf.results import GraphResult, SelectResult
+from kg.rdf.terms import BadIRI, checked_iri
 from kg.store import sparql_term
-from kg.terms import BadIRI, checked_iri
+from kg.store.formats import RDF_FORMATS, serialize
+from kg.store.queries import canned_query, run
 from server import describe as d
 from server import graph
 from server.errors import error_response
@@ -41,7 +41,7 @@ from server.negotiation import accepted
 bp = Blueprint("pages", __name__)
 
 SUFFIXES: dict[str, str] = {"ttl": "turtle", "jsonld": "jsonld", "nt": "nt", "rdf": "xml"}
-"""File suffix of a data twin → format name in kg.formats.RDF_FORMATS."""
+"""File suffix of a data twin → format name in kg.store.formats.RDF_FORMATS."""
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 DOCUMENTS = ("ontology", "shapes")
 """Hash-IRI documents: ``<base>ontology`` and ``<base>shapes``."""

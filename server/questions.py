@@ -1,4 +1,4 @@
-"""``/questions``: the temporal questions of :mod:`kg.ask` as forms, answered with their evidence.
+"""``/questions``: the temporal questions of :mod:`kg.questions.ask` as forms, answered with their evidence.
 
 Each question has a page with a form (party, periods, mode or position, as the question takes);
 submitting it (GET, so every answer has an address) shows the items with their evidence and
@@ -18,9 +18,18 @@ from markupsafe import Markup, escape
 from rdflib import Literal, URIRef
 from werkzeug.routing import BuildError
 
-from kg.ask import QUESTIONS, Answer, AskError, Evidence, Item, Question, ask, question_query
-from kg.query import canned_query, run
-from kg.results import SelectResult
+from kg.questions.ask import (
+    QUESTIONS,
+    Answer,
+    AskError,
+    Evidence,
+    Item,
+    Question,
+    ask,
+    question_query,
+)
+from kg.rdf.results import SelectResult
+from kg.store.queries import canned_query, run
 from server import graph
 from server.errors import error_response
 from server.pages import href

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, render_template, request
 from rdflib import URIRef
 
-from kg.query import canned_query, run
-from kg.results import SelectResult
+from kg.rdf.results import SelectResult
+from kg.store.queries import canned_query, run
 from server import graph
 from server.describe import Labeller
 from server.pages import href

@@ -11,10 +11,10 @@ from flask import Blueprint, Response, current_app, request, url_for
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID, XSD
 
-from kg.formats import serialize
-from kg.namespaces import FORMATS, ID, PT, SD, SERVICE, bind_prefixes
-from kg.query import canned_query
-from kg.results import GraphResult, SelectResult
+from kg.rdf.namespaces import FORMATS, ID, PT, SD, SERVICE, bind_prefixes
+from kg.rdf.results import GraphResult, SelectResult
+from kg.store.formats import serialize
+from kg.store.queries import canned_query
 from server import graph
 from server.errors import error_response
 from server.negotiation import UnknownFormat, choose_format, offered

@@ -2,8 +2,8 @@
 
 A query comes as GET ``?query=``, as POST ``application/x-www-form-urlencoded`` or as POST
 ``application/sparql-query`` (UTF-8); ``default-graph-uri``/``named-graph-uri`` replace its
-``FROM``/``FROM NAMED``. It is checked in this process (``kg.guard``: syntax, read-only, no
-outbound requests, only the dataset's own graphs) and run in a worker process (``kg.workers``)
+``FROM``/``FROM NAMED``. It is checked in this process (``kg.endpoint.guard``: syntax, read-only, no
+outbound requests, only the dataset's own graphs) and run in a worker process (``kg.endpoint.workers``)
 with a deadline and a row cap. The answer's format is negotiated (``Accept`` or ``format=``).
 Without a query, a browser gets the query page and an RDF client the service description.
 """
@@ -25,11 +25,9 @@ from flask import (
 )
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from kg.fairness import ClientQuota, Network, TooManyQueries, client_address, parse_proxies
-from kg.formats import media_types
-from kg.guard import CheckedQuery, QueryRefused, check_query
-from kg.store import QuerySyntaxError
-from kg.workers import (
+from kg.endpoint.fairness import ClientQuota, Network, TooManyQueries, client_address, parse_proxies
+from kg.endpoint.guard import CheckedQuery, QueryRefused, check_query
+from kg.endpoint.workers import (
     PoolBusy,
     QueryJob,
     QueryMemoryError,
@@ -38,6 +36,8 @@ from kg.workers import (
     StoreSource,
     WorkerError,
 )
+from kg.store import QuerySyntaxError
+from kg.store.formats import media_types
 from server.errors import error_response
 from server.negotiation import UnknownFormat, accepted, choose_format, offered
 from server.service import description_response

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from kg import periods
+from kg.questions import periods
 
 PRECISIONS = ("day", "month", "year", "unknown")
 _LEXICAL = (
@@ -32,7 +32,7 @@ _LEXICAL = (
 class When:
     """A date with its precision; ``start``/``end`` bound the interval it covers (end exclusive).
 
-    The interval is the one :func:`kg.periods.interval_of` gives the temporal questions."""
+    The interval is the one :func:`kg.questions.periods.interval_of` gives the temporal questions."""
 
     precision: str
     start: dt.date | None = None

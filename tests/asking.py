@@ -8,10 +8,10 @@ from pathlib import Path
 
 from rdflib import Dataset
 
-from kg.ask import Answer, Item
-from kg.build import write_nquads
-from kg.derive import derive_dataset
-from kg.namespaces import GRAPH, bind_prefixes
+from kg.pipeline.build import write_nquads
+from kg.pipeline.derive import derive_dataset
+from kg.questions.ask import Answer, Item
+from kg.rdf.namespaces import GRAPH, bind_prefixes
 from kg.store import Store, open_store
 from tests.conftest import FIXTURES, REPO
 

@@ -122,7 +122,7 @@ def repo_server() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def curated_build(tmp_path_factory) -> Path:
     """The curated graph built once per test session, in a temporary folder (never the checkout)."""
-    from kg.build import build
+    from kg.pipeline.build import build
 
     path = tmp_path_factory.mktemp("curated") / "ptkg.nq"
     build(REPO, path)

@@ -10,9 +10,9 @@ import urllib.parse
 from dataclasses import dataclass
 from email.message import Message
 
-from kg.query import with_prefixes
-from kg.results import Result
+from kg.rdf.results import Result
 from kg.store import Store, open_store
+from kg.store.queries import with_prefixes
 from tests.conftest import FIXTURES
 
 LIBRARY = FIXTURES / "datasets" / "library.trig"
@@ -20,7 +20,7 @@ LIBRARY = FIXTURES / "datasets" / "library.trig"
 EX = "http://example.org/library/"
 
 # The protocol's media types with the rdflib parser for each: written out from the spec, not
-# imported from kg.formats, so the tests check the table rather than repeat it.
+# imported from kg.store.formats, so the tests check the table rather than repeat it.
 RESULT_TYPES = [
     ("application/sparql-results+json", "json"),
     ("application/sparql-results+xml", "xml"),

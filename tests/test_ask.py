@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from rdflib import Dataset, URIRef
 
-from kg.ask import QUESTIONS, AskError, ask, questions_to_dict, render
-from kg.build import write_nquads
-from kg.namespaces import GRAPH
-from kg.query import canned_queries, canned_query
+from kg.pipeline.build import write_nquads
+from kg.questions.ask import QUESTIONS, AskError, ask, questions_to_dict, render
+from kg.rdf.namespaces import GRAPH
 from kg.store import ENGINES, open_store
+from kg.store.queries import canned_queries, canned_query
 from tests.asking import ASK_FIXTURES, fixture_store, local, statements, summary
 from tests.conftest import REPO
 
@@ -412,8 +412,8 @@ def test_a_party_that_makes_no_iri_is_an_ask_error_saying_why(folder, engine, gi
 
 
 def test_a_values_row_refuses_an_iri_that_could_end_early():
-    from kg.ask import fill_values
-    from kg.terms import BadIRI
+    from kg.questions.ask import fill_values
+    from kg.rdf.terms import BadIRI
 
     text = "SELECT * WHERE {\n  # VALUES ?party { actor:russia }\n}"
     with pytest.raises(BadIRI, match="contains '>'"):
@@ -631,7 +631,7 @@ def test_derived_spells_of_a_withdrawn_and_renewed_demand(folder):
 
 
 def test_derivation_is_deterministic():
-    from kg.namespaces import DERIVED_GRAPH
+    from kg.rdf.namespaces import DERIVED_GRAPH
     from tests.asking import fixture_dataset
 
     first = set(fixture_dataset("conflicts").graph(DERIVED_GRAPH))

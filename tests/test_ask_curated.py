@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import pytest
 
-from kg.ask import ask
-from kg.build import build
+from kg.pipeline.build import build
+from kg.questions.ask import ask
 from kg.store import open_store
 from tests.asking import local, statements
 from tests.conftest import REPO

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from kg.ask import QUESTIONS, ask, question_query
-from kg.build import build
-from kg.query import canned_queries
-from kg.results import SelectResult
+from kg.pipeline.build import build
+from kg.questions.ask import QUESTIONS, ask, question_query
+from kg.rdf.results import SelectResult
 from kg.store import open_store
+from kg.store.queries import canned_queries
 from tests.asking import fixture_build
 from tests.conftest import REPO
 

@@ -12,9 +12,9 @@ import urllib.request
 
 import pytest
 
-from kg.ask import QUESTIONS, ask
-from kg.build import open_graph
-from kg.query import canned_query
+from kg.pipeline.build import open_graph
+from kg.questions.ask import QUESTIONS, ask
+from kg.store.queries import canned_query
 from server.api import openapi_text
 from tests.asking import fixture_build, fixture_store
 from tests.conftest import REPO, running_server

@@ -20,11 +20,11 @@ from hypothesis import strategies as st
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from kg.ask import ask, question_query
-from kg.derive import derive_store
-from kg.namespaces import ID, PT
-from kg.periods import Interval, Period, interval_of, parse_period
-from kg.results import SelectResult
+from kg.pipeline.derive import derive_store
+from kg.questions.ask import ask, question_query
+from kg.questions.periods import Interval, Period, interval_of, parse_period
+from kg.rdf.namespaces import ID, PT
+from kg.rdf.results import SelectResult
 from kg.store import OxigraphStore
 
 PARTY = ID["actor/alpha"]

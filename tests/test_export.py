@@ -23,10 +23,11 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS, XSD
 
-from kg import export as ex
-from kg.build import assemble
 from kg.cli import cli
-from kg.export import (
+from kg.pipeline.build import assemble
+from kg.pipeline.load import load_project
+from kg.publish import export as ex
+from kg.publish.export import (
     EVERYTHING,
     QUAD_FORMATS,
     ExportError,
@@ -37,8 +38,7 @@ from kg.export import (
     export,
     select,
 )
-from kg.load import load_project
-from kg.namespaces import GRAPH, ID, INFERRED_GRAPH, PT
+from kg.rdf.namespaces import GRAPH, ID, INFERRED_GRAPH, PT
 from tests.conftest import PROJECTS, REPO, running_server
 
 RDF_FORMATS = ["turtle", "nt", "nquads", "trig", "jsonld", "xml"]
@@ -260,7 +260,7 @@ def test_jsonld_uses_readable_keys_and_compact_iris(real_quads):
 
 
 def test_shipped_context_is_the_generated_one():
-    """kg/context.jsonld is written from the prefixes and terms in kg/export.py."""
+    """kg/context.jsonld is written from the prefixes and terms in kg/publish/export.py."""
     assert (REPO / "kg" / "context.jsonld").read_text(encoding="utf-8") == ex.context_text()
     assert ex.context_document() == (REPO / "kg" / "context.jsonld").read_bytes()
 

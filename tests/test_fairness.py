@@ -1,4 +1,4 @@
-"""The per-client count of queries (kg.fairness): the limit holds under concurrent callers, a
+"""The per-client count of queries (kg.endpoint.fairness): the limit holds under concurrent callers, a
 release frees a place, and who the client is comes from X-Forwarded-For only on a trusted
 proxy's word. The endpoint's 429 is tested on a real server in test_sparql_limits.py."""
 
@@ -8,7 +8,13 @@ import threading
 
 import pytest
 
-from kg.fairness import ClientQuota, HeavyClientsBusy, TooManyQueries, client_address, parse_proxies
+from kg.endpoint.fairness import (
+    ClientQuota,
+    HeavyClientsBusy,
+    TooManyQueries,
+    client_address,
+    parse_proxies,
+)
 
 
 def test_a_client_gets_its_limit_and_no_more_while_others_are_counted_apart():

@@ -73,12 +73,12 @@ from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 from rdflib import Dataset
 
-from kg.ask import QUESTIONS
-from kg.build import write_nquads
 from kg.cli import cli
-from kg.derive import derive_dataset
-from kg.namespaces import GRAPH, bind_prefixes
-from kg.query import canned_queries
+from kg.pipeline.build import write_nquads
+from kg.pipeline.derive import derive_dataset
+from kg.questions.ask import QUESTIONS
+from kg.rdf.namespaces import GRAPH, bind_prefixes
+from kg.store.queries import canned_queries
 from server import create_app, sparql
 from server.downloads import DUMPS, TABLE_FILES
 from tests.outbound import Listener

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import ARTEFACT
-from kg.manifest import BUILD_FORMAT_VERSION, manifest_path, verify, write_manifest
+from kg.pipeline.build import ARTEFACT
+from kg.pipeline.manifest import BUILD_FORMAT_VERSION, manifest_path, verify, write_manifest
 from tests.conftest import REPO, free_port, running_server
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"

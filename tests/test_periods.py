@@ -1,4 +1,4 @@
-"""The interval logic of the temporal questions (kg/periods.py): periods, statement intervals, and the
+"""The interval logic of the temporal questions (kg/questions/periods.py): periods, statement intervals, and the
 three-valued comparisons, checked day by day with Hypothesis."""
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from hypothesis import strategies as st
 from rdflib import Literal
 from rdflib.namespace import XSD
 
-from kg.namespaces import PT
-from kg.periods import (
+from kg.questions.periods import (
     OPEN_END,
     Interval,
     PeriodError,
@@ -28,6 +27,7 @@ from kg.periods import (
     require_order,
     within,
 )
+from kg.rdf.namespaces import PT
 
 # --- parsing ------------------------------------------------------------------------------------
 

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from kg.ask import QUESTIONS, ask, render
-from kg.query import canned_query
+from kg.questions.ask import QUESTIONS, ask, render
 from kg.store import open_store
+from kg.store.queries import canned_query
 
 PINS = Path(__file__).parent / "fixtures" / "answers"
 SPANS = (("2022", "2025"), ("2024", "2025.."), ("2024-06", "2025-07"), ("2025-05", "2025-07.."))

@@ -10,13 +10,13 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF
 
-from kg.build import ARTEFACT, BuildRefused, assemble, build
-from kg.load import LoadError, load_project
-from kg.manifest import manifest_path
-from kg.namespaces import GRAPH, INFERRED_GRAPH, PT
-from kg.reason import infer
+from kg.pipeline.build import ARTEFACT, BuildRefused, assemble, build
+from kg.pipeline.load import LoadError, load_project
+from kg.pipeline.manifest import manifest_path
+from kg.pipeline.reason import infer
+from kg.pipeline.validate import validate_project
+from kg.rdf.namespaces import GRAPH, INFERRED_GRAPH, PT
 from kg.store import open_store
-from kg.validate import validate_project
 from tests.conftest import PROJECTS
 
 POSITION = "https://w3id.org/peace-talks-kg/id/position/"
@@ -138,7 +138,7 @@ def test_failed_write_keeps_the_previous_artefact(fixture_project: Path, monkeyp
     def explode(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("kg.build.canonical_nquads", explode)
+    monkeypatch.setattr("kg.pipeline.build.canonical_nquads", explode)
     with pytest.raises(OSError, match="disk full"):
         build(fixture_project)
     assert artefact.read_bytes() == previous

@@ -24,13 +24,13 @@ from pathlib import Path
 import pytest
 from rdflib import URIRef
 
-from kg.ask import ask
-from kg.build import build
 from kg.cli import cli
-from kg.namespaces import GRAPH
-from kg.push import MANIFEST_GRAPH, Credentials, GraphStoreTarget, read_manifest
-from kg.query import canned_query, with_prefixes
+from kg.pipeline.build import build
+from kg.publish.push import MANIFEST_GRAPH, Credentials, GraphStoreTarget, read_manifest
+from kg.questions.ask import ask
+from kg.rdf.namespaces import GRAPH
 from kg.store import OxigraphStore, PartialResultError, RemoteStoreError, SparqlHttpStore
+from kg.store.queries import canned_query, with_prefixes
 from tests.asking import fixture_build
 from tests.conftest import REPO, require, running_server
 from tests.virtuoso import PASSWORD, USER, Virtuoso, running_virtuoso
@@ -143,7 +143,7 @@ def test_a_bound_query_gives_the_same_rows(pushed, local):
 
 @pytest.mark.parametrize("mode", ["attested", "in-force"])
 def test_headline_question_on_virtuoso_equals_the_embedded_store(pushed, local, mode):
-    """persisted(russia, 2024-06, 2025-07) through kg.ask on SparqlHttpStore vs Oxigraph."""
+    """persisted(russia, 2024-06, 2025-07) through kg.questions.ask on SparqlHttpStore vs Oxigraph."""
     params = {**HEADLINE, "mode": mode}
     assert (
         ask(remote(pushed), "persisted", params).to_dict()
@@ -169,7 +169,7 @@ EVERY_QUESTION = [
     ids=[f"{q}-{p.get('mode', '')}" for q, p in EVERY_QUESTION],
 )
 def test_every_party_gets_the_same_answers_on_virtuoso(pushed, local, question, params):
-    """Each question, for each party of the curated data, through kg.ask on Virtuoso vs Oxigraph."""
+    """Each question, for each party of the curated data, through kg.questions.ask on Virtuoso vs Oxigraph."""
     parties = [str(row[0]) for row in local.query(with_prefixes(canned_query("ask-parties"))).rows]
     assert len(parties) > 2
     answered = 0
@@ -487,7 +487,7 @@ def test_serve_from_virtuoso_answers_the_headline_question(served, local, mode):
 def test_update_batches_keep_the_triples_of_a_blank_node_together():
     from rdflib import BNode, Literal
 
-    from kg.push import batched_by_blank_nodes
+    from kg.publish.push import batched_by_blank_nodes
 
     p = URIRef("http://example.org/p")
     triples = [(URIRef(f"http://example.org/s{i}"), p, Literal(i)) for i in range(7)]

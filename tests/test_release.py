@@ -12,9 +12,9 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
 
 from kg.cli import cli
-from kg.load import load_project
-from kg.namespaces import GRAPH
-from kg.release import DCAT_VERSION, RELEASE_IRI, SPDX, verify
+from kg.pipeline.load import load_project
+from kg.publish.release import DCAT_VERSION, RELEASE_IRI, SPDX, verify
+from kg.rdf.namespaces import GRAPH
 
 CHANGELOG = """# Changelog
 

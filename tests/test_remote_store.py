@@ -23,8 +23,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
 from kg.cli import cli
-from kg.query import canned_query, with_prefixes
-from kg.results import GraphResult, SelectResult
+from kg.rdf.results import GraphResult, SelectResult
 from kg.store import (
     OxigraphStore,
     PartialResultError,
@@ -35,6 +34,7 @@ from kg.store import (
     query_form,
     with_bindings,
 )
+from kg.store.queries import canned_query, with_prefixes
 from server import create_app, sparql
 from tests.conftest import PROJECTS, free_port, running_server
 
@@ -159,10 +159,10 @@ class ValuesStore:
 def test_headline_question_with_bindings_sent_as_values():
     """persisted(russia, 2024-06, 2025-07) on the real build, in both modes: the same answer
     whether the parameters are substituted by Oxigraph or sent as VALUES, as to a remote store."""
-    from kg.ask import ask
-    from kg.build import assemble
-    from kg.export import dataset_quads
-    from kg.load import load_project
+    from kg.pipeline.build import assemble
+    from kg.pipeline.load import load_project
+    from kg.publish.export import dataset_quads
+    from kg.questions.ask import ask
     from tests.conftest import REPO
 
     store = OxigraphStore()

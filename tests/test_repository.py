@@ -14,8 +14,8 @@ import click
 import pytest
 
 from kg.cli import cli
-from kg.load import LoadError, load_project, parse_turtle
-from kg.validate import validate_project
+from kg.pipeline.load import LoadError, load_project, parse_turtle
+from kg.pipeline.validate import validate_project
 from tests.conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-"""The query workers' second line of defence (``kg.sandbox``): a worker of a local store cannot
+"""The query workers' second line of defence (``kg.endpoint.sandbox``): a worker of a local store cannot
 open IPv4 or IPv6 sockets, so even a SERVICE call that reached the engine unchecked makes no
 connection. The guard is bypassed on purpose here: the job goes to the pool directly."""
 
@@ -11,14 +11,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from kg.workers import QueryJob, QueryPool, StoreSource, WorkerError
+from kg.endpoint.workers import QueryJob, QueryPool, StoreSource, WorkerError
 from tests.outbound import Listener
 from tests.sparql_http import LIBRARY
 
 IN_A_SANDBOX = """
 import socket, sys
 import pyoxigraph as ox
-from kg.sandbox import deny_network
+from kg.endpoint.sandbox import deny_network
 deny_network()
 left, right = socket.socketpair()  # Unix sockets (the worker's pipe) still work
 left.sendall(b"x")

@@ -18,7 +18,7 @@ from rdflib.query import Result
 from SPARQLWrapper import CSV, JSON, JSONLD, POST, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from kg.results import AskResult, GraphResult, SelectResult
+from kg.rdf.results import AskResult, GraphResult, SelectResult
 from tests.conftest import require, running_server
 from tests.sparql_http import EX, GRAPH_TYPES, LIBRARY, RESULT_TYPES, library_store, reference
 

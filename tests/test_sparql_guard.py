@@ -1,4 +1,4 @@
-"""``kg.guard`` decides, before any engine sees a query, whether it may run and on which dataset."""
+"""``kg.endpoint.guard`` decides, before any engine sees a query, whether it may run and on which dataset."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from rdflib import XSD, Graph, URIRef
 from rdflib.plugins.sparql.parser import parseQuery
 
-from kg.guard import PARSER_LOCK, CheckedQuery, QueryRefused, check_query, update_operation
+from kg.endpoint.guard import PARSER_LOCK, CheckedQuery, QueryRefused, check_query, update_operation
 from kg.store import MAX_SLICE, QueryDataset, QuerySyntaxError
 from tests.outbound import Listener, tricky_queries
 
@@ -231,7 +231,7 @@ def test_escapes_the_parsers_would_read_differently_are_refused(text):
 FIRST_PARSES = """
 import sys, threading
 from tests.outbound import Listener, tricky_queries
-from kg.guard import check_query
+from kg.endpoint.guard import check_query
 errors = []
 start = threading.Barrier(16)
 def one(i):

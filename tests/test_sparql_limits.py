@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from SPARQLWrapper import POST, SPARQLWrapper
 
-from kg.workers import (
+from kg.endpoint.workers import (
     PoolBusy,
     QueryJob,
     QueryMemoryError,

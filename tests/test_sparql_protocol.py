@@ -16,8 +16,8 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID
 from rdflib.query import Result
 
-from kg.namespaces import SD, SERVICE
-from kg.results import GraphResult, SelectResult
+from kg.rdf.namespaces import SD, SERVICE
+from kg.rdf.results import GraphResult, SelectResult
 from kg.store import from_ox
 from server import create_app, sparql
 from tests.conftest import PROJECTS, running_server

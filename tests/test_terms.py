@@ -1,4 +1,4 @@
-"""``kg.terms.checked_iri``: the one checked way from a user's text to an IRI."""
+"""``kg.rdf.terms.checked_iri``: the one checked way from a user's text to an IRI."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from rdflib import Graph, URIRef
 from rdflib.plugins.sparql import prepareQuery
 
+from kg.rdf.terms import BadIRI, checked_iri
 from kg.store import sparql_term
-from kg.terms import BadIRI, checked_iri
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from kg.results import AskResult, GraphResult, Result, SelectResult
+from kg.rdf.results import AskResult, GraphResult, Result, SelectResult
 from kg.store import to_ox
 
 RESULT_FORMATS: dict[str, str] = {

@@ -13,8 +13,8 @@ import pyshacl
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
-from kg.load import Project
-from kg.namespaces import SH
+from kg.pipeline.load import Project
+from kg.rdf.namespaces import SH
 
 INFERENCE_CHOICES = ("none", "rdfs", "owlrl", "both")
 """pySHACL's inference vocabulary, used by ``validate`` and ``reason`` alike."""

@@ -1,7 +1,7 @@
 """Check a query sent to the public endpoint before any engine sees it.
 
 The guard judges exactly the text the engine will run. It first rewrites the query into its
-canonical form (``kg.sparql_text``: one line, no comments, strings and IRIs written plainly), in
+canonical form (``kg.endpoint.sparql_text``: one line, no comments, strings and IRIs written plainly), in
 which rdflib's parser and Oxigraph's read the same terminals, and returns that text to be run in
 place of what was sent. The canonical text is then checked twice: for any word the engine could
 read as the keyword ``SERVICE`` (Oxigraph sends it to the remote IRI, with no switch to turn that
@@ -30,11 +30,13 @@ from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from kg.namespaces import PREFIXES
-from kg.sparql_text import CanonicalText, canonical, readings, service_words, tokens
-from kg.store import MAX_SLICE, QueryDataset, QuerySyntaxError
+from kg.endpoint.sparql_text import CanonicalText, canonical, readings, service_words, tokens
+from kg.rdf.namespaces import PREFIXES
+from kg.rdf.results import Result
+from kg.rdf.terms import BadIRI, checked_iri
+from kg.store import MAX_SLICE, QueryDataset, QuerySyntaxError, Store
 from kg.store import RDFLIB_PARSER_LOCK as PARSER_LOCK
-from kg.terms import BadIRI, checked_iri
+from kg.store.queries import in_user_lines, with_prefixes
 
 DEFAULT_GRAPH_ALIASES = frozenset(
     {
@@ -262,3 +264,15 @@ def _nodes(root: object) -> Iterator[CompValue]:
             stack.extend(item.values())
         elif isinstance(item, list | tuple | set | frozenset | ParseResults):
             stack.extend(item)
+
+
+def run_checked(store: Store, sparql: str) -> Result:
+    """Run a user's query honouring its ``FROM``/``FROM NAMED`` (without them, the default graph is
+    the union of all graphs; a graph the store lacks is empty); like the endpoint, run the text
+    the guard checked and refuse ``SERVICE`` (:class:`QueryRefused`). Syntax errors
+    give their positions in ``sparql``."""
+    checked = check_query(sparql)
+    try:
+        return store.query(with_prefixes(checked.text), dataset=checked.dataset)
+    except QuerySyntaxError as exc:
+        raise QuerySyntaxError(checked.explain(in_user_lines(str(exc)))) from None

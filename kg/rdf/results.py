@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from rdflib import Graph
 from rdflib.term import Node
 
-from kg.namespaces import bind_prefixes
+from kg.rdf.namespaces import bind_prefixes
 
 
 @dataclass

@@ -7,7 +7,7 @@ answered as plain dataclasses with the evidence of every item. ``kg ask`` (CLI) 
 ``GET /api/ask/<question>`` (JSON API) print :meth:`Answer.to_dict` — the one serialisation.
 
 Semantics (periods, intervals, certain vs uncertain): ``docs/questions.md``; the interval logic is
-``kg/periods.py`` and the build-time lifecycles it relies on ``kg/derive.py``.
+``kg/questions/periods.py`` and the build-time lifecycles it relies on ``kg/pipeline/derive.py``.
 
 Stable API for other faces (e.g. HTML pages): :data:`QUESTIONS` (each :class:`Question` with title,
 description, parameters and query file), :func:`ask`, and the dataclasses :class:`Answer`,
@@ -29,8 +29,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from kg.namespaces import ID, PREFIXES, bind_prefixes
-from kg.periods import (
+from kg.questions.periods import (
     PRECISION_IRIS,
     Period,
     PeriodError,
@@ -38,10 +37,11 @@ from kg.periods import (
     parse_period,
     require_order,
 )
-from kg.query import canned_query
-from kg.results import SelectResult
+from kg.rdf.namespaces import ID, PREFIXES, bind_prefixes
+from kg.rdf.results import SelectResult
+from kg.rdf.terms import BadIRI, checked_iri
 from kg.store import Store, sparql_term
-from kg.terms import BadIRI, checked_iri
+from kg.store.queries import canned_query
 
 __all__ = [
     "QUESTIONS",
@@ -460,7 +460,7 @@ def fill_values(text: str, variables: tuple[str, ...], rows: Iterable[tuple[Node
     ``VALUES`` block of ``rows``.
 
     This is how parameters are bound: the same line(s) a researcher uncomments to run the query
-    by hand. The terms are RDF terms (IRIs checked by :func:`kg.terms.checked_iri`, dates computed
+    by hand. The terms are RDF terms (IRIs checked by :func:`kg.rdf.terms.checked_iri`, dates computed
     from a parsed period, or IRIs the store itself returned), written by
     :func:`kg.store.sparql_term`, which refuses an IRI that could end early; user text never
     reaches the query. (Measured on Oxigraph, an inline ``VALUES`` block is also several times

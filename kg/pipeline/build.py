@@ -2,7 +2,7 @@
 
 The artefact is one sorted N-Quads file (``build/ptkg.nq``): every curated file in its own named
 graph, plus the entailments in ``graph:inferred``. It is written atomically, and only for data that
-conforms to the shapes, followed by its manifest (``kg.manifest``), against which whoever opens the
+conforms to the shapes, followed by its manifest (``kg.pipeline.manifest``), against which whoever opens the
 build checks it first.
 """
 
@@ -14,15 +14,15 @@ from pathlib import Path
 
 from rdflib import Dataset
 
-from kg.derive import derive_dataset
-from kg.formats import canonical_nquads
 from kg.fsutil import atomic_write
-from kg.load import Project, find_root, load_project
-from kg.manifest import ArtefactError, is_recorded, verify, write_manifest
-from kg.namespaces import INFERRED_GRAPH
-from kg.reason import infer
+from kg.pipeline.derive import derive_dataset
+from kg.pipeline.load import Project, find_root, load_project
+from kg.pipeline.manifest import ArtefactError, is_recorded, verify, write_manifest
+from kg.pipeline.reason import infer
+from kg.pipeline.validate import ValidationResult, validate_project
+from kg.rdf.namespaces import INFERRED_GRAPH
 from kg.store import DEFAULT_ENGINE, SparqlHttpStore, Store, is_remote, open_store
-from kg.validate import ValidationResult, validate_project
+from kg.store.formats import canonical_nquads
 
 ARTEFACT = Path("build") / "ptkg.nq"
 """Where ``kg build`` writes, relative to the project root."""
@@ -48,7 +48,7 @@ class BuildReport:
 
 def assemble(project: Project, inference: str = "owlrl") -> Dataset:
     """The project's dataset with the closure of ontology + data in ``graph:inferred`` and the
-    lifecycles the temporal questions need in ``graph:derived`` (``kg/derive.py``)."""
+    lifecycles the temporal questions need in ``graph:derived`` (``kg/pipeline/derive.py``)."""
     inferred = infer(project.graph("ontology", "data"), inference)
     target = project.dataset.graph(INFERRED_GRAPH)
     for triple in inferred:
@@ -152,7 +152,7 @@ def checked_source(
     The project's build must match its manifest; a ``dataset_file`` is any RDF file and is taken
     as given, unless a manifest is beside it (it was written by ``kg build --out``, or it is the
     build itself, as the query workers load it), which it must then match. Raises
-    :class:`kg.manifest.ManifestMismatch` (a :class:`kg.load.LoadError`) when it does not."""
+    :class:`kg.pipeline.manifest.ManifestMismatch` (a :class:`kg.pipeline.load.LoadError`) when it does not."""
     if dataset_file is not None:
         dataset_file = Path(dataset_file)
         verify(dataset_file)

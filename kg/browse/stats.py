@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kg.query import canned_query
-from kg.results import SelectResult
+from kg.rdf.results import SelectResult
 from kg.store import Store
+from kg.store.queries import canned_query
 
 
 @dataclass

@@ -5,7 +5,7 @@ what is left and serve it without a word. So ``kg build`` writes, after the arte
 same atomic helper, ``<artefact>.manifest.json`` (``build/ptkg.nq.manifest.json``): the build's
 format version, its quad count, byte size and SHA-256. Whoever opens a build checks the file
 against its manifest first (:func:`verify`) and refuses one that does not match, naming the
-remedy. (Not to be confused with the push manifest, a graph in a remote store: ``kg.push``.)
+remedy. (Not to be confused with the push manifest, a graph in a remote store: ``kg.publish.push``.)
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from kg.fsutil import atomic_write
-from kg.load import LoadError
+from kg.pipeline.load import LoadError
 
 BUILD_FORMAT_VERSION = 1
 """The layout of the artefact (sorted canonical N-Quads; a named graph per curated file plus
@@ -32,7 +32,7 @@ REMEDY = "run `kg build` again"
 
 class ArtefactError(LoadError):
     """A build artefact that cannot be written where asked (a directory, an unwritable place) or
-    opened. A :class:`kg.load.LoadError`, so every command reports it as bad input in one line
+    opened. A :class:`kg.pipeline.load.LoadError`, so every command reports it as bad input in one line
     (exit 2); ``str()`` is a sentence about the file: ``FILE is a directory, not a file: …``."""
 
     def __str__(self) -> str:

@@ -36,11 +36,10 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
-from kg.build import checked_source
-from kg.formats import RDF_FORMATS, RESULT_FORMATS
 from kg.fsutil import atomic_write
-from kg.load import LoadError, dataset_format
-from kg.namespaces import (
+from kg.pipeline.build import checked_source
+from kg.pipeline.load import LoadError, dataset_format
+from kg.rdf.namespaces import (
     BASE,
     DERIVED_GRAPH,
     GRAPH,
@@ -50,9 +49,10 @@ from kg.namespaces import (
     PT,
     SCHEMA,
 )
-from kg.query import canned_query
-from kg.results import SelectResult
+from kg.rdf.results import SelectResult
 from kg.store import _OX_FORMATS, OxigraphStore, from_ox, to_ox
+from kg.store.formats import RDF_FORMATS, RESULT_FORMATS
+from kg.store.queries import canned_query
 
 Triple = tuple[Node, Node, Node]
 Quad = tuple[Node, Node, Node, URIRef | None]
@@ -176,8 +176,8 @@ def build_quads(
 ) -> list[Quad]:
     """The quads of the project's build (rebuilt first when a curated file is newer), or of
     ``dataset_file`` when given, checked against its manifest like what the server loads
-    (:func:`kg.build.checked_source`), so a truncated build is never exported or pushed. Raises
-    :class:`kg.build.BuildRefused` for data that does not conform."""
+    (:func:`kg.pipeline.build.checked_source`), so a truncated build is never exported or pushed. Raises
+    :class:`kg.pipeline.build.BuildRefused` for data that does not conform."""
     return read_quads(checked_source(root, dataset_file, inference))
 
 

@@ -17,7 +17,7 @@ import owlrl
 from rdflib import Graph, Literal
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
-from kg.namespaces import BASE, bind_prefixes
+from kg.rdf.namespaces import BASE, bind_prefixes
 
 SEMANTICS = {
     "rdfs": owlrl.RDFS_Semantics,

@@ -1,6 +1,6 @@
 """Take away a query worker's ability to open network sockets.
 
-The guard (``kg.guard``) refuses every query that could make the engine call out, but it is one
+The guard (``kg.endpoint.guard``) refuses every query that could make the engine call out, but it is one
 program judging another's reading of a text. A query worker runs on a store held in its own memory
 and needs no network at all, so it gives the network up: a seccomp filter makes every later
 ``socket(AF_INET | AF_INET6, …)`` fail with EACCES. Should a query ever slip a ``SERVICE`` call

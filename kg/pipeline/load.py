@@ -15,7 +15,7 @@ from pathlib import Path
 from rdflib import Dataset, Graph, URIRef
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
-from kg.namespaces import GRAPH, bind_prefixes
+from kg.rdf.namespaces import GRAPH, bind_prefixes
 
 KINDS = ("ontology", "shapes", "data")
 """The curated folders of a project, in load order."""

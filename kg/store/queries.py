@@ -10,11 +10,10 @@ from rdflib import Graph, Literal
 from rdflib.namespace import NamespaceManager
 from rdflib.term import Node
 
-from kg.formats import RDF_FORMATS, RESULT_FORMATS, serialize
-from kg.guard import check_query
-from kg.namespaces import bind_prefixes, sparql_prologue
-from kg.results import AskResult, GraphResult, Result, SelectResult
-from kg.store import QuerySyntaxError, Store
+from kg.rdf.namespaces import bind_prefixes, sparql_prologue
+from kg.rdf.results import AskResult, GraphResult, Result, SelectResult
+from kg.store import Store
+from kg.store.formats import RDF_FORMATS, RESULT_FORMATS, serialize
 
 TABLE_FORMATS = ("table", *RESULT_FORMATS)
 """What ``kg query --format`` accepts for SELECT/ASK."""
@@ -43,18 +42,6 @@ def read_query(text_or_path: str) -> str:
 def run(store: Store, sparql: str, bindings: dict[str, Node] | None = None) -> Result:
     """Run a query; the project's prefixes are available without declaring them."""
     return store.query(with_prefixes(sparql), bindings)
-
-
-def run_as_written(store: Store, sparql: str) -> Result:
-    """Run a user's query honouring its ``FROM``/``FROM NAMED`` (without them, the default graph is
-    the union of all graphs; a graph the store lacks is empty); like the endpoint, run the text
-    the guard checked and refuse ``SERVICE`` (:class:`kg.guard.QueryRefused`). Syntax errors
-    give their positions in ``sparql``."""
-    checked = check_query(sparql)
-    try:
-        return store.query(with_prefixes(checked.text), dataset=checked.dataset)
-    except QuerySyntaxError as exc:
-        raise QuerySyntaxError(checked.explain(in_user_lines(str(exc)))) from None
 
 
 def with_prefixes(sparql: str) -> str:

@@ -30,11 +30,11 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from kg.formats import serialize
-from kg.query import in_user_lines, with_prefixes
-from kg.results import AskResult, GraphResult, SelectResult
-from kg.sandbox import SandboxUnavailable, deny_network
+from kg.endpoint.sandbox import SandboxUnavailable, deny_network
+from kg.rdf.results import AskResult, GraphResult, SelectResult
 from kg.store import QueryDataset, QuerySyntaxError, RemoteStoreError, Store, is_remote
+from kg.store.formats import serialize
+from kg.store.queries import in_user_lines, with_prefixes
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class _NotStarted(Exception):
 
 @dataclass(frozen=True)
 class StoreSource:
-    """What a worker loads: the arguments of ``kg.build.open_graph``."""
+    """What a worker loads: the arguments of ``kg.pipeline.build.open_graph``."""
 
     root: str | None
     dataset: str | None
@@ -80,14 +80,14 @@ class StoreSource:
         """The source of what an app serves: its dataset file, else the project's build artefact
         (which the app has brought up to date), so that a worker never rebuilds."""
         if dataset is None:
-            from kg.build import ARTEFACT
-            from kg.load import find_root
+            from kg.pipeline.build import ARTEFACT
+            from kg.pipeline.load import find_root
 
             dataset = (Path(root) if root else find_root()).resolve() / ARTEFACT
         return cls(str(root) if root else None, str(dataset), engine)
 
     def open(self) -> Store:
-        from kg.build import open_graph
+        from kg.pipeline.build import open_graph
 
         return open_graph(
             Path(self.root) if self.root else None,
@@ -99,7 +99,7 @@ class StoreSource:
 @dataclass(frozen=True)
 class QueryJob:
     """One query for a worker: the text (the project's prefixes are predeclared), the format to
-    write (a short name of kg.formats), the dataset, the most rows (or triples) to return, and
+    write (a short name of kg.store.formats), the dataset, the most rows (or triples) to return, and
     the base IRI of the query's relative IRIs."""
 
     sparql: str
@@ -183,7 +183,7 @@ def _serve(conn: Connection, source: StoreSource, parent: int, max_memory: int |
 
 
 def _deny_network(source: StoreSource) -> str | None:
-    """Give up the network (``kg.sandbox``) unless the store is a remote one. Returns why it
+    """Give up the network (``kg.endpoint.sandbox``) unless the store is a remote one. Returns why it
     could not be given up, for the parent to log, or None."""
     if is_remote(source.engine):
         return None

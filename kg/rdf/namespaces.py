@@ -16,7 +16,7 @@ GRAPH = Namespace(BASE + "graph/")
 """Named graphs: ``graph/<dir>/<file>.ttl`` per curated file, plus the ones below."""
 
 INFERRED_GRAPH = GRAPH["inferred"]
-"""The OWL 2 RL entailments of ontology + data (``kg/reason.py``)."""
+"""The OWL 2 RL entailments of ontology + data (``kg/pipeline/reason.py``)."""
 DERIVED_GRAPH = GRAPH["derived"]
 """Facts computed at build time from the curated data for fast questions (never curated by hand)."""
 

@@ -1,6 +1,6 @@
 """Read SPARQL text the way the query engine does, and write it in a form every parser reads alike.
 
-Two parsers see each query the endpoint runs: rdflib's, which judges it (``kg.guard``), and
+Two parsers see each query the endpoint runs: rdflib's, which judges it (``kg.endpoint.guard``), and
 Oxigraph's, which runs it. They disagree on lexical corners — rdflib ends a ``#`` comment only
 at LF while Oxigraph (like the SPARQL grammar) also ends it at a bare CR; rdflib expands ``\\u``
 escapes everywhere before parsing while Oxigraph reads them only inside strings and IRIs; Oxigraph

@@ -35,9 +35,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, VOID, XSD
 from rdflib.term import Node
 
-from kg.export import Quad, Triple, export, term_key
-from kg.namespaces import BASE, GRAPH
-from kg.results import SelectResult
+from kg.publish.export import Quad, Triple, export, term_key
+from kg.rdf.namespaces import BASE, GRAPH
+from kg.rdf.results import SelectResult
 from kg.store import RemoteStoreError, SparqlHttpStore, sparql_term
 
 MANIFEST_GRAPH = GRAPH["push-manifest"]

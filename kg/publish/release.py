@@ -31,7 +31,8 @@ from rdflib.compare import graph_diff, to_isomorphic
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, VOID, XSD
 
 from kg import __version__
-from kg.export import (
+from kg.pipeline.load import find_root
+from kg.publish.export import (
     EXTENSIONS,
     FORMATS,
     TABLES,
@@ -45,8 +46,7 @@ from kg.export import (
     term_key,
     turtle,
 )
-from kg.load import find_root
-from kg.namespaces import BASE, ID, ONTOLOGY, PREFIXES, PT
+from kg.rdf.namespaces import BASE, ID, ONTOLOGY, PREFIXES, PT
 
 RELEASES = Path("releases")
 """Where releases go, relative to the project root."""

@@ -1,8 +1,8 @@
 """Build-time derivation: each (party, position) *lifecycle*, computed once into ``graph:derived``.
 
-The temporal questions (``kg/ask.py``) compare intervals of days. Rather than recomputing them from
+The temporal questions (``kg/questions/ask.py``) compare intervals of days. Rather than recomputing them from
 ``pt:date`` + ``pt:datePrecision`` for every question, the build writes, into the named graph
-``kg.namespaces.DERIVED_GRAPH`` (vocabulary: ``ontology/derived.ttl``):
+``kg.rdf.namespaces.DERIVED_GRAPH`` (vocabulary: ``ontology/derived.ttl``):
 
 - for every dated position statement, ``pt:earliest`` and ``pt:latest``: the first and last day its
   date may denote;
@@ -47,11 +47,11 @@ from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 from rdflib.term import Node
 
-from kg.namespaces import DERIVED_GRAPH, ID, PT
-from kg.periods import Interval, interval_of
-from kg.query import canned_query
-from kg.results import SelectResult
+from kg.questions.periods import Interval, interval_of
+from kg.rdf.namespaces import DERIVED_GRAPH, ID, PT
+from kg.rdf.results import SelectResult
 from kg.store import Store
+from kg.store.queries import canned_query
 
 LIFECYCLE = ID["lifecycle/"]
 """Lifecycle IRIs: ``id/lifecycle/<party>/<position>``; entries add ``/<statement>``."""

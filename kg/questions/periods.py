@@ -23,7 +23,7 @@ from enum import IntEnum
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
-from kg.namespaces import PT
+from kg.rdf.namespaces import PT
 
 OPEN_END = date(9999, 12, 31)
 """The end of an open-ended period, as bound in the SPARQL queries (``"9999-12-31"^^xsd:date``)."""

@@ -33,10 +33,10 @@ from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
-from kg.load import LoadError, dataset_format
-from kg.namespaces import bind_prefixes
-from kg.results import AskResult, GraphResult, Result, SelectResult
-from kg.terms import checked_iri
+from kg.pipeline.load import LoadError, dataset_format
+from kg.rdf.namespaces import bind_prefixes
+from kg.rdf.results import AskResult, GraphResult, Result, SelectResult
+from kg.rdf.terms import checked_iri
 
 ENGINES = ("oxigraph", "rdflib")
 DEFAULT_ENGINE = "oxigraph"
@@ -391,8 +391,8 @@ _SPARQL_ECHAR = {
 
 def sparql_term(term: Node) -> str:
     """An IRI or literal written as SPARQL syntax, escaped so that no text can end it early:
-    the one writer of terms into query text. An IRI must pass :func:`kg.terms.checked_iri`
-    (else :class:`kg.terms.BadIRI`, a ValueError)."""
+    the one writer of terms into query text. An IRI must pass :func:`kg.rdf.terms.checked_iri`
+    (else :class:`kg.rdf.terms.BadIRI`, a ValueError)."""
     if isinstance(term, URIRef):
         return f"<{checked_iri(str(term))}>"
     if isinstance(term, Literal):
