@@ -18,8 +18,6 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE))
 
 PREFIXES = """PREFIX pt: <https://w3id.org/peace-talks-kg/ontology#>
 PREFIX oa: <http://www.w3.org/ns/oa#>
@@ -44,9 +42,8 @@ QUERIES = {
 
 CHILD = r"""
 import json, resource, statistics, sys, time
-sys.path.insert(0, sys.argv[1])
 from kg.store import open_store
-engine, path, runs = sys.argv[2], sys.argv[3], int(sys.argv[4])
+engine, path, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
 queries = json.loads(sys.stdin.read())
 store = open_store(engine)
 t = time.perf_counter(); store.load_file(__import__('pathlib').Path(path)); load = time.perf_counter() - t
@@ -66,7 +63,7 @@ print(json.dumps(out))
 def measure(engine: str, path: Path, runs: int) -> dict:
     queries = {k: PREFIXES + v for k, v in QUERIES.items()}
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(HERE.parent), engine, str(path), str(runs)],
+        [sys.executable, "-c", CHILD, engine, str(path), str(runs)],
         input=json.dumps(queries),
         capture_output=True,
         text=True,

@@ -25,8 +25,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(HERE))
 
 QUESTIONS = {
     "persisted (attested)": ("persisted", {"from": "2018-06", "to": "2022-07", "mode": "attested"}),
@@ -48,10 +46,9 @@ first page (25 items, the default) but the last two, which ask for every item at
 CHILD = r"""
 import json, resource, signal, statistics, sys, time
 from pathlib import Path
-sys.path.insert(0, sys.argv[1])
 from kg.questions.ask import ask, question_query
 from kg.store import open_store
-engine, path, runs, budget = sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
+engine, path, runs, budget = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 questions = json.loads(sys.stdin.read())
 
 class Slow(Exception):
@@ -129,7 +126,7 @@ def build_file(size: int, folder: Path) -> tuple[Path, int]:
 
 def measure(engine: str, path: Path, runs: int, budget: float) -> dict:
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(REPO), engine, str(path), str(runs), str(budget)],
+        [sys.executable, "-c", CHILD, engine, str(path), str(runs), str(budget)],
         input=json.dumps(QUESTIONS),
         capture_output=True,
         text=True,
