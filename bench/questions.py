@@ -49,7 +49,7 @@ CHILD = r"""
 import json, resource, signal, statistics, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
-from kg.questions.ask import ask, question_query
+from kg.questions import ask, question_query
 from kg.store import open_store
 engine, path, runs, budget = sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
 questions = json.loads(sys.stdin.read())

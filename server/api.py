@@ -14,7 +14,7 @@ from importlib import resources
 
 from flask import Blueprint, Response, request
 
-from kg.questions.ask import QUESTIONS, AskError, ask, questions_to_dict
+from kg.questions import QUESTIONS, AskError, ask, questions_to_dict
 from server import graph
 from server.errors import error_response
 

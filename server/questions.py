@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 from rdflib import Literal, URIRef
 from werkzeug.routing import BuildError
 
-from kg.questions.ask import (
+from kg.questions import (
     QUESTIONS,
     Answer,
     AskError,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from kg.pipeline.build import build
-from kg.questions.ask import QUESTIONS, ask, question_query
+from kg.questions import QUESTIONS, ask, question_query
 from kg.rdf.results import SelectResult
 from kg.store import open_store
 from kg.store.queries import canned_queries
