@@ -42,6 +42,7 @@ def ask(store: Store, question: str, params: Mapping[str, str | None]) -> Answer
 
 
 def _evidence_key(e: Evidence) -> tuple[Any, ...]:
+    """Evidence in time order (by the interval of its date), then by party, statement and role."""
     return (
         e.date.earliest or "9999-12-31",
         e.date.latest or "9999-12-31",
@@ -56,6 +57,7 @@ def _first(pair: _Keyed) -> tuple[Any, ...]:
 
 
 def _last_attested_key(ev: Evidence) -> tuple[Any, ...]:
+    """The latest attestation: its interval ends last, then starts last (ties by statement)."""
     return (ev.date.latest, ev.date.earliest, ev.statement)
 
 
@@ -72,6 +74,7 @@ class _DatedEvidence:
         self._sorted: dict[tuple[str, str, str], list[_Keyed]] = {}
 
     def of(self, lifecycle: Node | None, party: str, position: Node | None) -> list[_Keyed]:
+        """The dated evidence of ``lifecycle`` for ``party`` and ``position``, sorted."""
         if lifecycle is None:
             return []
         key = (str(lifecycle), party, str(position))

@@ -50,6 +50,8 @@ def _quote_key(q: _QuoteFields) -> tuple[str, str, str]:
 
 @dataclass
 class _Details:
+    """What is read of one statement: its date, speaker, stance and quotes."""
+
     date: StatementDate
     speaker: Node
     stance: Node
@@ -85,6 +87,7 @@ class Statements:
         self._evidence: dict[tuple[str, str, str, str], Evidence | None] = {}
 
     def read(self, result: SelectResult | None) -> None:
+        """Take in the statements of ``result`` (rows with the evidence columns)."""
         if result is None or not result.rows:
             return
         statement_, date_, datatype_, precision_, speaker_, stance_, *quote_columns = _columns(

@@ -134,6 +134,7 @@ def _count(value: str, name: str, low: int, high: int, also: str = "") -> int:
 
 
 def _period(value: str, name: str, allow_open: bool) -> Period:
+    """The period ``value`` of parameter ``name``; :class:`AskError` saying what is accepted."""
     try:
         return parse_period(value, allow_open=allow_open, name=name)
     except PeriodError as exc:
@@ -239,6 +240,7 @@ def _resolve(store: Store, text: str, kind: str, namespace: str) -> URIRef:
 
 
 def _accepted(store: Store, kind: str) -> str:
+    """What a user may name a party or position with, for an error message."""
     names = sorted({short_name(r[kind]) for r in select(store, f"ask-{_plural(kind)}").dicts()})
     if names:
         return f"accepted: {', '.join(names)} (or a {kind}'s IRI)"

@@ -58,6 +58,7 @@ def render(answer: Answer, fmt: str) -> str:
 
 
 def _csv(answer: Answer) -> str:
+    """One row per quote of each statement: the items' evidence, then the undated."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -96,6 +97,7 @@ def _csv(answer: Answer) -> str:
 
 
 def _table(answer: Answer) -> str:
+    """The answer for a reader: items numbered across pages, IRIs as prefixed names."""
     graph = Graph()
     bind_prefixes(graph)
     nm = graph.namespace_manager
