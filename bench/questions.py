@@ -8,7 +8,7 @@ rejections aimed at a rival's; plus ``pt:contradicts`` between 10% of the positi
 ``pt:supersedes`` for 2% of the statements), add the ontology, derive the
 lifecycles as ``kg build`` does (``kg/pipeline/derive.py``), and write one N-Quads file. Then, in a fresh
 process per engine, load it and time, for each question, its SPARQL query alone (``ask-*.rq`` with
-the parameters bound) and the whole answer of ``kg.questions.ask.ask()`` (evidence, labels and undated
+the parameters bound) and the whole answer of ``kg.questions.ask()`` (evidence, labels and undated
 statements included; the first page of 25 items, the default, unless the row says otherwise): the median of ``--runs`` runs after one warm-up. A question whose warm-up takes
 longer than ``--budget`` seconds is reported as ``> budget`` and not repeated.
 """
@@ -46,7 +46,7 @@ first page (25 items, the default) but the last two, which ask for every item at
 CHILD = r"""
 import json, resource, signal, statistics, sys, time
 from pathlib import Path
-from kg.questions.ask import ask, question_query
+from kg.questions import ask, question_query
 from kg.store import open_store
 engine, path, runs, budget = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 questions = json.loads(sys.stdin.read())
@@ -168,7 +168,7 @@ def main() -> None:
     names = {"oxigraph": "Oxigraph", "rdflib": "rdflib"}
     for key, what in (
         ("query_ms", "the question's query (kg/queries/ask-*.rq, parameters bound)"),
-        ("answer_ms", "the whole answer (kg.questions.ask.ask: query, evidence, labels, undated)"),
+        ("answer_ms", "the whole answer (kg.questions.ask: query, evidence, labels, undated)"),
     ):
         print(f"\nMedian time of {what}:\n")
         header = ["question", *(f"{names[e]} {s:,}" for e, s, _, _ in columns)]

@@ -24,9 +24,9 @@ from kg.pipeline.validate import INFERENCE_CHOICES, validate_project
 from kg.publish.export import FORMATS as EXPORT_FORMATS
 from kg.publish.export import TABLES, build_quads
 from kg.publish.push import DEFAULT_BATCH
-from kg.questions.ask import FORMATS as ASK_FORMATS
-from kg.questions.ask import QUESTIONS, AskError, Question, ask
-from kg.questions.ask import render as render_answer
+from kg.questions import FORMATS as ASK_FORMATS
+from kg.questions import QUESTIONS, AskError, Question, ask
+from kg.questions import render as render_answer
 from kg.questions.periods import PeriodError, parse_period
 from kg.rdf.results import GraphResult
 from kg.store import (

@@ -2,7 +2,7 @@
 
 - ``GET /api/questions``: the questions and their parameters;
 - ``GET /api/ask/<question>?party=…&from=…&to=…&mode=…``: one answer, exactly what
-  ``kg ask <question> --format json`` prints (:meth:`kg.questions.ask.Answer.to_json`); 400 with a message for
+  ``kg ask <question> --format json`` prints (:meth:`kg.questions.Answer.to_json`); 400 with a message for
   a bad parameter, 404 for an unknown question;
 - ``GET /api/openapi.json``: the OpenAPI 3 description of these routes (``server/openapi.json``).
 """
@@ -14,7 +14,7 @@ from importlib import resources
 
 from flask import Blueprint, Response, request
 
-from kg.questions.ask import QUESTIONS, AskError, ask, questions_to_dict
+from kg.questions import QUESTIONS, AskError, ask, questions_to_dict
 from server import graph
 from server.errors import error_response
 

@@ -1,4 +1,4 @@
-"""``/questions``: the temporal questions of :mod:`kg.questions.ask` as forms, answered with their evidence.
+"""``/questions``: the temporal questions of :mod:`kg.questions` as forms, answered with their evidence.
 
 Each question has a page with a form (party, periods, mode or position, as the question takes);
 submitting it (GET, so every answer has an address) shows the items with their evidence and
@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 from rdflib import Literal, URIRef
 from werkzeug.routing import BuildError
 
-from kg.questions.ask import (
+from kg.questions import (
     QUESTIONS,
     Answer,
     AskError,

@@ -10,7 +10,7 @@ from rdflib import Dataset
 
 from kg.pipeline.build import write_nquads
 from kg.pipeline.derive import derive_dataset
-from kg.questions.ask import Answer, Item
+from kg.questions import Answer, Item
 from kg.rdf.namespaces import GRAPH, bind_prefixes
 from kg.store import Store, open_store
 from tests.conftest import FIXTURES, REPO

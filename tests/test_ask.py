@@ -7,7 +7,7 @@ import pytest
 from rdflib import Dataset, URIRef
 
 from kg.pipeline.build import write_nquads
-from kg.questions.ask import QUESTIONS, AskError, ask, questions_to_dict, render
+from kg.questions import QUESTIONS, AskError, ask, questions_to_dict, render
 from kg.rdf.namespaces import GRAPH
 from kg.store import ENGINES, open_store
 from kg.store.queries import canned_queries, canned_query
@@ -412,7 +412,7 @@ def test_a_party_that_makes_no_iri_is_an_ask_error_saying_why(folder, engine, gi
 
 
 def test_a_values_row_refuses_an_iri_that_could_end_early():
-    from kg.questions.ask import fill_values
+    from kg.questions import fill_values
     from kg.rdf.terms import BadIRI
 
     text = "SELECT * WHERE {\n  # VALUES ?party { actor:russia }\n}"

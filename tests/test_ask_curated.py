@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 
 from kg.pipeline.build import build
-from kg.questions.ask import ask
+from kg.questions import ask
 from kg.store import open_store
 from tests.asking import local, statements
 from tests.conftest import REPO

@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 
 from kg.pipeline.build import open_graph
-from kg.questions.ask import QUESTIONS, ask
+from kg.questions import QUESTIONS, ask
 from kg.store.queries import canned_query
 from server.api import openapi_text
 from tests.asking import fixture_build, fixture_store

@@ -21,7 +21,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from kg.pipeline.derive import derive_store
-from kg.questions.ask import ask, question_query
+from kg.questions import ask, question_query
 from kg.questions.periods import Interval, Period, interval_of, parse_period
 from kg.rdf.namespaces import ID, PT
 from kg.rdf.results import SelectResult

@@ -76,7 +76,7 @@ from rdflib import Dataset
 from kg.cli import cli
 from kg.pipeline.build import write_nquads
 from kg.pipeline.derive import derive_dataset
-from kg.questions.ask import QUESTIONS
+from kg.questions import QUESTIONS
 from kg.rdf.namespaces import GRAPH, bind_prefixes
 from kg.store.queries import canned_queries
 from server import create_app, sparql

@@ -17,7 +17,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from kg.questions.ask import QUESTIONS
+from kg.questions import QUESTIONS
 from kg.rdf.namespaces import PT, WD
 from server import create_app
 from server.questions import HEADLINE
@@ -631,7 +631,7 @@ def test_headline_answer_shows_items_evidence_quotes_and_its_twins(curated):
 
 def ask_curated(question: str, params: dict[str, str]):
     from kg.pipeline.build import open_graph
-    from kg.questions.ask import ask
+    from kg.questions import ask
 
     return ask(open_graph(REPO), question, params)
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.questions.ask import QUESTIONS, ask, render
+from kg.questions import QUESTIONS, ask, render
 from kg.store import open_store
 from kg.store.queries import canned_query
 

@@ -27,7 +27,7 @@ from rdflib import URIRef
 from kg.cli import cli
 from kg.pipeline.build import build
 from kg.publish.push import MANIFEST_GRAPH, Credentials, GraphStoreTarget, read_manifest
-from kg.questions.ask import ask
+from kg.questions import ask
 from kg.rdf.namespaces import GRAPH
 from kg.store import OxigraphStore, PartialResultError, RemoteStoreError, SparqlHttpStore
 from kg.store.queries import canned_query, with_prefixes

@@ -162,7 +162,7 @@ def test_headline_question_with_bindings_sent_as_values():
     from kg.pipeline.build import assemble
     from kg.pipeline.load import load_project
     from kg.publish.export import dataset_quads
-    from kg.questions.ask import ask
+    from kg.questions import ask
     from tests.conftest import REPO
 
     store = OxigraphStore()

@@ -1,6 +1,6 @@
 """Build-time derivation: each (party, position) *lifecycle*, computed once into ``graph:derived``.
 
-The temporal questions (``kg/questions/ask.py``) compare intervals of days. Rather than recomputing them from
+The temporal questions (``kg/questions/``) compare intervals of days. Rather than recomputing them from
 ``pt:date`` + ``pt:datePrecision`` for every question, the build writes, into the named graph
 ``kg.rdf.namespaces.DERIVED_GRAPH`` (vocabulary: ``ontology/derived.ttl``):
 

@@ -1,4 +1,4 @@
-"""Periods, date intervals and the three-valued comparisons the temporal questions are built on.
+"""Periods and date intervals, the days the temporal questions compare.
 
 A *period* is what a user asks about: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` means the whole year,
 month or day. Written with a trailing ``..`` (``2025-07..``, EDTF's open end) it is *open-ended*:
@@ -7,9 +7,9 @@ from the start of that year/month/day onwards, with no end.
 A statement's date has a precision (``pt:datePrecision``), so it denotes an *interval* of days: a
 day-precision date the day, a month-precision date (``xsd:gYearMonth``) the whole month, a
 year-precision date (``xsd:gYear``) the whole year. The statement was made on one unknown day of
-that interval. Comparisons are therefore three-valued (:class:`Truth`): ``YES`` when every day of
-the interval satisfies them, ``NO`` when none does, ``MAYBE`` otherwise. Two statements on the same
-day are unordered: either may have come first.
+that interval. The comparisons on intervals (certain when every day satisfies them, uncertain when
+some do) are made by the build (:mod:`kg.pipeline.derive`) and the ``ask-*.rq`` queries, on the days
+given here.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
-from enum import IntEnum
+from datetime import date
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
@@ -55,42 +54,6 @@ class PeriodError(ValueError):
     """A period that is not ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; the message says what is accepted."""
 
 
-class Truth(IntEnum):
-    """Kleene's three-valued logic: ``&`` is the minimum, ``|`` the maximum, ``~`` swaps YES and NO."""
-
-    NO = 0
-    MAYBE = 1
-    YES = 2
-
-    def __and__(self, other: object) -> Truth:
-        if not isinstance(other, Truth):
-            return NotImplemented
-        return Truth(min(self, other))
-
-    def __or__(self, other: object) -> Truth:
-        if not isinstance(other, Truth):
-            return NotImplemented
-        return Truth(max(self, other))
-
-    def __invert__(self) -> Truth:
-        return Truth(2 - self)
-
-    @property
-    def certainty(self) -> str | None:
-        """``certain`` for YES, ``uncertain`` for MAYBE, ``None`` for NO (not a match)."""
-        return {Truth.YES: "certain", Truth.MAYBE: "uncertain"}.get(self)
-
-
-def any_of(values) -> Truth:
-    """Kleene disjunction of many values (NO for none)."""
-    return Truth(max((Truth(v) for v in values), default=Truth.NO))
-
-
-def all_of(values) -> Truth:
-    """Kleene conjunction of many values (YES for none)."""
-    return Truth(min((Truth(v) for v in values), default=Truth.YES))
-
-
 @dataclass(frozen=True, order=True)
 class Interval:
     """The days a date may denote, both ends included."""
@@ -102,9 +65,6 @@ class Interval:
         if self.end < self.start:
             raise ValueError(f"interval ends before it starts: {self.start} > {self.end}")
 
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
 
 @dataclass(frozen=True)
 class Period:
@@ -115,10 +75,6 @@ class Period:
     end: date
     precision: str
     open_ended: bool = False
-
-    @property
-    def interval(self) -> Interval:
-        return Interval(self.start, self.end)
 
     def __str__(self) -> str:
         return self.text
@@ -217,52 +173,3 @@ def interval_of(
     except ValueError:
         return None
     return None
-
-
-# --- three-valued comparisons -------------------------------------------------------------------
-
-
-def in_or_before(stated: Interval, period: Period | Interval) -> Truth:
-    """Was it stated in or before the period (on or before its last day)?"""
-    if stated.end <= period.end:
-        return Truth.YES
-    return Truth.MAYBE if stated.start <= period.end else Truth.NO
-
-
-def in_or_after(stated: Interval, period: Period | Interval) -> Truth:
-    """Was it stated in or after the period (on or after its first day)?"""
-    if stated.start >= period.start:
-        return Truth.YES
-    return Truth.MAYBE if stated.end >= period.start else Truth.NO
-
-
-def within(stated: Interval, period: Period | Interval) -> Truth:
-    """Was it stated within the period?"""
-    if period.start <= stated.start and stated.end <= period.end:
-        return Truth.YES
-    if stated.end < period.start or stated.start > period.end:
-        return Truth.NO
-    return Truth.MAYBE
-
-
-def before(stated: Interval, period: Period | Interval) -> Truth:
-    """Was it stated before the period began?"""
-    return ~in_or_after(stated, period)
-
-
-def after(stated: Interval, period: Period | Interval) -> Truth:
-    """Was it stated after the period ended?"""
-    return ~in_or_before(stated, period)
-
-
-def precedes(first: Interval, second: Interval) -> Truth:
-    """Did the first statement come strictly before the second? (Same day: either order.)"""
-    if first.end < second.start:
-        return Truth.YES
-    return Truth.NO if first.start > second.end else Truth.MAYBE
-
-
-def gap_between(first: Period, second: Period) -> Interval | None:
-    """The days strictly after ``first`` and strictly before ``second``; ``None`` when they touch."""
-    start, end = first.end + timedelta(days=1), second.start - timedelta(days=1)
-    return Interval(start, end) if start <= end else None

@@ -1,0 +1,241 @@
+"""The evidence behind an answer, read from the store: each statement's date, speaker, stance and
+quotes (ask-evidence, ask-entries), the statements of lifecycles with their roles (ask-entries),
+the undated statements in scope (ask-undated) and the labels of everything shown (ask-labels).
+
+The helper queries are filled with IRIs the store itself returned, never with user text.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from rdflib import Literal, URIRef
+from rdflib.term import Node
+
+from kg.questions.answers import Evidence, Quote, Resource, StatementDate
+from kg.questions.binding import iris, select, select_values
+from kg.questions.parameters import short_name
+from kg.questions.periods import PRECISION_IRIS, interval_of
+from kg.rdf.results import SelectResult
+from kg.store import Store
+
+_EVIDENCE_COLUMNS = (
+    "statement",
+    "date",
+    "datatype",
+    "precision",
+    "speaker",
+    "stance",
+    "annotation",
+    "source",
+    "sourceId",
+    "quote",
+)
+"""The evidence columns of ask-evidence and ask-entries (one row per quote)."""
+
+_PRECISIONS = {str(iri): name for iri, name in PRECISION_IRIS.items()}
+""":data:`PRECISION_IRIS` by the text of the IRI."""
+
+
+_QuoteFields = tuple[str, str, str | None, str]
+"""A quote's annotation, source, identifier and text (a :class:`Quote` once sorted)."""
+
+
+def _quote_key(q: _QuoteFields) -> tuple[str, str, str]:
+    annotation, source, identifier, quote = q
+    return (identifier or source, annotation, quote)
+
+
+@dataclass
+class _Details:
+    """What is read of one statement: its date, speaker, stance and quotes."""
+
+    date: StatementDate
+    speaker: Node
+    stance: Node
+    quotes: dict[_QuoteFields, None]
+    """Each quote once, in the order read (a dict as an ordered set)."""
+    in_order: tuple[Quote, ...] | None = None
+
+    def sorted_quotes(self) -> tuple[Quote, ...]:
+        """The quotes by source (its identifier, else its IRI), annotation and text."""
+        if self.in_order is None:
+            self.in_order = tuple(Quote(*q) for q in sorted(self.quotes, key=_quote_key))
+        return self.in_order
+
+
+def _columns(result: SelectResult, names: Iterable[str]) -> tuple[int, ...]:
+    """The positions of ``names`` in the rows of ``result``."""
+    return tuple(result.variables.index(name) for name in names)
+
+
+class Statements:
+    """The statements of one answer and their evidence, read from the evidence columns of
+    ask-entries or ask-evidence rows: each statement's date, speaker and stance (from its first
+    row) and its quotes (from all its rows). Each :class:`Evidence` (a statement in a role, for a
+    party and a position) is built once and shared by every item that cites it.
+
+    Statements, parties and positions are keyed by the text of their IRIs: rdflib compares terms
+    in Python, text is compared in C."""
+
+    def __init__(self) -> None:
+        self.details: dict[str, _Details] = {}
+        self.labels: Mapping[str, Resource] = {}
+        self._dates: dict[tuple[str | None, str | None, str], StatementDate] = {}
+        self._evidence: dict[tuple[str, str, str, str], Evidence | None] = {}
+
+    def read(self, result: SelectResult | None) -> None:
+        """Take in the statements of ``result`` (rows with the evidence columns)."""
+        if result is None or not result.rows:
+            return
+        statement_, date_, datatype_, precision_, speaker_, stance_, *quote_columns = _columns(
+            result, _EVIDENCE_COLUMNS
+        )
+        annotation_, source_, source_id_, quote_ = quote_columns
+        for row in result.rows:
+            statement = str(row[statement_])
+            detail = self.details.get(statement)
+            if detail is None:
+                detail = _Details(
+                    date=self._date(row[date_], row[datatype_], row[precision_]),
+                    speaker=row[speaker_],  # type: ignore[arg-type]
+                    stance=row[stance_],  # type: ignore[arg-type]
+                    quotes={},
+                )
+                self.details[statement] = detail
+            source_id = row[source_id_]
+            quote = (
+                str(row[annotation_]),
+                str(row[source_]),
+                str(source_id) if source_id is not None else None,
+                str(row[quote_]),
+            )
+            detail.quotes[quote] = None
+
+    def _date(
+        self, written: Node | None, datatype: Node | None, precision: Node | None
+    ) -> StatementDate:
+        """A statement's date, one object per distinct date of the answer."""
+        value = str(written) if written is not None else None
+        datatype_text = str(datatype) if datatype is not None else None
+        name = (
+            _PRECISIONS.get(str(precision), "unknown")
+            if isinstance(precision, URIRef)
+            else "unknown"
+        )
+        key = (value, datatype_text, name)
+        found = self._dates.get(key)
+        if found is None:
+            interval = interval_of(value, name) if value is not None else None
+            found = StatementDate(
+                value=value,
+                datatype=datatype_text,
+                precision=name,
+                earliest=interval.start.isoformat() if interval else None,
+                latest=interval.end.isoformat() if interval else None,
+            )
+            self._dates[key] = found
+        return found
+
+    def evidence(self, statement: str, role: str, party: str, position: str) -> Evidence | None:
+        """The statement as evidence in ``role`` for ``party`` and ``position`` (IRIs); ``None``
+        when no evidence of it was read."""
+        key = (statement, role, party, position)
+        if key in self._evidence:
+            return self._evidence[key]
+        detail = self.details.get(statement)
+        found = None
+        if detail is not None:
+            labels = self.labels
+            found = Evidence(
+                statement=statement,
+                role=role,
+                party=labels[party],
+                position=labels[position],
+                speaker=labels[str(detail.speaker)],
+                stance=labels[str(detail.stance)],
+                date=detail.date,
+                quotes=detail.sorted_quotes(),
+            )
+        self._evidence[key] = found
+        return found
+
+    def resources(self) -> set[str]:
+        """The IRIs of the speakers and stances of the statements (to be labelled)."""
+        return iris(t for d in self.details.values() for t in (d.speaker, d.stance))
+
+
+def read_entries(
+    store: Store, variable: str, terms: Iterable[Node], statements: Statements
+) -> dict[str, list[tuple[str, str]]]:
+    """The statements of the given lifecycles (``variable`` ``lifecycle``) or lifecycle entries
+    (``entry``) with their roles, by lifecycle, in the order found, each once; their evidence goes
+    to ``statements``."""
+    result = select_values(store, "ask-entries", variable, terms)
+    statements.read(result)
+    found: dict[str, dict[tuple[str, str], None]] = defaultdict(dict)
+    if result is not None and result.rows:
+        lifecycle_, statement_, role_ = _columns(result, ("lifecycle", "statement", "role"))
+        for row in result.rows:
+            found[str(row[lifecycle_])][(str(row[statement_]), str(row[role_]))] = None
+    return {lifecycle: list(entries) for lifecycle, entries in found.items()}
+
+
+def read_undated(
+    store: Store,
+    party: Node | None,
+    rows: list[dict[str, Node]],
+    entries: Mapping[str, list[tuple[str, str]]],
+    statements: Statements,
+) -> list[tuple[str, str, str, str]]:
+    """The undated statements in scope (ask-undated) as ``(party, position, statement, role)``,
+    in the order found, each once: the party's when one is given, else those about the
+    positions of ``rows``. Their roles and evidence are those of ask-entries: from ``entries``
+    (the answer's lifecycles, read already) or read now into ``statements``."""
+    if party is not None:
+        result: SelectResult | None = select(store, "ask-undated", {"party": party})
+    else:
+        positions = (r[k] for r in rows for k in ("position", "otherPosition") if k in r)
+        result = select_values(store, "ask-undated", "position", positions)
+    if result is None or not result.rows:
+        return []
+    columns = _columns(result, ("party", "lifecycle", "position", "entry", "statement"))
+    party_, lifecycle_, position_, entry_, statement_ = columns
+    unread = (row[entry_] for row in result.rows if str(row[lifecycle_]) not in entries)
+    read = read_entries(store, "entry", unread, statements)
+    roles: dict[str, dict[str, list[str]]] = {}  # lifecycle → statement → roles, when needed
+    undated: dict[tuple[str, str, str, str], None] = {}
+    for row in result.rows:
+        lifecycle, statement = str(row[lifecycle_]), str(row[statement_])
+        found = roles.get(lifecycle)
+        if found is None:
+            found = roles[lifecycle] = defaultdict(list)
+            for known, role in entries.get(lifecycle) or read.get(lifecycle, ()):
+                found[known].append(role)
+        for role in found.get(statement, ()):
+            undated[(str(row[party_]), str(row[position_]), statement, role)] = None
+    return list(undated)
+
+
+def read_labels(store: Store, resources: set[str]) -> dict[str, Resource]:
+    """Each resource (by the text of its IRI) with its best label: rdfs:label, else
+    skos:prefLabel; English first."""
+    best: dict[str, tuple[int, str]] = {}
+    result = select_values(store, "ask-labels", "resource", (URIRef(i) for i in resources))
+    if result is not None and result.rows:
+        resource_, *label_columns = _columns(result, ("resource", "label", "prefLabel"))
+        for row in result.rows:
+            resource = str(row[resource_])
+            for rank, column in enumerate(label_columns):
+                label = row[column]
+                if not isinstance(label, Literal):
+                    continue
+                lang = (label.language or "").lower()
+                order = rank + (0 if lang == "en" or lang.startswith("en-") else 2 if lang else 4)
+                candidate = (order, str(label))
+                current = best.get(resource)
+                if current is None or candidate < current:
+                    best[resource] = candidate
+    return {i: Resource(i, best[i][1] if i in best else short_name(i)) for i in resources}
