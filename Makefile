@@ -7,15 +7,25 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: serve test lint install system-deps build bench
+TEST_TOOLS := $(VENV)/.test-tools
 
+.PHONY: serve test lint install install-test system-deps build bench
+
+# The package and what it needs to run (pip 25.1 or later reads [dependency-groups]).
 $(BIN)/kg: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+# The test and lint tools besides: pyproject.toml's dependency group "test".
+$(TEST_TOOLS): $(BIN)/kg
+	$(BIN)/python -m pip install --quiet --group test
 	touch $@
 
 install: $(BIN)/kg
+
+install-test: $(TEST_TOOLS)
 
 system-deps:
 	bash scripts/install-system-deps
@@ -26,10 +36,10 @@ build: install
 serve: install
 	$(BIN)/kg serve --host $(HOST) --port $(PORT)
 
-test: install system-deps
+test: install-test system-deps
 	$(BIN)/python -m pytest
 
-lint: install
+lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 

@@ -1,30 +1,12 @@
 """The Peace Talks KG web application: SPARQL endpoint and linked-data browser.
 
-``create_app()`` is the application factory; each area is a blueprint in its own module.
-Configuration keys (also read from ``PTKG_*`` environment variables):
-
-- ``PTKG_ROOT``: the project folder (default: discovered like ``kg``'s ``--root``)
-- ``PTKG_DATASET``: serve this RDF file instead of the project's build
-- ``PTKG_STORE``: query engine, ``oxigraph`` (default) or ``rdflib``, or a remote SPARQL store as
-  ``sparql+http(s)://HOST:PORT/PATH`` (its failures and partial results are answered 502)
-- ``PTKG_BASE``: the IRI namespace this server dereferences, mapped to its root ``/`` (default
-  ``https://w3id.org/peace-talks-kg/``): ``<base>id/actor/russia`` is served at ``/id/actor/russia``
-- ``PTKG_QUERY_TIMEOUT``: seconds a ``/sparql`` query may run before it is stopped (default 30)
-- ``PTKG_MAX_ROWS``: most rows (or triples) in a ``/sparql`` answer; the rest are cut and the
-  response says ``X-PTKG-Truncated: true`` (default 10000)
-- ``PTKG_MAX_REQUEST_BYTES``: largest ``/sparql`` request body or query string (default 65536)
-- ``PTKG_QUERY_WORKERS``: worker processes running ``/sparql`` queries, at most the number of
-  cores (default 2, or 1 on a single core)
-- ``PTKG_MAX_MEMORY``: megabytes of memory one ``/sparql`` query may take in its worker, beyond
-  the loaded store; a query needing more is stopped and answered 503 (default 2048; 0: no limit)
-- ``PTKG_MAX_WAITING``: ``/sparql`` queries that may wait for a free worker; more are answered
-  503 with ``Retry-After`` (default: four per worker)
-- ``PTKG_MAX_QUERIES_PER_CLIENT``: ``/sparql`` queries one client may have running or waiting at
-  once; more are answered 429 (default: one less than the workers, at least 1, so that a client
-  never holds every worker)
-- ``PTKG_TRUSTED_PROXY``: addresses or networks (comma-separated) of reverse proxies whose
-  ``X-Forwarded-For`` names the client, its last address counting (default: none; the client is
-  the connection's address)
+``create_app()`` is the application factory; each area is a blueprint in its own module. Its
+configuration keys are the settings of ``kg.settings`` (README.md, "SPARQL endpoint", lists them
+with their defaults): each is read from the environment variable of the same name (``PTKG_…``),
+unless the ``config`` passed in sets it, and converted to its type. ``PTKG_ROOT``,
+``PTKG_DATASET`` and ``PTKG_STORE`` say what to serve, ``PTKG_BASE`` the IRI namespace the
+server dereferences, and the rest are the ``/sparql`` endpoint's limits. A remote store's failures
+and partial results are answered 502.
 """
 
 from __future__ import annotations
@@ -36,45 +18,20 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from kg import settings
 from kg.pipeline.build import open_graph
-from kg.rdf.namespaces import BASE
-from kg.store import DEFAULT_ENGINE, Store
+from kg.store import Store
 
 EXTENSION = "ptkg"
-LIMITS = {
-    "PTKG_QUERY_TIMEOUT": float,
-    "PTKG_MAX_ROWS": int,
-    "PTKG_MAX_REQUEST_BYTES": int,
-    "PTKG_QUERY_WORKERS": int,
-    "PTKG_MAX_MEMORY": int,
-    "PTKG_MAX_WAITING": int,
-    "PTKG_MAX_QUERIES_PER_CLIENT": int,
-}
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
-    app.config.from_mapping(
-        PTKG_ROOT=None,
-        PTKG_DATASET=None,
-        PTKG_STORE=DEFAULT_ENGINE,
-        PTKG_BASE=BASE,
-        PTKG_QUERY_TIMEOUT=30.0,
-        PTKG_MAX_ROWS=10_000,
-        PTKG_MAX_REQUEST_BYTES=64 * 1024,
-        PTKG_QUERY_WORKERS=min(2, os.cpu_count() or 1),
-        PTKG_MAX_MEMORY=2048,
-        PTKG_MAX_WAITING=None,  # set by sparql.init_app: four per worker
-        PTKG_MAX_QUERIES_PER_CLIENT=None,  # set by sparql.init_app from the number of workers
-        PTKG_TRUSTED_PROXY="",
-    )
-    app.config.from_prefixed_env("PTKG", loads=str)
-    _rename_prefixed(app)
+    app.config.from_mapping(settings.defaults())
+    app.config.update(settings.from_environment(os.environ))
     if config:
         app.config.update(config)
-    for key, kind in LIMITS.items():
-        if app.config[key] is not None:
-            app.config[key] = kind(app.config[key])
+    app.config.update(settings.converted(app.config))
 
     root = app.config["PTKG_ROOT"]
     dataset = app.config["PTKG_DATASET"]
@@ -115,14 +72,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     sparql.init_app(app)
     return app
-
-
-def _rename_prefixed(app: Flask) -> None:
-    """``from_prefixed_env`` strips the prefix; keep the documented ``PTKG_`` names."""
-    names = ("ROOT", "DATASET", "STORE", "BASE", "TRUSTED_PROXY", *LIMITS)
-    for key in (name.removeprefix("PTKG_") for name in names):
-        if key in app.config:
-            app.config[f"PTKG_{key}"] = app.config.pop(key)
 
 
 def graph() -> Store:

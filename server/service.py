@@ -5,12 +5,15 @@ graph: the ``sd:Service``/``dcat:DataService`` with its formats and limits, and 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Blueprint, Response, current_app, request, url_for
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID, XSD
 
+from kg import settings
 from kg.rdf.namespaces import FORMATS, ID, PT, SD, SERVICE, bind_prefixes
 from kg.rdf.results import GraphResult, SelectResult
 from kg.store.formats import serialize
@@ -39,17 +42,8 @@ FORMAT_IRIS = {
 }
 """The W3C's IRIs for the formats the endpoint writes (``sd:resultFormat``)."""
 
-LIMITS = (
-    ("PTKG_QUERY_TIMEOUT", "queryTimeout", XSD.decimal, "Seconds a query may run before it is stopped."),
-    ("PTKG_MAX_ROWS", "maxResultRows", XSD.integer, "Most rows (or triples) a result holds; the rest are cut and the response carries X-PTKG-Truncated: true."),
-    ("PTKG_MAX_REQUEST_BYTES", "maxRequestBytes", XSD.integer, "Largest request body or query string accepted."),
-    ("PTKG_QUERY_WORKERS", "queryWorkers", XSD.integer, "Queries run at the same time, each in its own process."),
-    ("PTKG_MAX_MEMORY", "maxQueryMemory", XSD.integer, "Megabytes of memory a query may take beyond the loaded data; a query needing more is stopped. Not stated when there is no limit."),
-    ("PTKG_MAX_WAITING", "maxWaitingQueries", XSD.integer, "Queries that may wait for a free worker; more are refused with 503 and Retry-After."),
-    ("PTKG_MAX_QUERIES_PER_CLIENT", "maxQueriesPerClient", XSD.integer, "Queries one client may have running or waiting at once; more are refused with 429 Too Many Requests."),
-)  # fmt: skip
-NO_LIMIT_WHEN_ZERO = frozenset({"PTKG_MAX_MEMORY"})
-"""Limits whose 0 means none: they are left out of the description rather than stated as 0."""
+DATATYPES = {float: XSD.decimal, int: XSD.integer}
+"""The datatype under which the description states a setting of each type."""
 
 
 @dataclass(frozen=True)
@@ -117,11 +111,7 @@ def description() -> Graph:
             ),
         )
     )
-    for key, name, datatype, comment in LIMITS:
-        if key not in NO_LIMIT_WHEN_ZERO or config[key]:
-            g.add((service, SERVICE[name], Literal(config[key], datatype=datatype)))
-        g.add((SERVICE[name], RDF.type, RDF.Property))
-        g.add((SERVICE[name], RDFS.comment, Literal(comment, lang="en")))
+    _add_limits(g, service, config)
 
     g.add((dataset, RDF.type, SD.Dataset))
     g.add((dataset, RDF.type, VOID.Dataset))
@@ -166,6 +156,19 @@ def description() -> Graph:
         g.add((described, VOID.triples, Literal(triples)))
         g.add((dataset, VOID.subset, described))
     return g
+
+
+def _add_limits(g: Graph, service: URIRef, config: Mapping[str, Any]) -> None:
+    """The limits the service runs with, each under the property ``kg.settings`` names for it
+    (a limit whose 0 means none is left out rather than stated as 0), and what each property
+    means."""
+    for setting in settings.described():
+        prop = SERVICE[str(setting.described_as)]
+        value = config[setting.env]
+        if value or not setting.zero_means_none:
+            g.add((service, prop, Literal(value, datatype=DATATYPES[setting.kind])))
+        g.add((prop, RDF.type, RDF.Property))
+        g.add((prop, RDFS.comment, Literal(str(setting.description), lang="en")))
 
 
 def description_response(requested: list[str] | None = None):

@@ -160,6 +160,40 @@ def test_a_runaway_query_is_stopped_while_others_are_served(limited):
     assert outcome["reply"].status == 503
 
 
+QUEUED_LIMIT = 6.0
+
+
+@pytest.mark.slow
+def test_a_query_queued_behind_a_runaway_is_answered_within_the_limit():
+    # One worker, held by a runaway until the time limit; a second query waits for it from
+    # halfway through. Its wait counts towards its own limit: once the runaway's worker is
+    # replaced, it runs only for what is left, and is answered within the limit, not after
+    # its wait and a whole limit more.
+    with running_server(
+        "--dataset",
+        str(LIBRARY),
+        "--timeout",
+        f"{QUEUED_LIMIT:g}",
+        "--workers",
+        "1",
+        "--max-queries-per-client",
+        "2",
+    ) as base:
+        outcome: dict = {}
+        runaway = threading.Thread(
+            target=lambda: outcome.update(reply=call(base, "/sparql", params={"query": SLOW}))
+        )
+        runaway.start()
+        time.sleep(QUEUED_LIMIT / 2)
+        started = time.monotonic()
+        queued = call(base, "/sparql", params={"query": SLOW})
+        seconds = time.monotonic() - started
+        runaway.join(timeout=30)
+    assert outcome["reply"].status == 503
+    assert queued.status in (200, 429, 503), queued.text
+    assert seconds < QUEUED_LIMIT + 1.5, f"the queued query took {seconds:.1f} s"
+
+
 def test_the_pool_turns_away_queries_beyond_its_waiting_line():
     pool = QueryPool(StoreSource.of(None, LIBRARY, "oxigraph"), size=1, timeout=1, max_waiting=0)
     raised: list[Exception] = []

@@ -276,10 +276,10 @@ def _stop_all(workers: set[_Worker]) -> None:
 
 class QueryPool:
     """Worker processes for untrusted queries: at most ``size`` (never more than the cores), each
-    query with a deadline of ``timeout`` seconds and, unless ``max_memory`` is 0 or None, at most
+    query with a deadline of ``timeout`` seconds from the moment it is handed to the pool, its
+    wait for a free worker included, and, unless ``max_memory`` is 0 or None, at most
     ``max_memory`` MB of memory beyond the loaded store; up to ``max_waiting`` requests wait for a
-    free worker, for at most ``timeout`` seconds too. Workers start on first use (or
-    ``start()``)."""
+    free worker. Workers start on first use (or ``start()``)."""
 
     def __init__(
         self,
@@ -332,30 +332,39 @@ class QueryPool:
 
         A worker that died while idle (killed from outside, say) is replaced, and the query goes
         to another worker, or waits for the replacement: once, since a second dead worker means
-        something is wrong. A query that kills the worker running it is not tried again."""
+        something is wrong. A query that kills the worker running it is not tried again.
+
+        One deadline, ``timeout`` seconds from now, bounds the whole request: a query that waited
+        for a worker has only what is left of it to run, so that no answer takes longer than the
+        limit (it would take twice as long if the wait and the run each had their own)."""
         self.start()
         if not self._admission.acquire(blocking=False):
             raise PoolBusy(f"all {self.size} query workers are busy and the waiting line is full")
         try:
-            waiting_until = time.monotonic() + self.timeout
+            deadline = time.monotonic() + self.timeout
             try:
-                return self._run_on(self._take(waiting_until), job)
+                return self._run_on(self._take(deadline), job, deadline)
             except _NotStarted as exc:
                 log.warning("%s; the query goes to another worker", exc)
             try:
-                return self._run_on(self._take(waiting_until), job)
+                return self._run_on(self._take(deadline), job, deadline)
             except _NotStarted as exc:
                 raise WorkerError(f"two query workers in a row were dead: {exc}") from None
         finally:
             self._admission.release()
 
-    def _take(self, waiting_until: float) -> _Worker:
-        """An idle worker that is alive; a dead one found on the way is replaced."""
+    def _take(self, deadline: float) -> _Worker:
+        """An idle worker that is alive, before ``deadline``; a dead one found on the way is
+        replaced. A worker that comes free only once the deadline has passed goes back to the
+        idle ones: it would be killed at once, its query having no time left."""
         while True:
             try:
-                worker = self._idle.get(timeout=max(0.0, waiting_until - time.monotonic()))
+                worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 raise PoolBusy(f"no query worker became free within {self.timeout:g} s") from None
+            if time.monotonic() >= deadline:
+                self._idle.put(worker)
+                raise PoolBusy(f"no query worker became free within {self.timeout:g} s")
             if worker.process.is_alive():
                 return worker
             log.warning(
@@ -365,11 +374,11 @@ class QueryPool:
             )
             self._replace(worker)
 
-    def _run_on(self, worker: _Worker, job: QueryJob) -> QueryAnswer:
-        deadline = time.monotonic() + self.timeout
+    def _run_on(self, worker: _Worker, job: QueryJob, deadline: float) -> QueryAnswer:
+        """Run ``job`` on ``worker``, killing it (and raising QueryTimeout) at ``deadline``."""
         try:
             worker.conn.send(job)
-            started = worker.conn.poll(self.timeout)
+            started = worker.conn.poll(max(0.0, deadline - time.monotonic()))
             if started:
                 worker.conn.recv()  # ("started", None): from now on, the query is running
         except (EOFError, OSError) as exc:
