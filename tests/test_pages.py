@@ -17,11 +17,12 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
+from kg.browse.dates import When
+from kg.browse.timeline import Entry, layout
 from kg.questions.ask import QUESTIONS
 from kg.rdf.namespaces import PT, WD
 from server import create_app
 from server.questions import HEADLINE
-from server.timeline import Entry, When, layout
 from tests.conftest import FIXTURES, REPO
 
 BROWSE = FIXTURES / "datasets" / "browse.trig"
