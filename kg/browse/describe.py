@@ -18,7 +18,8 @@ from rdflib.namespace import DCTERMS, ORG, OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from kg.browse.dates import When
-from kg.browse.terms import LABEL_PROPERTIES, Href, Labeller, Ref, compact
+from kg.browse.labels import LABEL_PROPERTIES
+from kg.browse.terms import Href, Labeller, Ref, compact
 from kg.rdf.namespaces import DERIVED_GRAPH, GRAPH, INFERRED_GRAPH, OA, PT, SCHEMA, bind_prefixes
 from kg.rdf.results import AskResult
 from kg.store import Store
@@ -228,10 +229,10 @@ def describe(store: Store, iri: URIRef, href: Href) -> Description:
     inbound, owners = _inbound_links(store, iri)
     labeller = Labeller(href)
     for row in select(store, "page-labels", {"resource": iri}).dicts():
-        labeller.add(row["term"], row["label"])
+        labeller.add(row["term"], row["label"], row["property"])
     for s, p, o in outbound:
-        if s == iri and p in LABEL_PROPERTIES:
-            labeller.add(iri, o)
+        if s == iri:
+            labeller.add(iri, o, p)
 
     own = [(p, o) for s, p, o in outbound if s == iri]
     precision = next((o for p, o in own if p == PT.datePrecision), None)
@@ -390,5 +391,5 @@ def graph_subjects(triples: Graph, href: Href) -> list[Ref]:
     for s in subjects:
         for prop in LABEL_PROPERTIES:
             for label in triples.objects(s, prop):
-                labeller.add(s, label)
+                labeller.add(s, label, prop)
     return [labeller.ref(s) for s in subjects]

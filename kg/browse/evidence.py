@@ -2,7 +2,8 @@
 quote, and everything one source document reports.
 
 Each part reads one canned ``kg/queries/page-*.rq`` query with the resource bound as
-``?resource``.
+``?resource``; all labels of a part are read before any term is shown, so the label a term gets
+never depends on the order of the rows.
 """
 
 from __future__ import annotations
@@ -34,9 +35,11 @@ class Evidence:
 def evidence(store: Store, iri: URIRef, href: Href) -> list[Evidence]:
     """The quotes that attest a statement (or an event, or a role assignment), one per annotation."""
     labeller = Labeller(href)
-    found: dict[Node, Evidence] = {}
-    for row in select(store, "page-statement-evidence", {"resource": iri}).dicts():
+    rows = list(select(store, "page-statement-evidence", {"resource": iri}).dicts())
+    for row in rows:
         labeller.add_row(row, ("source", "accordingTo"))
+    found: dict[Node, Evidence] = {}
+    for row in rows:
         if row["evidence"] in found:
             continue
         found[row["evidence"]] = Evidence(

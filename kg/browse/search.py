@@ -2,7 +2,8 @@
 
 Matching ignores case and accents (``turkiye`` finds Türkiye, ``zelensky`` finds Zelenskyy's
 "Volodymyr Zelenskyy"; typographic quotes and dashes match their ASCII forms). Every word of the
-query must occur in one name. A hit shows the resource's label and the name that matched best.
+query must occur in one name. A hit shows the resource's label (:mod:`kg.browse.labels`) and the
+name that matched best.
 """
 
 from __future__ import annotations
@@ -77,8 +78,7 @@ def search(store: Store, text: str, href: Href, kind: str | None = None) -> list
         resource, found_kind = row["resource"], str(row["kind"])
         if kind and found_kind != kind:
             continue
-        if str(row["property"]).endswith(("#label", "#prefLabel")):
-            labeller.add(resource, row["label"])
+        labeller.add(resource, row["label"], row["property"])
         names.setdefault((str(resource), found_kind), []).append(str(row["label"]))
     hits: dict[str, Hit] = {}
     for (iri, found_kind), labels in names.items():

@@ -3,7 +3,8 @@ which stance and when; what an actor said or had said for it; the roles a person
 timelines drawn from them.
 
 Each part reads one canned ``kg/queries/page-*.rq`` query with the resource bound as
-``?resource``.
+``?resource``; all labels of a part are read before any term is shown, so the label a term gets
+never depends on the order of the rows.
 """
 
 from __future__ import annotations
@@ -57,9 +58,11 @@ class Attestation:
 def position_attestations(store: Store, iri: URIRef, href: Href) -> list[Attestation]:
     """Every party's statement about a position (or topic), with its quotes, in date order."""
     labeller = Labeller(href)
-    found: dict[tuple[Node, Node], Attestation] = {}
-    for row in select(store, "page-position-attestations", {"resource": iri}).dicts():
+    rows = list(select(store, "page-position-attestations", {"resource": iri}).dicts())
+    for row in rows:
         labeller.add_row(row, ("statement", "party", "speaker", "stance", "source"))
+    found: dict[tuple[Node, Node], Attestation] = {}
+    for row in rows:
         key = (row["statement"], row["party"])
         if key not in found:
             found[key] = Attestation(
@@ -149,9 +152,11 @@ class ActorStatement:
 def actor_statements(store: Store, iri: URIRef, href: Href) -> list[ActorStatement]:
     """The statements an actor made or that were made on its behalf, in date order."""
     labeller = Labeller(href)
-    found: dict[Node, ActorStatement] = {}
-    for row in select(store, "page-actor-statements", {"resource": iri}).dicts():
+    rows = list(select(store, "page-actor-statements", {"resource": iri}).dicts())
+    for row in rows:
         labeller.add_row(row, ("statement", "stance", "about"))
+    found: dict[Node, ActorStatement] = {}
+    for row in rows:
         statement = row["statement"]
         if statement not in found:
             found[statement] = ActorStatement(
@@ -169,7 +174,6 @@ def actor_statements(store: Store, iri: URIRef, href: Href) -> list[ActorStateme
         if "about" in row and all(a.term != row["about"] for a in item.about):
             item.about.append(labeller.ref(row["about"]))
     for item in found.values():
-        item.about = [labeller.ref(a.term) for a in item.about]  # with the labels of later rows
         item.about.sort(key=lambda r: r.label)
     return sorted(found.values(), key=lambda s: (s.when.sort_key, s.statement.label))
 

@@ -1,4 +1,5 @@
-"""Terms as a page shows them: a label, where it links, and, for a date, how precise it is.
+"""Terms as a page shows them: a label (by the rule of :mod:`kg.browse.labels`), where it links,
+and, for a date, how precise it is.
 
 Where an IRI links is the web application's knowledge (its own pages, or an external address), so
 every function that makes :class:`Ref`\\ s takes it as an :data:`Href`.
@@ -15,12 +16,12 @@ from rdflib.namespace import RDFS, SKOS, XSD, NamespaceManager
 from rdflib.term import Node
 
 from kg.browse.dates import When
+from kg.browse.labels import LABEL_PROPERTIES, best_label
 from kg.rdf.namespaces import bind_prefixes
 
 Href = Callable[[URIRef], "str | None"]
 """Where a page links an IRI: a page on this server, an external http(s) address, or nowhere."""
 
-LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel)
 DATE_TYPES = {XSD.date, XSD.gYearMonth, XSD.gYear, XSD.dateTime}
 
 _NM = NamespaceManager(Graph(), bind_namespaces="none")
@@ -69,25 +70,31 @@ class Ref:
 
 
 class Labeller:
-    """Turns terms into :class:`Ref`\\ s with the best label known for each."""
+    """Gathers the labels read for terms, and turns terms into :class:`Ref`\\ s with the label
+    :func:`kg.browse.labels.best_label` picks; a term nobody labels shows its prefixed name."""
 
     def __init__(self, href: Href) -> None:
         self.href = href
-        self._labels: dict[Node, list[Literal]] = defaultdict(list)
+        self._labels: dict[Node, list[tuple[Node, Literal]]] = defaultdict(list)
 
-    def add(self, term: Node | None, label: Node | None) -> None:
-        if term is not None and isinstance(label, Literal) and label not in self._labels[term]:
-            self._labels[term].append(label)
+    def add(self, term: Node | None, label: Node | None, prop: Node = RDFS.label) -> None:
+        """One label of a term, named by ``prop`` (anything but a label property is ignored)."""
+        if term is None or not isinstance(label, Literal) or prop not in LABEL_PROPERTIES:
+            return
+        if (prop, label) not in self._labels[term]:
+            self._labels[term].append((prop, label))
 
     def add_row(self, row: Mapping[str, Node], keys: Iterable[str]) -> None:
-        """The labels a page query reads beside each term: for the column ``key``, ``keyLabel``."""
+        """The labels a page query reads beside each term: for the column ``key``, its
+        ``rdfs:label`` in ``keyLabel`` and its ``skos:prefLabel`` in ``keyPrefLabel``."""
         for key in keys:
-            self.add(row.get(key), row.get(key + "Label"))
+            self.add(row.get(key), row.get(key + "Label"), RDFS.label)
+            self.add(row.get(key), row.get(key + "PrefLabel"), SKOS.prefLabel)
 
     def label(self, term: Node) -> str:
-        found = self._labels.get(term)
-        if found:
-            return str(sorted(found, key=label_rank)[0])
+        found = best_label(self._labels.get(term, ()))
+        if found is not None:
+            return str(found)
         if isinstance(term, Literal):
             return str(term)
         if isinstance(term, BNode):
@@ -98,7 +105,12 @@ class Labeller:
         return bool(self._labels.get(term))
 
     def labels_of(self, term: Node) -> list[Literal]:
-        return list(self._labels.get(term, []))
+        """Every label read for a term, each once, whatever property named it."""
+        found: list[Literal] = []
+        for _, label in self._labels.get(term, ()):
+            if label not in found:
+                found.append(label)
+        return found
 
     def ref(self, term: Node, *, precision: Node | None = None) -> Ref:
         if isinstance(term, Literal):
@@ -106,8 +118,3 @@ class Labeller:
             return Ref(term, when.text if when and when.known else str(term), None, when)
         href = self.href(term) if isinstance(term, URIRef) else None
         return Ref(term, self.label(term), href)
-
-
-def label_rank(label: Literal) -> tuple[int, str]:
-    lang = (label.language or "").lower()
-    return (0 if lang == "en" else 1 if lang.startswith("en") else 2 if not lang else 3, str(label))

@@ -17,7 +17,8 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS
 from rdflib.term import Node
 
-from kg.browse.terms import LABEL_PROPERTIES, Href, Labeller, Ref, compact, label_rank
+from kg.browse.labels import LABEL_PROPERTIES, best_text
+from kg.browse.terms import Href, Labeller, Ref, compact
 from kg.rdf.namespaces import bind_prefixes
 from kg.store import Store
 from kg.store.queries import select
@@ -50,7 +51,7 @@ class _Terms:
         self.labeller = Labeller(href)
         for prop in LABEL_PROPERTIES:
             for s, o in doc.subject_objects(prop):
-                self.labeller.add(s, o)
+                self.labeller.add(s, o, prop)
 
     def ref(self, term: Node) -> Ref:
         return self.labeller.ref(term)
@@ -73,8 +74,8 @@ class _Terms:
         return [r for t in self.doc.objects(term, prop) for r in self.expression(t)]
 
     def text(self, term: Node, prop: URIRef) -> str | None:
-        values = sorted(self.doc.objects(term, prop), key=label_rank)
-        return str(values[0]) if values else None
+        found = best_text(self.doc.objects(term, prop))
+        return str(found) if found is not None else None
 
 
 def _anchor(iri: Node, doc_iri: URIRef) -> str:
