@@ -26,8 +26,11 @@ from kg.store import Store
 from kg.store.queries import canned_query, run, select
 
 SHAPES_GRAPHS = str(GRAPH) + "shapes/"
+"""The named graphs of the SHACL shapes start so; their triples are never a resource's own."""
 DESCRIPTION_PROPERTIES = (SKOS.definition, RDFS.comment, DCTERMS.description)
+"""What a page leads with as its summary: the first of these the resource has."""
 EXTERNAL_MATCHES = (OWL.sameAs, SKOS.exactMatch, SKOS.closeMatch, RDFS.seeAlso)
+"""The links to the same thing elsewhere (Wikidata), shown apart."""
 
 GROUPS: list[tuple[str, tuple[URIRef, ...]]] = [
     (
@@ -165,6 +168,9 @@ class InboundGroup:
 
 @dataclass
 class Description:
+    """A resource as its page shows it: title, kinds, types and summary, its curated properties
+    in groups, what points at it, its blank nodes' properties, and the data twin's graph."""
+
     iri: URIRef
     label: str
     kinds: list[str]
@@ -219,6 +225,7 @@ def exists(store: Store, iri: URIRef) -> bool:
 
 
 def kinds(store: Store, iri: URIRef) -> list[str]:
+    """The kinds of page that fit ``iri`` (a statement, an actor …), in :data:`KIND_ORDER`."""
     found = {str(row["kind"]) for row in select(store, "page-kinds", {"resource": iri}).dicts()}
     return [k for k in KIND_ORDER if k in found]
 
