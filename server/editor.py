@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request, url_for
 
+from kg.browse.examples import example_groups
 from kg.store.queries import canned_queries, canned_query
 from server.errors import error_response
 
@@ -34,42 +35,23 @@ LIMIT 50
 """
 
 
-def describe_example(text: str) -> str:
-    """What a canned query does: its leading comment, joined into one line."""
-    lines = []
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped.startswith("#"):
-            break
-        lines.append(stripped.lstrip("#").strip())
-    return " ".join(line for line in lines if line)
-
-
-GROUPS = (
-    ("Questions and other queries", ()),
-    ("Statistics", ("stats-", "summary")),
-    ("Behind the pages", ("page-", "search-")),
-    ("Build and export", ("derive-", "export-")),
-)
-"""How the example list is grouped, by the start of a canned query's name."""
-
-
 def examples() -> list[tuple[str, list[dict[str, str]]]]:
-    """The canned queries as examples, grouped."""
-    grouped: dict[str, list[dict[str, str]]] = {title: [] for title, _ in GROUPS}
-    for name in canned_queries():
-        title = next(
-            (t for t, starts in GROUPS if starts and name.startswith(starts)), GROUPS[0][0]
+    """The canned queries as examples, grouped, with where to open and read each."""
+    return [
+        (
+            title,
+            [
+                {
+                    "name": ex.name,
+                    "description": ex.description,
+                    "url": url_for("editor.editor", example=ex.name),
+                    "source": url_for("editor.example", name=ex.name),
+                }
+                for ex in found
+            ],
         )
-        grouped[title].append(
-            {
-                "name": name,
-                "description": describe_example(canned_query(name)),
-                "url": url_for("editor.editor", example=name),
-                "source": url_for("editor.example", name=name),
-            }
-        )
-    return [(title, found) for title, found in grouped.items() if found]
+        for title, found in example_groups()
+    ]
 
 
 @bp.get("/query")

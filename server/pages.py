@@ -19,21 +19,21 @@ IRI (checked by :func:`kg.rdf.terms.checked_iri`), with the reason.
 
 from __future__ import annotations
 
+from dataclasses import fields
+from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, render_template, url_for
 from rdflib import Graph, URIRef
-from rdflib.collection import Collection
-from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS
-from rdflib.term import Node
 
-from kg.rdf.namespaces import BASE, PT, bind_prefixes
-from kg.rdf.results import GraphResult, SelectResult
+from kg.browse.describe import describe, exists, graph_subjects, graph_triples
+from kg.browse.page import resource_page
+from kg.browse.vocabulary import document_triples, ontology_page, shapes_page
+from kg.rdf.namespaces import BASE
+from kg.rdf.results import GraphResult
 from kg.rdf.terms import BadIRI, checked_iri
 from kg.store import sparql_term
 from kg.store.formats import RDF_FORMATS, serialize
-from kg.store.queries import canned_query, run
-from server import describe as d
 from server import graph
 from server.errors import error_response
 from server.negotiation import accepted
@@ -165,7 +165,7 @@ def named_graph(path: str):
 
 def _see_other(path: str):
     iri = _iri_of_page(path)
-    if not d.exists(graph(), iri):
+    if not exists(graph(), iri):
         body, status = _not_found(str(iri))
         return body, status, {"Vary": "Accept"}
     media = negotiate()
@@ -196,24 +196,14 @@ def data(path: str):
         )
     iri = _iri_of_page(stem)
     store = graph()
-    if not d.exists(store, iri):
+    if not exists(store, iri):
         return _not_found(str(iri))
     is_graph = stem.startswith("graph/")
-    found = _graph_triples(iri) if is_graph else d.describe(store, iri, href).graph
+    found = graph_triples(store, iri) if is_graph else describe(store, iri, href).graph
     fmt = SUFFIXES[ext]
     response = Response(serialize(GraphResult(found), fmt), mimetype=RDF_FORMATS[fmt])
     response.headers["Link"] = _link_header([(str(iri), "describes", None), *_alternates(stem)])
     return response
-
-
-def _graph_triples(iri: URIRef) -> Graph:
-    result = run(graph(), canned_query("page-graph"), {"resource": iri})
-    found = Graph()
-    bind_prefixes(found)
-    if isinstance(result, SelectResult):
-        for row in result.dicts():
-            found.add((row["s"], row["p"], row["o"]))
-    return found
 
 
 # --- pages --------------------------------------------------------------------------------------
@@ -224,15 +214,14 @@ def page(path: str):
     store = graph()
     if path.endswith(".json") and not path.startswith("graph/"):
         stem = path.removesuffix(".json")
-        if d.exists(store, _iri_of_page(stem)):
+        if exists(store, _iri_of_page(stem)):
             return _page_json(stem)
     iri = _iri_of_page(path)
-    if not d.exists(store, iri):
+    if not exists(store, iri):
         return _not_found(str(iri))
     if path.startswith("graph/"):
         return _graph_page(path, iri)
-    view = _view(path, iri)
-    html = render_template("pages/resource.html", **view)
+    html = render_template("pages/resource.html", **_view(path, iri))
     response = Response(html, mimetype="text/html")
     response.headers["Link"] = _link_header(
         [(str(iri), "describes", None), *_alternates(path, html=False)]
@@ -240,93 +229,26 @@ def page(path: str):
     return response
 
 
-def _view(path: str, iri: URIRef) -> dict:
-    store = graph()
-    description = d.describe(store, iri, href)
-    kinds = description.kinds
-    view: dict = {
-        "d": description,
+def _view(path: str, iri: URIRef) -> dict[str, Any]:
+    """What a resource page's template is given."""
+    found = resource_page(graph(), iri, href)
+    view: dict[str, Any] = {
+        "d": found.description,
         "path": path,
         "twins": _twins(path),
         "json_url": url_for("pages.page", path=path + ".json"),
         "query_url": url_for("editor.editor", query=f"DESCRIBE {sparql_term(iri)}"),
+        **found.parts(),
     }
-    if {"statement", "assessment", "date-report"} & set(kinds):
-        view["card"] = _card(description)
-    if view.get("card") or description.values(PT.evidence):
-        view["evidence"] = d.evidence(store, iri, href)
-    if "evidence" in kinds:
-        view["annotation"] = d.annotation_quote(description)
-    if "position" in kinds or "topic" in kinds:
-        attestations = d.position_attestations(store, iri, href)
-        view["attestations"] = attestations
-        view["stances"] = d.stance_summary(attestations)
-        view["chart"] = d.attestation_chart(
-            attestations, f"Timeline of the statements about {description.label}"
-        )
-    if "actor" in kinds:
-        statements = d.actor_statements(store, iri, href)
-        view["statements"] = statements
-        view["roles"] = d.actor_roles(store, iri, href)
-        view["chart"] = d.actor_chart(
-            statements, f"Timeline of the statements by or for {description.label}"
-        )
-    if "source" in kinds:
-        view["reported"] = d.source_statements(store, iri, href)
+    if found.chart is not None:
+        view["chart"] = found.chart
     return view
-
-
-CARD: list[tuple[str, URIRef | None]] = [
-    ("Speaker", PT.speaker),
-    ("On behalf of", PT.onBehalfOf),
-    ("Stance", PT.stance),
-    ("About", PT.about),
-    ("Reports on", PT.reportsOn),
-    ("Date", None),
-    ("Date basis", PT.dateBasis),
-    ("Qualifier", PT.dateQualifier),
-    ("At", PT.atEvent),
-    ("Framing", PT.framing),
-    ("Conditional on", PT.conditionalOn),
-    ("Responds to", PT.respondsTo),
-    ("Supersedes", PT.supersedes),
-    ("Quantity", PT.quantity),
-]
-"""The facts a statement's page leads with, in order."""
-
-
-def _card(description: d.Description) -> list[tuple[str, object]]:
-    card: list[tuple[str, object]] = []
-    for name, prop in CARD:
-        if prop is None:
-            card.append((name, description.when or d.When("unknown")))
-        elif values := description.values(prop):
-            card.append((name, values))
-    return card
 
 
 def _page_json(path: str):
     iri = _iri_of_page(path)
-    view = _view(path, iri)
-    description = view["d"]
-    body = {
-        "iri": str(iri),
-        "label": description.label,
-        "kinds": description.kinds,
-        "types": description.types,
-        "summary": description.summary,
-        "when": description.when,
-        "properties": description.groups,
-        "inbound": description.inbound,
-        "matches": description.matches,
-        "blank_nodes": description.blank_nodes,
-    }
-    for key in ("card", "evidence", "annotation", "attestations", "stances", "statements", "roles"):
-        if key in view:
-            body[key] = view[key]
-    if "reported" in view:
-        body["reports"] = view["reported"]
-    response = Response(d.dumps(body), mimetype="application/json")
+    found = resource_page(graph(), iri, href)
+    response = Response(found.as_json(), mimetype="application/json")
     response.headers["Link"] = _link_header(
         [(str(iri), "describes", None), *_alternates(path, json_twin=False)]
     )
@@ -334,19 +256,13 @@ def _page_json(path: str):
 
 
 def _graph_page(path: str, iri: URIRef):
-    triples = _graph_triples(iri)
-    labeller = d.Labeller(href)
-    subjects = sorted({s for s in triples.subjects() if isinstance(s, URIRef)})
-    for s in subjects:
-        for prop in d.LABEL_PROPERTIES:
-            for label in triples.objects(s, prop):
-                labeller.add(s, label)
+    triples = graph_triples(graph(), iri)
     html = render_template(
         "pages/graph.html",
         iri=iri,
         path=path,
         size=len(triples),
-        subjects=[labeller.ref(s) for s in subjects],
+        subjects=graph_subjects(triples, href),
         twins=_twins(path),
         query_url=url_for(
             "editor.editor",
@@ -396,13 +312,7 @@ def document_twin(name: str, ext: str):
 
 def _document_triples(name: str) -> tuple[URIRef, Graph]:
     iri = URIRef(base() + name)
-    result = run(graph(), canned_query("page-document"), {"resource": iri})
-    found = Graph()
-    bind_prefixes(found)
-    if isinstance(result, SelectResult):
-        for row in result.dicts():
-            found.add((row["s"], row["p"], row["o"]))
-    return iri, found
+    return iri, document_triples(graph(), iri)
 
 
 def _document_links(name: str) -> str:
@@ -428,7 +338,8 @@ def _document_html(name: str):
     iri, triples = _document_triples(name)
     if not len(triples):
         return _not_found(str(iri))
-    view = _ontology_view(iri, triples) if name == "ontology" else _shapes_view(iri, triples)
+    found = (ontology_page if name == "ontology" else shapes_page)(iri, triples, href)
+    view = {f.name: getattr(found, f.name) for f in fields(found)}  # its parts, unconverted
     twins = [
         {
             "label": ext,
@@ -441,149 +352,6 @@ def _document_html(name: str):
     response = Response(html, mimetype="text/html")
     response.headers["Link"] = _document_links(name)
     return response
-
-
-class _Terms:
-    """Labels and links for the terms of one vocabulary document."""
-
-    def __init__(self, doc: Graph) -> None:
-        self.doc = doc
-        self.labeller = d.Labeller(href)
-        for prop in d.LABEL_PROPERTIES:
-            for s, o in doc.subject_objects(prop):
-                self.labeller.add(s, o)
-
-    def ref(self, term: Node) -> d.Ref:
-        return self.labeller.ref(term)
-
-    def expression(self, term: Node) -> list[d.Ref]:
-        """A class expression as the terms it is made of (``owl:unionOf`` lists are unfolded)."""
-        if isinstance(term, URIRef):
-            return [self.ref(term)]
-        for prop in (OWL.unionOf, OWL.intersectionOf, OWL.oneOf):
-            head = self.doc.value(term, prop)
-            if head is not None:
-                return [self.ref(t) for t in Collection(self.doc, head)]
-        return []
-
-    def text(self, term: Node, prop: URIRef) -> str | None:
-        values = sorted(self.doc.objects(term, prop), key=lambda o: d._label_rank(o))
-        return str(values[0]) if values else None
-
-
-def _anchor(iri: URIRef, doc_iri: URIRef) -> str:
-    return str(iri)[len(str(doc_iri)) + 1 :]
-
-
-def _ontology_view(iri: URIRef, doc: Graph) -> dict:
-    terms = _Terms(doc)
-    prefix = str(iri) + "#"
-    own = sorted({s for s in doc.subjects() if isinstance(s, URIRef) and str(s).startswith(prefix)})
-
-    def entry(term: URIRef) -> dict:
-        return {
-            "anchor": _anchor(term, iri),
-            "iri": str(term),
-            "label": terms.labeller.label(term),
-            "comment": terms.text(term, RDFS.comment) or terms.text(term, SKOS.definition),
-            "types": [terms.ref(t) for t in sorted(doc.objects(term, RDF.type))],
-            "superclasses": [terms.ref(t) for t in sorted(doc.objects(term, RDFS.subClassOf))],
-            "subclasses": [terms.ref(t) for t in sorted(doc.subjects(RDFS.subClassOf, term))],
-            "superproperties": [
-                terms.ref(t) for t in sorted(doc.objects(term, RDFS.subPropertyOf))
-            ],
-            "inverse": [terms.ref(t) for t in sorted(doc.objects(term, OWL.inverseOf))],
-            "domain": [r for t in doc.objects(term, RDFS.domain) for r in terms.expression(t)],
-            "range": [r for t in doc.objects(term, RDFS.range) for r in terms.expression(t)],
-            "equivalent": [
-                r for t in doc.objects(term, OWL.equivalentClass) for r in terms.expression(t)
-            ],
-            "members": [terms.ref(t) for t in sorted(doc.subjects(RDF.type, term))],
-        }
-
-    property_types = {
-        OWL.ObjectProperty,
-        OWL.DatatypeProperty,
-        OWL.AnnotationProperty,
-        RDF.Property,
-    }
-    classes = [
-        t for t in own if (t, RDF.type, OWL.Class) in doc or (t, RDF.type, RDFS.Class) in doc
-    ]
-    properties = [t for t in own if set(doc.objects(t, RDF.type)) & property_types]
-    individuals = [t for t in own if t not in classes and t not in properties]
-    key = lambda e: e["label"].lower()  # noqa: E731
-    header = {
-        "title": terms.text(iri, DCTERMS.title) or terms.text(iri, RDFS.label),
-        "description": terms.text(iri, DCTERMS.description) or terms.text(iri, RDFS.comment),
-        "version": terms.text(iri, OWL.versionInfo),
-        "license": doc.value(iri, DCTERMS.license),
-    }
-    return {
-        "header": header,
-        "classes": sorted((entry(t) for t in classes), key=key),
-        "properties": sorted((entry(t) for t in properties), key=key),
-        "individuals": sorted((entry(t) for t in individuals), key=key),
-        "size": len(doc),
-    }
-
-
-def _shapes_view(iri: URIRef, doc: Graph) -> dict:
-    terms = _Terms(doc)
-    prefix = str(iri) + "#"
-    shapes = sorted(
-        s
-        for s in set(doc.subjects(RDF.type, SH.NodeShape))
-        if isinstance(s, URIRef) and str(s).startswith(prefix)
-    )
-
-    def path_text(path: Node) -> str:
-        if isinstance(path, URIRef):
-            return d._compact(path)
-        for prop, joiner in ((SH.alternativePath, " | "),):
-            head = doc.value(path, prop)
-            if head is not None:
-                return joiner.join(path_text(p) for p in Collection(doc, head))
-        inverse = doc.value(path, SH.inversePath)
-        if inverse is not None:
-            return "^" + path_text(inverse)
-        if doc.value(path, RDF.first) is not None:
-            return "/".join(path_text(p) for p in Collection(doc, path))
-        return "(path)"
-
-    def entry(shape: URIRef) -> dict:
-        props = []
-        for prop in sorted(doc.objects(shape, SH.property), key=str):
-            path = doc.value(prop, SH.path)
-            props.append(
-                {
-                    "anchor": _anchor(prop, iri) if str(prop).startswith(prefix) else None,
-                    "path": path_text(path) if path is not None else "",
-                    "message": terms.text(prop, SH.message),
-                    "severity": d._compact(doc.value(prop, SH.severity))
-                    if doc.value(prop, SH.severity)
-                    else None,
-                }
-            )
-        return {
-            "anchor": _anchor(shape, iri),
-            "iri": str(shape),
-            "comment": terms.text(shape, RDFS.comment),
-            "message": terms.text(shape, SH.message),
-            "targets": [terms.ref(t) for t in sorted(doc.objects(shape, SH.targetClass))],
-            "properties": props,
-        }
-
-    return {
-        "header": {
-            "title": terms.text(iri, RDFS.label),
-            "description": terms.text(iri, RDFS.comment),
-            "version": terms.text(iri, OWL.versionInfo),
-            "license": None,
-        },
-        "shapes": [entry(s) for s in shapes],
-        "size": len(doc),
-    }
 
 
 # --- template helpers ---------------------------------------------------------------------------

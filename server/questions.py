@@ -18,6 +18,8 @@ from markupsafe import Markup, escape
 from rdflib import Literal, URIRef
 from werkzeug.routing import BuildError
 
+from kg.browse.dates import When
+from kg.browse.timeline import Entry, layout
 from kg.questions import (
     QUESTIONS,
     Answer,
@@ -33,7 +35,6 @@ from kg.store.queries import canned_query, run
 from server import graph
 from server.errors import error_response
 from server.pages import href
-from server.timeline import Entry, When, layout
 
 bp = Blueprint("questions", __name__)
 

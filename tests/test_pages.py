@@ -17,11 +17,12 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
+from kg.browse.dates import When
+from kg.browse.timeline import Entry, layout
 from kg.questions import QUESTIONS
 from kg.rdf.namespaces import PT, WD
 from server import create_app
 from server.questions import HEADLINE
-from server.timeline import Entry, When, layout
 from tests.conftest import FIXTURES, REPO
 
 BROWSE = FIXTURES / "datasets" / "browse.trig"
@@ -438,6 +439,66 @@ def test_evidence_page_shows_its_quote(browse):
     page = browse.get("/page/evidence/putin-2024-06-14-renounce-nato--000").get_data(as_text=True)
     assert "<blockquote>These include Ukraine’s formal renunciation" in page
     assert 'href="/page/source/doc-000"' in page
+
+
+# --- one label rule -----------------------------------------------------------------------------
+
+NAMED = "https://w3id.org/peace-talks-kg/id/actor/"
+LABEL_CASES = {
+    # rdfs:label before skos:prefLabel, whatever their texts
+    "by-property": (
+        [(RDFS.label, Literal("Zeta", lang="en")), (SKOS.prefLabel, Literal("Alpha", lang="en"))],
+        "Zeta",
+    ),
+    # any English before another language, a tagged label before an untagged one
+    "by-language": (
+        [(RDFS.label, Literal("Kyiv")), (SKOS.prefLabel, Literal("Київ", lang="uk"))],
+        "Київ",
+    ),
+    "english-first": (
+        [(SKOS.prefLabel, Literal("Anglia", lang="en-GB")), (RDFS.label, Literal("Aa", lang="fr"))],
+        "Anglia",
+    ),
+    # ``en-GB`` is as English as ``en``: the property decides, then the text
+    "by-text": (
+        [
+            (RDFS.label, Literal("Beta", lang="en-GB")),
+            (SKOS.prefLabel, Literal("Alpha", lang="en")),
+        ],
+        "Beta",
+    ),
+    "in-order": (
+        [(RDFS.label, Literal("Gamma", lang="en")), (RDFS.label, Literal("Delta", lang="en"))],
+        "Delta",
+    ),
+}
+
+
+def test_pages_search_and_answers_show_the_same_label():
+    """One rule (kg.rdf.labels.best_label) names a resource on its page, in a search hit and in
+    a question's answer."""
+    from kg.browse.describe import describe
+    from kg.browse.search import search
+    from kg.questions.evidence import read_labels
+    from kg.rdf.labels import best_label
+    from kg.store import open_store
+
+    store = open_store("oxigraph")
+    quads = []
+    for slug, (labels, _) in LABEL_CASES.items():
+        iri = URIRef(NAMED + slug)
+        quads.append((iri, RDF.type, PT.Actor, None))
+        quads += [(iri, prop, label, None) for prop, label in labels]
+    store.add_quads(quads)
+    answers = read_labels(store, {NAMED + slug for slug in LABEL_CASES})
+    for slug, (labels, expected) in LABEL_CASES.items():
+        iri = URIRef(NAMED + slug)
+        assert str(best_label(labels)) == expected
+        assert describe(store, iri, lambda term: None).label == expected, slug
+        assert answers[str(iri)].label == expected, slug
+        for _, label in labels:
+            hits = search(store, str(label), lambda term: None, "actor")
+            assert [h.label for h in hits if h.iri == str(iri)] == [expected], (slug, label)
 
 
 # --- search -------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from kg.rdf.results import SelectResult
 from kg.store import Store
-from kg.store.queries import canned_query
+from kg.store.queries import select
 
 
 @dataclass
@@ -24,20 +24,13 @@ class Stats:
         return [str(row[1]) for row in self.sources.rows if int(row[2]) == 0]
 
 
-def _select(store: Store, name: str) -> SelectResult:
-    result = store.query(canned_query(name))
-    if not isinstance(result, SelectResult):
-        raise TypeError(f"canned query {name} is not a SELECT")
-    return result
-
-
 def statements_per_source(store: Store) -> list[tuple[str, int]]:
     """Each source document's identifier with the number of statements it evidences."""
-    return [(str(row[1]), int(row[2])) for row in _select(store, "stats-sources").rows]
+    return [(str(row[1]), int(row[2])) for row in select(store, "stats-sources").rows]
 
 
 def stats(store: Store) -> Stats:
-    return Stats(*(_select(store, q) for q in ("stats-graphs", "stats-classes", "stats-sources")))
+    return Stats(*(select(store, q) for q in ("stats-graphs", "stats-classes", "stats-sources")))
 
 
 SUMMARY_KINDS = (
@@ -52,5 +45,5 @@ SUMMARY_KINDS = (
 
 def summary(store: Store) -> dict[str, int]:
     """Counts of the main kinds of thing, in display order (zero where there are none)."""
-    found = {str(kind): int(count) for kind, count in _select(store, "summary").rows}
+    found = {str(kind): int(count) for kind, count in select(store, "summary").rows}
     return {kind: found.get(kind, 0) for kind in SUMMARY_KINDS}

@@ -19,8 +19,6 @@ from kg.rdf.namespaces import SH
 INFERENCE_CHOICES = ("none", "rdfs", "owlrl", "both")
 """pySHACL's inference vocabulary, used by ``validate`` and ``reason`` alike."""
 
-SEVERITY_ORDER = {SH.Violation: 0, SH.Warning: 1, SH.Info: 2}
-
 
 @dataclass(frozen=True)
 class Violation:

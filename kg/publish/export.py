@@ -140,12 +140,6 @@ def select(quads: Iterable[Quad], selection: Selection) -> list[Quad]:
     return chosen
 
 
-def graphs_of(quads: Iterable[Quad]) -> dict[URIRef | None, int]:
-    """Quads per named graph, sorted by graph IRI (the default graph first)."""
-    counts = Counter(q[3] for q in quads)
-    return dict(sorted(counts.items(), key=lambda kv: "" if kv[0] is None else str(kv[0])))
-
-
 # --- where the quads come from ------------------------------------------------------------------
 
 

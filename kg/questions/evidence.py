@@ -11,13 +11,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from rdflib import Literal, URIRef
+from rdflib import URIRef
+from rdflib.namespace import RDFS, SKOS
 from rdflib.term import Node
 
 from kg.questions.answers import Evidence, Quote, Resource, StatementDate
 from kg.questions.binding import iris, select, select_values
 from kg.questions.parameters import short_name
 from kg.questions.periods import PRECISION_IRIS, interval_of
+from kg.rdf.labels import best_label
 from kg.rdf.results import SelectResult
 from kg.store import Store
 
@@ -220,22 +222,18 @@ def read_undated(
 
 
 def read_labels(store: Store, resources: set[str]) -> dict[str, Resource]:
-    """Each resource (by the text of its IRI) with its best label: rdfs:label, else
-    skos:prefLabel; English first."""
-    best: dict[str, tuple[int, str]] = {}
+    """Each resource (by the text of its IRI) with the label :func:`kg.rdf.labels.best_label`
+    picks, else the last segment of its IRI."""
+    candidates: dict[str, list[tuple[Node, Node]]] = defaultdict(list)
     result = select_values(store, "ask-labels", "resource", (URIRef(i) for i in resources))
     if result is not None and result.rows:
-        resource_, *label_columns = _columns(result, ("resource", "label", "prefLabel"))
+        resource_, label_, pref_label_ = _columns(result, ("resource", "label", "prefLabel"))
         for row in result.rows:
-            resource = str(row[resource_])
-            for rank, column in enumerate(label_columns):
-                label = row[column]
-                if not isinstance(label, Literal):
-                    continue
-                lang = (label.language or "").lower()
-                order = rank + (0 if lang == "en" or lang.startswith("en-") else 2 if lang else 4)
-                candidate = (order, str(label))
-                current = best.get(resource)
-                if current is None or candidate < current:
-                    best[resource] = candidate
-    return {i: Resource(i, best[i][1] if i in best else short_name(i)) for i in resources}
+            found = candidates[str(row[resource_])]
+            found.append((RDFS.label, row[label_]))
+            found.append((SKOS.prefLabel, row[pref_label_]))
+    labels = {i: best_label(candidates.get(i, ())) for i in resources}
+    return {
+        i: Resource(i, str(label) if label is not None else short_name(i))
+        for i, label in labels.items()
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 
@@ -42,6 +43,16 @@ def read_query(text_or_path: str) -> str:
 def run(store: Store, sparql: str, bindings: dict[str, Node] | None = None) -> Result:
     """Run a query; the project's prefixes are available without declaring them."""
     return store.query(with_prefixes(sparql), bindings)
+
+
+def select(store: Store, name: str, bindings: Mapping[str, Node] | None = None) -> SelectResult:
+    """The rows of the canned SELECT ``name`` with ``bindings`` joined in (the project's prefixes
+    predeclared): the one way the library reads its own queries' rows. A canned query that is
+    not a SELECT is a fault of ours, raised as TypeError."""
+    result = store.query(with_prefixes(canned_query(name)), bindings)
+    if not isinstance(result, SelectResult):
+        raise TypeError(f"canned query {name} is not a SELECT")
+    return result
 
 
 def with_prefixes(sparql: str) -> str:
