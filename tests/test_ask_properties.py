@@ -22,8 +22,8 @@ from rdflib.namespace import RDF, XSD
 
 from kg.pipeline.derive import derive_store
 from kg.questions import ask, question_query
-from kg.questions.periods import Interval, Period, interval_of, parse_period
 from kg.rdf.namespaces import ID, PT
+from kg.rdf.periods import Interval, Period, interval_of, parse_period
 from kg.rdf.results import SelectResult
 from kg.store import OxigraphStore
 

@@ -1,4 +1,4 @@
-"""The interval logic of the temporal questions (kg/questions/periods.py): periods and statement intervals,
+"""The interval logic of the temporal questions (kg/rdf/periods.py): periods and statement intervals,
 the days each denotes checked with Hypothesis."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from rdflib import Literal
 from rdflib.namespace import XSD
 
-from kg.questions.periods import (
+from kg.rdf.namespaces import PT
+from kg.rdf.periods import (
     OPEN_END,
     Interval,
     PeriodError,
@@ -19,7 +20,6 @@ from kg.questions.periods import (
     parse_period,
     require_order,
 )
-from kg.rdf.namespaces import PT
 
 # --- parsing ------------------------------------------------------------------------------------
 

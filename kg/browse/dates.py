@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from kg.questions import periods
+from kg.rdf import periods
 
 PRECISIONS = ("day", "month", "year", "unknown")
 _LEXICAL = (
@@ -29,7 +29,7 @@ _LEXICAL = (
 class When:
     """A date with its precision; ``start``/``end`` bound the interval it covers (end exclusive).
 
-    The interval is the one :func:`kg.questions.periods.interval_of` gives the temporal questions."""
+    The interval is the one :func:`kg.rdf.periods.interval_of` gives the temporal questions."""
 
     precision: str
     start: dt.date | None = None

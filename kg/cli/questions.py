@@ -12,7 +12,7 @@ from kg.cli.errors import fail, user_errors
 from kg.cli.options import Decorator, apply, store_options
 from kg.pipeline.build import open_graph
 from kg.questions import FORMATS, QUESTIONS, AskError, Parameter, Question, ask, render
-from kg.questions.periods import PeriodError, parse_period
+from kg.rdf.periods import PeriodError, parse_period
 
 FORMAT_OPTION = click.option(
     "--format",

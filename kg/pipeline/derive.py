@@ -47,8 +47,8 @@ from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 from rdflib.term import Node
 
-from kg.questions.periods import Interval, interval_of
 from kg.rdf.namespaces import DERIVED_GRAPH, ID, PT
+from kg.rdf.periods import Interval, interval_of
 from kg.rdf.results import SelectResult
 from kg.store import Store
 from kg.store.queries import canned_query
@@ -192,76 +192,89 @@ def triples(
     taken: dict[URIRef, tuple[URIRef, URIRef]] = {}
     runs: list[_Runs] = []
     for lifecycle in lifecycles:
-        iri = lifecycle_iri(lifecycle.party, lifecycle.position)
-        if taken.setdefault(iri, (lifecycle.party, lifecycle.position)) != (
-            lifecycle.party,
-            lifecycle.position,
-        ):
-            digest = hashlib.sha1(f"{lifecycle.party} {lifecycle.position}".encode()).hexdigest()
-            iri = URIRef(f"{iri}-{digest[:8]}")
-        yield iri, RDF.type, PT.Lifecycle
-        yield (
-            iri,
-            RDFS.label,
-            Literal(
-                f"Lifecycle of {local_name(lifecycle.position)} for {local_name(lifecycle.party)}",
-                lang="en",
-            ),
-        )
-        yield iri, PT.lifecycleParty, lifecycle.party
-        yield iri, PT.lifecyclePosition, lifecycle.position
+        iri = _unique_iri(lifecycle, taken)
+        yield from _summary_triples(iri, lifecycle)
+        found = _Runs(iri, lifecycle.party, lifecycle.position)
+        runs.append(found)
         endings = [
             e.interval for e in lifecycle.entries.values() if not e.attestation and e.interval
         ]
         attested = [e.interval for e in lifecycle.entries.values() if e.attestation and e.interval]
-        if attested:
-            yield iri, PT.firstAttestedEarliest, _day(min(i.start for i in attested))
-            yield iri, PT.firstAttestedLatest, _day(min(i.end for i in attested))
-            yield iri, PT.lastAttestedEarliest, _day(max(i.start for i in attested))
-            yield iri, PT.lastAttestedLatest, _day(max(i.end for i in attested))
         rejections = [e.interval for e in lifecycle.entries.values() if e.rejection and e.interval]
-        found = _Runs(iri, lifecycle.party, lifecycle.position)
-        runs.append(found)
-        for prop, held, ended in (
-            (PT.heldDuring, attested, endings),
-            (PT.opposedDuring, rejections, attested),
-        ):
-            found_spells = spells(held, ended)
-            if prop == PT.heldDuring:
-                found.held = found_spells
-            else:
-                found.opposed = found_spells
-            for first, last, certain in found_spells:
-                kind = "held" if prop == PT.heldDuring else "opposed"
-                spell = URIRef(f"{iri}/{kind}-{first.isoformat()}")
-                yield iri, prop, spell
-                yield spell, RDF.type, PT.Spell
-                yield spell, PT.spellStart, _day(first)
-                yield spell, PT.spellEnd, _day(last)
-                yield spell, PT.spellCertain, Literal(certain)
+        found.held = spells(attested, endings)
+        found.opposed = spells(rejections, attested)
+        yield from _spell_triples(iri, PT.heldDuring, "held", found.held)
+        yield from _spell_triples(iri, PT.opposedDuring, "opposed", found.opposed)
         for statement in sorted(lifecycle.entries):
-            entry = lifecycle.entries[statement]
-            node = URIRef(f"{iri}/{local_name(statement)}")
-            yield iri, PT.entry, node
-            yield node, RDF.type, PT.Attestation if entry.attestation else PT.Ending
-            yield node, PT.entryStatement, statement
-            if entry.interval is None:
-                yield iri, PT.undatedEntry, node
-                continue
-            yield node, PT.earliest, _day(entry.interval.start)
-            yield node, PT.latest, _day(entry.interval.end)
-            if statement not in dated:
-                dated.add(statement)
-                yield statement, PT.earliest, _day(entry.interval.start)
-                yield statement, PT.latest, _day(entry.interval.end)
-            if entry.attestation:
-                until = may_end_from(entry.interval, endings)
-                if until is not None:
-                    yield node, PT.mayEndFrom, _day(until)
-                ended = certainly_ended_by(entry.interval, endings)
-                if ended is not None:
-                    yield node, PT.certainlyEndedBy, _day(ended)
+            yield from _entry_triples(iri, statement, lifecycle.entries[statement], endings, dated)
     yield from conflict_triples(runs, contradicting)
+
+
+def _unique_iri(lifecycle: Lifecycle, taken: dict[URIRef, tuple[URIRef, URIRef]]) -> URIRef:
+    """The lifecycle's IRI, with a digest of its party and position added when two lifecycles'
+    local names would otherwise meet (``taken`` remembers the IRIs given so far)."""
+    iri = lifecycle_iri(lifecycle.party, lifecycle.position)
+    pair = (lifecycle.party, lifecycle.position)
+    if taken.setdefault(iri, pair) != pair:
+        digest = hashlib.sha1(f"{lifecycle.party} {lifecycle.position}".encode()).hexdigest()
+        iri = URIRef(f"{iri}-{digest[:8]}")
+    return iri
+
+
+def _summary_triples(iri: URIRef, lifecycle: Lifecycle) -> Iterator[Triple]:
+    """What the lifecycle is, and when it was first and last attested (each as a range of days)."""
+    yield iri, RDF.type, PT.Lifecycle
+    label = f"Lifecycle of {local_name(lifecycle.position)} for {local_name(lifecycle.party)}"
+    yield iri, RDFS.label, Literal(label, lang="en")
+    yield iri, PT.lifecycleParty, lifecycle.party
+    yield iri, PT.lifecyclePosition, lifecycle.position
+    attested = [e.interval for e in lifecycle.entries.values() if e.attestation and e.interval]
+    if attested:
+        yield iri, PT.firstAttestedEarliest, _day(min(i.start for i in attested))
+        yield iri, PT.firstAttestedLatest, _day(min(i.end for i in attested))
+        yield iri, PT.lastAttestedEarliest, _day(max(i.start for i in attested))
+        yield iri, PT.lastAttestedLatest, _day(max(i.end for i in attested))
+
+
+def _spell_triples(iri: URIRef, prop: URIRef, kind: str, found: Spells) -> Iterator[Triple]:
+    for first, last, certain in found:
+        spell = URIRef(f"{iri}/{kind}-{first.isoformat()}")
+        yield iri, prop, spell
+        yield spell, RDF.type, PT.Spell
+        yield spell, PT.spellStart, _day(first)
+        yield spell, PT.spellEnd, _day(last)
+        yield spell, PT.spellCertain, Literal(certain)
+
+
+def _entry_triples(
+    iri: URIRef,
+    statement: URIRef,
+    entry: Entry,
+    endings: list[Interval],
+    dated: set[URIRef],
+) -> Iterator[Triple]:
+    """One statement's entry in a lifecycle: its days, and for an attestation when it may, or
+    certainly did, end; the statement's own days once (``dated`` remembers which have them)."""
+    node = URIRef(f"{iri}/{local_name(statement)}")
+    yield iri, PT.entry, node
+    yield node, RDF.type, PT.Attestation if entry.attestation else PT.Ending
+    yield node, PT.entryStatement, statement
+    if entry.interval is None:
+        yield iri, PT.undatedEntry, node
+        return
+    yield node, PT.earliest, _day(entry.interval.start)
+    yield node, PT.latest, _day(entry.interval.end)
+    if statement not in dated:
+        dated.add(statement)
+        yield statement, PT.earliest, _day(entry.interval.start)
+        yield statement, PT.latest, _day(entry.interval.end)
+    if entry.attestation:
+        until = may_end_from(entry.interval, endings)
+        if until is not None:
+            yield node, PT.mayEndFrom, _day(until)
+        ended = certainly_ended_by(entry.interval, endings)
+        if ended is not None:
+            yield node, PT.certainlyEndedBy, _day(ended)
 
 
 @dataclass

@@ -7,7 +7,7 @@ answered as plain dataclasses with the evidence of every item. ``kg ask`` (CLI) 
 ``GET /api/ask/<question>`` (JSON API) print :meth:`Answer.to_dict` — the one serialisation.
 
 Semantics (periods, intervals, certain vs uncertain): ``docs/questions.md``; the interval logic is
-:mod:`kg.questions.periods` and the build-time lifecycles it relies on :mod:`kg.pipeline.derive`.
+:mod:`kg.rdf.periods` and the build-time lifecycles it relies on :mod:`kg.pipeline.derive`.
 
 The modules, in the order an answer flows through them: :mod:`~kg.questions.registry` (the
 questions and what each declares), :mod:`~kg.questions.binding` (query text bound, paged and run),

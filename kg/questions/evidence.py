@@ -18,8 +18,8 @@ from rdflib.term import Node
 from kg.questions.answers import Evidence, Quote, Resource, StatementDate
 from kg.questions.binding import iris, select, select_values
 from kg.questions.parameters import short_name
-from kg.questions.periods import PRECISION_IRIS, interval_of
 from kg.rdf.labels import best_label
+from kg.rdf.periods import PRECISION_IRIS, interval_of
 from kg.rdf.results import SelectResult
 from kg.store import Store
 

@@ -15,9 +15,9 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from kg.questions.binding import parameter_variables, select
-from kg.questions.periods import Period, PeriodError, parse_period, require_order
 from kg.questions.registry import MAX_OFFSET, MAX_PAGE_SIZE, PAGE_SIZE, QUESTIONS, Question
 from kg.rdf.namespaces import ID, PREFIXES
+from kg.rdf.periods import Period, PeriodError, parse_period, require_order
 from kg.rdf.terms import BadIRI, checked_iri
 from kg.store import Store
 from kg.store.queries import canned_query
