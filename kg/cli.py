@@ -37,8 +37,8 @@ from kg.store import (
     RemoteStoreError,
     is_remote,
 )
-from kg.store.formats import FormatError
 from kg.store.queries import GRAPH_FORMATS, TABLE_FORMATS, read_query, render
+from kg.store.serialize import FormatError
 
 EXIT_OK, EXIT_NONCONFORMING, EXIT_BAD_INPUT, EXIT_REMOTE = 0, 1, 2, 3
 

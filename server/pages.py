@@ -27,12 +27,13 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS
 from rdflib.term import Node
 
+from kg.rdf.formats import RDF_FORMATS
 from kg.rdf.namespaces import BASE, PT, bind_prefixes
 from kg.rdf.results import GraphResult, SelectResult
 from kg.rdf.terms import BadIRI, checked_iri
 from kg.store import sparql_term
-from kg.store.formats import RDF_FORMATS, serialize
 from kg.store.queries import canned_query, run
+from kg.store.serialize import serialize
 from server import describe as d
 from server import graph
 from server.errors import error_response

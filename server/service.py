@@ -11,10 +11,11 @@ from flask import Blueprint, Response, current_app, request, url_for
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID, XSD
 
+from kg.rdf.formats import REGISTRY
 from kg.rdf.namespaces import FORMATS, ID, PT, SD, SERVICE, bind_prefixes
 from kg.rdf.results import GraphResult, SelectResult
-from kg.store.formats import serialize
 from kg.store.queries import canned_query
+from kg.store.serialize import serialize
 from server import graph
 from server.errors import error_response
 from server.negotiation import UnknownFormat, choose_format, offered
@@ -24,20 +25,6 @@ bp = Blueprint("service", __name__)
 FACTS = "ptkg.facts"
 
 LICENCE = URIRef("https://creativecommons.org/licenses/by/4.0/")
-
-FORMAT_IRIS = {
-    (False, "json"): FORMATS["SPARQL_Results_JSON"],
-    (False, "xml"): FORMATS["SPARQL_Results_XML"],
-    (False, "csv"): FORMATS["SPARQL_Results_CSV"],
-    (False, "tsv"): FORMATS["SPARQL_Results_TSV"],
-    (True, "turtle"): FORMATS["Turtle"],
-    (True, "nt"): FORMATS["N-Triples"],
-    (True, "jsonld"): FORMATS["JSON-LD"],
-    (True, "xml"): FORMATS["RDF_XML"],
-    (True, "trig"): FORMATS["TriG"],
-    (True, "nquads"): FORMATS["N-Quads"],
-}
-"""The W3C's IRIs for the formats the endpoint writes (``sd:resultFormat``)."""
 
 LIMITS = (
     ("PTKG_QUERY_TIMEOUT", "queryTimeout", XSD.decimal, "Seconds a query may run before it is stopped."),
@@ -102,8 +89,9 @@ def description() -> Graph:
     g.add((service, SD.supportedLanguage, SD.SPARQL11Query))
     g.add((service, SD.feature, SD.UnionDefaultGraph))
     g.add((service, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/sparql11-protocol/")))
-    for iri in FORMAT_IRIS.values():
-        g.add((service, SD.resultFormat, iri))
+    for fmt in REGISTRY:  # every format the endpoint writes, by the W3C's IRI for it
+        if fmt.w3c is not None:
+            g.add((service, SD.resultFormat, fmt.w3c))
     g.add((service, SD.defaultDataset, dataset))
     g.add((service, DCTERMS.title, Literal("SPARQL endpoint", lang="en")))
     g.add(

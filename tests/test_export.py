@@ -38,6 +38,8 @@ from kg.publish.export import (
     export,
     select,
 )
+from kg.rdf import formats
+from kg.rdf.formats import LoadError
 from kg.rdf.namespaces import GRAPH, ID, INFERRED_GRAPH, PT
 from tests.conftest import PROJECTS, REPO, running_server
 
@@ -407,6 +409,27 @@ def test_csv_demands_and_actors_of_the_real_data(runner):
     assert actors["actor:russia"]["wikidata"] == "wd:Q159"
     assert actors["actor:russia"]["type"] == "pt:State"
     assert actors["actor:russian-delegation"]["party"] == "Russia"
+
+
+# --- the format registry -----------------------------------------------------------------------------
+
+
+def test_every_format_has_one_record_that_its_names_and_media_types_find():
+    assert len(formats.REGISTRY) == len(formats.RDF_BY_NAME) + len(formats.RESULTS_BY_NAME)
+    for fmt in formats.REGISTRY:
+        for token in (fmt.name, *fmt.names, *fmt.media_types):
+            assert formats.format_for(token.upper(), fmt.is_rdf) == fmt.name, token
+        assert fmt.w3c is not None
+        if fmt.is_rdf:
+            assert fmt.rdflib and fmt.oxigraph is not None and fmt.suffixes
+            assert formats.file_format(Path("x" + fmt.suffix.upper())) is fmt
+    assert formats.media_types(True)[0] == "text/turtle"
+    assert formats.media_types(False)[0] == "application/sparql-results+json"
+
+
+def test_a_file_of_no_rdf_format_is_refused_with_the_accepted_suffixes():
+    with pytest.raises(LoadError, match=r"x\.csv: unknown RDF file type; accepted: \.jsonld, "):
+        formats.file_format(Path("x.csv"))
 
 
 # --- served: the context and the dumps -------------------------------------------------------------

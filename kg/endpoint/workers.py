@@ -33,8 +33,8 @@ from typing import Any
 from kg.endpoint.sandbox import SandboxUnavailable, deny_network
 from kg.rdf.results import AskResult, GraphResult, SelectResult
 from kg.store import QueryDataset, QuerySyntaxError, RemoteStoreError, Store, is_remote
-from kg.store.formats import serialize
 from kg.store.queries import in_user_lines, with_prefixes
+from kg.store.serialize import serialize
 
 log = logging.getLogger(__name__)
 

@@ -38,7 +38,7 @@ from rdflib.term import Node
 
 from kg.fsutil import atomic_write
 from kg.pipeline.build import checked_source
-from kg.pipeline.load import LoadError, dataset_format
+from kg.rdf.formats import DATASET, RDF_BY_NAME, RESULTS_BY_NAME, Format, LoadError, file_format
 from kg.rdf.namespaces import (
     BASE,
     DERIVED_GRAPH,
@@ -50,26 +50,20 @@ from kg.rdf.namespaces import (
     SCHEMA,
 )
 from kg.rdf.results import SelectResult
-from kg.store import _OX_FORMATS, OxigraphStore, from_ox, to_ox
-from kg.store.formats import RDF_FORMATS, RESULT_FORMATS
+from kg.store import OxigraphStore, from_ox, to_ox
 from kg.store.queries import canned_query
 
 Triple = tuple[Node, Node, Node]
 Quad = tuple[Node, Node, Node, URIRef | None]
 """A quad as rdflib terms; the graph is ``None`` for the default graph."""
 
-FORMATS: dict[str, str] = {**RDF_FORMATS, "csv": RESULT_FORMATS["csv"]}
+EXPORTS: dict[str, Format] = {**RDF_BY_NAME, "csv": RESULTS_BY_NAME["csv"]}
+"""Export format → its record in the format registry: every RDF format, and CSV for tables."""
+FORMATS: dict[str, str] = {name: f.media_type for name, f in EXPORTS.items()}
 """Export format → media type."""
-EXTENSIONS: dict[str, str] = {
-    "turtle": ".ttl",
-    "nt": ".nt",
-    "nquads": ".nq",
-    "trig": ".trig",
-    "jsonld": ".jsonld",
-    "xml": ".rdf",
-    "csv": ".csv",
-}
-QUAD_FORMATS = ("nquads", "trig")
+EXTENSIONS: dict[str, str] = {name: f.suffix for name, f in EXPORTS.items()}
+"""Export format → the suffix of a file in it."""
+QUAD_FORMATS = tuple(name for name, f in RDF_BY_NAME.items() if f.kind == DATASET)
 """Formats that keep the named graphs; the others write the union of the selected graphs."""
 TABLES = ("statements", "demands", "actors")
 """The CSV tables, each the canned query ``export-<table>.rq``."""
@@ -152,7 +146,7 @@ def graphs_of(quads: Iterable[Quad]) -> dict[URIRef | None, int]:
 def read_quads(path: Path) -> list[Quad]:
     """Every quad of an RDF file (N-Quads, TriG, Turtle, N-Triples, JSON-LD, RDF/XML)."""
     path = Path(path)
-    fmt = _OX_FORMATS[dataset_format(path)]
+    fmt = file_format(path).oxigraph
     try:
         parsed = list(ox.parse(path=str(path), format=fmt, base_iri=path.resolve().as_uri()))
     except (SyntaxError, ValueError) as exc:

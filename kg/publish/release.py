@@ -34,7 +34,6 @@ from kg import __version__
 from kg.pipeline.load import find_root
 from kg.publish.export import (
     EXTENSIONS,
-    FORMATS,
     TABLES,
     Quad,
     Selection,
@@ -46,6 +45,7 @@ from kg.publish.export import (
     term_key,
     turtle,
 )
+from kg.rdf.formats import SUFFIX_MEDIA_TYPES
 from kg.rdf.namespaces import BASE, ID, ONTOLOGY, PREFIXES, PT
 
 RELEASES = Path("releases")
@@ -66,12 +66,8 @@ PARTS = {
     "inferred.ttl": Selection(data=False, inferred=True),
     "derived.ttl": Selection(data=False, derived=True),
 }
-MEDIA_TYPES = {
-    **{ext: FORMATS[fmt] for fmt, ext in EXTENSIONS.items()},
-    ".jsonld": FORMATS["jsonld"],
-    ".md": "text/markdown",
-    "": "text/plain",
-}
+MEDIA_TYPES = {**SUFFIX_MEDIA_TYPES, ".md": "text/markdown", "": "text/plain"}
+"""File suffix → media type of the files in a release."""
 SUMS = "SHA256SUMS"
 METADATA = "void.ttl"
 

@@ -33,7 +33,7 @@ from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
-from kg.pipeline.load import LoadError, dataset_format
+from kg.rdf.formats import RESULTS_BY_NAME, LoadError, accept_header, file_format, graph_format_of
 from kg.rdf.namespaces import bind_prefixes
 from kg.rdf.results import AskResult, GraphResult, Result, SelectResult
 from kg.rdf.terms import checked_iri
@@ -104,14 +104,6 @@ def open_store(engine: str = DEFAULT_ENGINE) -> Store:
 
 # --- Oxigraph ---------------------------------------------------------------------------------
 
-_OX_FORMATS = {
-    "nquads": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-    "turtle": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "json-ld": ox.RdfFormat.JSON_LD,
-    "xml": ox.RdfFormat.RDF_XML,
-}
 _XSD_STRING = str(XSD.string)
 
 
@@ -124,7 +116,7 @@ class OxigraphStore:
         self._store = ox.Store()
 
     def load_file(self, path: Path) -> None:
-        fmt = _OX_FORMATS[dataset_format(path)]
+        fmt = file_format(path).oxigraph
         try:
             self._store.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
         except SyntaxError as exc:
@@ -277,8 +269,9 @@ class RdflibStore:
         bind_prefixes(self.dataset)
 
     def load_file(self, path: Path) -> None:
+        fmt = file_format(path).rdflib
         try:
-            self.dataset.parse(path, format=dataset_format(path))
+            self.dataset.parse(path, format=fmt)
         except Exception as exc:  # rdflib raises many unrelated types for bad input
             raise LoadError(path, str(exc)) from None
 
@@ -559,9 +552,9 @@ class SparqlHttpStore:
             params += [("default-graph-uri", str(g)) for g in dataset.default or ()]
             params += [("named-graph-uri", str(g)) for g in dataset.named or ()]
         accept = (
-            "application/sparql-results+json, application/sparql-results+xml;q=0.5"
+            accept_header(("json", 1), ("xml", 0.5), graph=False)
             if form in ("SELECT", "ASK")
-            else "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+            else accept_header(("nt", 1), ("turtle", 0.9), ("xml", 0.5), graph=True)
         )
         body, media, headers = self._post(params, accept)
         self._check_complete(headers)
@@ -658,7 +651,7 @@ class SparqlHttpStore:
     # -- answers -----------------------------------------------------------------------------
 
     def _results(self, body: bytes, media: str) -> SelectResult | AskResult:
-        if media in ("application/sparql-results+xml", "application/xml", "text/xml"):
+        if media in RESULTS_BY_NAME["xml"].media_types:
             from rdflib.query import Result as RdflibResult
 
             try:
@@ -692,16 +685,9 @@ class SparqlHttpStore:
         return SelectResult(names, rows)
 
     def _graph(self, body: bytes, media: str) -> Iterable[tuple[Node, Node, Node]]:
-        formats = {
-            "application/n-triples": "nt",
-            "text/plain": "nt",
-            "text/turtle": "turtle",
-            "application/rdf+xml": "xml",
-            "application/ld+json": "json-ld",
-        }
         graph = Graph()
         try:
-            graph.parse(data=body, format=formats.get(media, "turtle"))
+            graph.parse(data=body, format=graph_format_of(media).rdflib)
         except Exception as exc:  # rdflib's parsers raise many types
             raise PartialResultError(
                 f"the answer of {self.endpoint} is not complete RDF ({media}): {exc}"
