@@ -16,7 +16,7 @@ from rdflib.term import Node
 
 from kg.rdf.formats import RDF_BY_NAME, RDF_FORMATS, RESULT_FORMATS
 from kg.rdf.results import AskResult, GraphResult, Result, SelectResult
-from kg.store import to_ox
+from kg.store.terms import to_ox
 
 
 class FormatError(ValueError):
