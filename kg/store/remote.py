@@ -6,13 +6,10 @@ instead of being passed on as rows."""
 
 from __future__ import annotations
 
-import http.client
 import io
 import json
 import re
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -28,6 +25,7 @@ from kg.store.base import (
     RemoteStoreError,
     graph_result,
 )
+from kg.store.http_client import ANY_CHALLENGE, Credentials, HttpClient, HttpStatusError
 from kg.store.terms import from_json, sparql_term
 
 REMOTE_SCHEMES = ("sparql+http://", "sparql+https://")
@@ -127,14 +125,17 @@ class SparqlHttpStore:
     """A remote SPARQL 1.1 query endpoint (Virtuoso, Fuseki, GraphDB …) used as the store.
 
     Made from ``sparql+http://HOST:PORT/PATH`` (or ``sparql+https://``): user and password in
-    the URL are sent with HTTP Basic or Digest authentication, whichever the server asks for; query parameters in the URL (``default-graph-uri``, Virtuoso's
+    the URL (or ``credentials``) are sent with HTTP Basic or Digest authentication, whichever
+    the server asks for; query parameters in the URL (``default-graph-uri``, Virtuoso's
     ``timeout`` …) are sent with every query. Nothing is loaded locally. An answer the store
     flags as incomplete raises :class:`PartialResultError` instead of being returned.
     """
 
     engine = "sparql"
 
-    def __init__(self, url: str, timeout: float = 60.0) -> None:
+    def __init__(
+        self, url: str, timeout: float = 60.0, credentials: Credentials | None = None
+    ) -> None:
         if not is_remote(url):
             raise ValueError(f"a remote store URL starts with {' or '.join(REMOTE_SCHEMES)}")
         parts = urllib.parse.urlsplit(url.removeprefix("sparql+"))
@@ -146,20 +147,18 @@ class SparqlHttpStore:
         self.endpoint = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path or "/", "", ""))
         self.params = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
         self.timeout = timeout
-        handlers: list[urllib.request.BaseHandler] = []
-        if parts.username is not None:
-            passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-            passwords.add_password(
-                None,
-                self.endpoint,
+        if credentials is None and parts.username is not None:
+            credentials = Credentials(
                 urllib.parse.unquote(parts.username),
                 urllib.parse.unquote(parts.password or ""),
+                ANY_CHALLENGE,
             )
-            handlers += [
-                urllib.request.HTTPDigestAuthHandler(passwords),
-                urllib.request.HTTPBasicAuthHandler(passwords),
-            ]
-        self._opener = urllib.request.build_opener(*handlers)
+        self._http = HttpClient(
+            self.endpoint,
+            credentials,
+            timeout=timeout,
+            place=f"the SPARQL store at {self.endpoint}",
+        )
 
     def __repr__(self) -> str:
         return f"SparqlHttpStore({self.endpoint!r})"
@@ -213,58 +212,33 @@ class SparqlHttpStore:
     # -- HTTP --------------------------------------------------------------------------------
 
     def _post(self, params: list[tuple[str, str]], accept: str) -> tuple[bytes, str, Mapping]:
-        request = urllib.request.Request(
-            self.endpoint,
-            data=urllib.parse.urlencode(params).encode("utf-8"),
-            headers={
-                "Accept": accept,
-                "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
-                "User-Agent": "peace-talks-kg",
-            },
-            method="POST",
-        )
         try:
-            with self._opener.open(request, timeout=self.timeout) as response:
-                media = response.headers.get_content_type()
-                headers = response.headers
-                try:
-                    body = response.read()
-                except http.client.IncompleteRead as exc:
-                    raise PartialResultError(
-                        f"the answer of {self.endpoint} was cut off after {len(exc.partial)} bytes"
-                    ) from None
-        except urllib.error.HTTPError as exc:
-            raise self._http_error(exc) from None
-        except urllib.error.URLError as exc:
-            raise RemoteStoreError(
-                f"cannot reach the SPARQL store at {self.endpoint}: {exc.reason}"
-            ) from None
-        except TimeoutError:
-            raise RemoteStoreError(
-                f"the SPARQL store at {self.endpoint} did not answer within {self.timeout:g} s"
-            ) from None
-        except (ConnectionError, http.client.HTTPException) as exc:
-            raise RemoteStoreError(
-                f"the connection to the SPARQL store at {self.endpoint} failed: {exc}"
-            ) from None
-        return body, media, headers
-
-    def _http_error(self, exc: urllib.error.HTTPError) -> Exception:
-        try:
-            detail = exc.read().decode("utf-8", errors="replace")
-        except (OSError, http.client.HTTPException):
-            detail = ""
-        detail = " ".join(line.strip() for line in detail.splitlines() if line.strip())[:300]
-        where = f"the SPARQL store at {self.endpoint}"
-        if exc.code == 400:
-            return QuerySyntaxError(f"{where} rejected the query: {detail or exc.reason}")
-        if exc.code in (401, 403):
-            return RemoteStoreError(
-                f"{where} refused access ({exc.code} {exc.reason}): check the user and password"
+            reply = self._http.send(
+                "POST",
+                self.endpoint,
+                urllib.parse.urlencode(params).encode("utf-8"),
+                {
+                    "Accept": accept,
+                    "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+                },
             )
-        if exc.code == 404:
+        except HttpStatusError as exc:
+            raise self._http_error(exc) from None
+        return reply.body, reply.media, reply.headers
+
+    def _http_error(self, exc: HttpStatusError) -> Exception:
+        where = f"the SPARQL store at {self.endpoint}"
+        if exc.status == 400:
+            return QuerySyntaxError(f"{where} rejected the query: {exc.detail or exc.reason}")
+        if exc.status in (401, 403):
+            return RemoteStoreError(
+                f"{where} refused access ({exc.status} {exc.reason}): check the user and password"
+            )
+        if exc.status == 404:
             return RemoteStoreError(f"no SPARQL endpoint at {self.endpoint} (404 Not Found)")
-        return RemoteStoreError(f"{where} failed ({exc.code} {exc.reason}): {detail}".rstrip(": "))
+        return RemoteStoreError(
+            f"{where} failed ({exc.status} {exc.reason}): {exc.detail}".rstrip(": ")
+        )
 
     def _check_complete(self, headers: Mapping) -> None:
         if (headers.get("X-PTKG-Truncated") or "").strip().lower() == "true":
