@@ -22,8 +22,9 @@ from kg.pipeline.build import ARTEFACT, BuildRefused, build, open_graph
 from kg.pipeline.load import LoadError, find_root, load_project
 from kg.pipeline.validate import INFERENCE_CHOICES, validate_project
 from kg.publish.export import FORMATS as EXPORT_FORMATS
-from kg.publish.export import TABLES, build_quads
 from kg.publish.push import DEFAULT_BATCH
+from kg.publish.quads import build_quads
+from kg.publish.tables import TABLES
 from kg.questions.ask import FORMATS as ASK_FORMATS
 from kg.questions.ask import QUESTIONS, AskError, Question, ask
 from kg.questions.ask import render as render_answer
@@ -517,15 +518,9 @@ def export_command(
     The same graph always gives the same bytes: blank nodes are labelled by RDFC-1.0 and
     everything is written in sorted order. An existing --out file is kept unless --force.
     """
-    from kg.publish.export import (
-        CONTEXT_IRI,
-        ExportError,
-        Selection,
-        export,
-        graph_iri,
-        select,
-        write_output,
-    )
+    from kg.publish.export import Selection, export, graph_iri, select, write_output
+    from kg.publish.jsonld import CONTEXT_IRI
+    from kg.publish.quads import ExportError
 
     if out is not None and str(out) != "-" and out.exists() and not force:
         _fail(f"{out} exists (use --force to replace it)")

@@ -31,7 +31,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, VOID, XSD
 from rdflib.term import Node
 
-from kg.publish.export import Quad, Triple, export, term_key
+from kg.publish.export import export
+from kg.publish.quads import Quad, Triple, term_key
 from kg.rdf.formats import RDF_BY_NAME, accept_header, graph_format_of
 from kg.rdf.namespaces import BASE, GRAPH
 from kg.rdf.results import SelectResult

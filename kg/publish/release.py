@@ -32,19 +32,11 @@ from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, VOID, XSD
 
 from kg import __version__
 from kg.pipeline.load import find_root
-from kg.publish.export import (
-    EXTENSIONS,
-    TABLES,
-    Quad,
-    Selection,
-    build_quads,
-    context_document,
-    export,
-    read_quads,
-    select,
-    term_key,
-    turtle,
-)
+from kg.publish.export import EXTENSIONS, Selection, export, select
+from kg.publish.jsonld import context_document
+from kg.publish.quads import Quad, build_quads, read_quads, term_key
+from kg.publish.tables import TABLES
+from kg.publish.turtle import turtle
 from kg.rdf.formats import SUFFIX_MEDIA_TYPES
 from kg.rdf.namespaces import BASE, ID, ONTOLOGY, PREFIXES, PT
 
