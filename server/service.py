@@ -8,11 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, request, url_for
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID, XSD
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, XSD
 
+from kg.publish.void import served_dataset
 from kg.rdf.formats import REGISTRY
-from kg.rdf.namespaces import FORMATS, ID, PT, SD, SERVICE, bind_prefixes
+from kg.rdf.namespaces import FORMATS, SD, SERVICE, bind_prefixes
 from kg.rdf.results import GraphResult, SelectResult
 from kg.store.queries import canned_query
 from kg.store.serialize import serialize
@@ -23,8 +24,6 @@ from server.negotiation import UnknownFormat, choose_format, offered
 bp = Blueprint("service", __name__)
 
 FACTS = "ptkg.facts"
-
-LICENCE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 
 LIMITS = (
     ("PTKG_QUERY_TIMEOUT", "queryTimeout", XSD.decimal, "Seconds a query may run before it is stopped."),
@@ -111,48 +110,15 @@ def description() -> Graph:
         g.add((SERVICE[name], RDF.type, RDF.Property))
         g.add((SERVICE[name], RDFS.comment, Literal(comment, lang="en")))
 
-    g.add((dataset, RDF.type, SD.Dataset))
-    g.add((dataset, RDF.type, VOID.Dataset))
-    g.add((dataset, RDF.type, DCAT.Dataset))
-    g.add((dataset, VOID.sparqlEndpoint, endpoint))
-    g.add((dataset, VOID.triples, Literal(facts.quads)))
-    if config.get("PTKG_DATASET"):
-        name = str(config["PTKG_DATASET"]).rsplit("/", 1)[-1]
-        g.add((dataset, DCTERMS.title, Literal(f"RDF dataset {name}")))
-    else:
-        g.add((dataset, DCTERMS.title, Literal("Peace Talks KG", lang="en")))
-        g.add(
-            (
-                dataset,
-                DCTERMS.description,
-                Literal(
-                    "The positions in the Russia–Ukraine peace negotiations: what each party "
-                    "demanded, proposed, accepted and rejected, when, through whom, and "
-                    "according to which source; every statement traceable to a verbatim quote "
-                    "in a dated source document.",
-                    lang="en",
-                ),
-            )
-        )
-        g.add((dataset, DCTERMS.license, LICENCE))
-        g.add((dataset, VOID.uriSpace, Literal(str(ID))))
-        g.add((dataset, VOID.vocabulary, URIRef(str(PT))))
-
-    default = BNode()
-    g.add((dataset, SD.defaultGraph, default))
-    g.add((default, RDF.type, SD.Graph))
-    g.add((default, VOID.triples, Literal(facts.quads)))
-    g.add((default, RDFS.comment, Literal("The union of all graphs of the dataset.", lang="en")))
-    for name, triples in facts.graphs:
-        named, described = BNode(), BNode()
-        g.add((dataset, SD.namedGraph, named))
-        g.add((named, RDF.type, SD.NamedGraph))
-        g.add((named, SD.name, name))
-        g.add((named, SD.graph, described))
-        g.add((described, RDF.type, SD.Graph))
-        g.add((described, RDF.type, VOID.Dataset))
-        g.add((described, VOID.triples, Literal(triples)))
-        g.add((dataset, VOID.subset, described))
+    dataset_file = config.get("PTKG_DATASET")
+    for triple in served_dataset(
+        dataset,
+        endpoint,
+        facts.quads,
+        facts.graphs,
+        str(dataset_file).rsplit("/", 1)[-1] if dataset_file else None,
+    ):
+        g.add(triple)
     return g
 
 
