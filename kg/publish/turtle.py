@@ -13,9 +13,9 @@ from rdflib.term import Node
 
 from kg.publish.quads import Quad, Triple, predicate_key, term_key
 from kg.rdf.namespaces import PREFIXES
+from kg.store.terms import STRING_ESCAPES
 
 _PN_LOCAL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")
-_ECHAR = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
 _IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 
@@ -23,8 +23,8 @@ def turtle_string(text: str) -> str:
     """A string in double quotes, escaped for Turtle, N-Triples and SPARQL alike."""
     out = []
     for char in text:
-        if char in _ECHAR:
-            out.append(_ECHAR[char])
+        if char in STRING_ESCAPES:
+            out.append(STRING_ESCAPES[char])
         elif ord(char) < 0x20 or ord(char) == 0x7F:
             out.append(f"\\u{ord(char):04X}")
         else:

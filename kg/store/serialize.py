@@ -16,7 +16,7 @@ from rdflib.term import Node
 
 from kg.rdf.formats import RDF_BY_NAME, RDF_FORMATS, RESULT_FORMATS
 from kg.rdf.results import AskResult, GraphResult, Result, SelectResult
-from kg.store.terms import to_ox
+from kg.store.terms import sparql_term, to_ox
 
 
 class FormatError(ValueError):
@@ -123,9 +123,8 @@ def _tsv(result: SelectResult | AskResult) -> str:
 
 
 def _tsv_term(term: Node) -> str:
-    if isinstance(term, Literal) and not term.language and term.datatype in (None, XSD.string):
-        return Literal(str(term)).n3()
-    return term.n3()
+    """A term as SPARQL writes it (TSV results use its syntax); a blank node by its label."""
+    return f"_:{term}" if isinstance(term, BNode) else sparql_term(term)
 
 
 def canonical_nquads(dataset: Dataset) -> bytes:
