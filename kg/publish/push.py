@@ -18,6 +18,7 @@ manifest records as finished with the same checksum.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import time
@@ -380,17 +381,8 @@ def push(
 
     With ``only``, just those graphs are written and no owned graph is dropped. Never raises for
     the store's failures: the report says what was and was not written."""
-    by_graph: dict[URIRef, set[Triple]] = defaultdict(set)
-    for s, p, o, g in quads:
-        if g is None:
-            raise ValueError("the default graph cannot be pushed: every triple needs a named graph")
-        by_graph[g].add((s, p, o))
-    wanted = sorted(by_graph if only is None else set(only), key=str)
-    missing = [g for g in wanted if g not in by_graph]
-    if missing:
-        raise ValueError(f"not in the build: {', '.join(str(g) for g in missing)}")
+    plan = _plan(quads, only)
     report = PushReport(target.description)
-    plan = [(g, list(by_graph[g])) for g in wanted]
     try:
         manifest = read_manifest(target)
     except RemoteStoreError as exc:
@@ -404,43 +396,77 @@ def push(
         if not (resume and g in manifest and manifest[g].checksum == sums[g])
     ]
     skipped = {g for g, _ in plan} - {g for g, _ in todo}
-    stale = [] if only is not None else sorted(set(manifest) - set(by_graph), key=str)
+    stale = [] if only is not None else sorted(set(manifest) - {g for g, _ in plan}, key=str)
     report.outcomes = [
         GraphOutcome(g, len(ts), SKIPPED if g in skipped else NOT_WRITTEN) for g, ts in plan
     ] + [GraphOutcome(g, 0, NOT_WRITTEN, detail="owned, no longer in the build") for g in stale]
     outcome = {o.graph: o for o in report.outcomes}
-    current: URIRef | None = None
     try:
         for g, _ in todo:
             manifest[g] = ManifestEntry()
         target.put_graph(MANIFEST_GRAPH, manifest_triples(manifest), progress)
         for number, (g, triples) in enumerate(todo, 1):
-            current = g
             progress(f"[{number}/{len(todo)}] {g}: {len(triples)} triples")
             started = time.perf_counter()
-            target.put_graph(g, triples, progress)
-            stored = target.count(g)
-            if stored is not None and stored != len(triples):
-                raise RemoteStoreError(
-                    f"the store holds {stored} triples in {g} after the write; {len(triples)} were sent"
-                )
-            manifest[g] = ManifestEntry(
-                len(triples), sums[g], clock().isoformat(timespec="seconds")
-            )
-            target.put_graph(MANIFEST_GRAPH, manifest_triples(manifest), progress)
+            with _failing(outcome[g]):
+                manifest[g] = _write_graph(target, g, triples, sums[g], progress, clock)
+                target.put_graph(MANIFEST_GRAPH, manifest_triples(manifest), progress)
             outcome[g].status = WRITTEN
             outcome[g].seconds = time.perf_counter() - started
         for g in stale:
-            current = g
             progress(f"dropping {g}: owned by an earlier push, no longer in the build")
-            target.drop_graph(g)
-            del manifest[g]
-            target.put_graph(MANIFEST_GRAPH, manifest_triples(manifest), progress)
+            with _failing(outcome[g]):
+                target.drop_graph(g)
+                del manifest[g]
+                target.put_graph(MANIFEST_GRAPH, manifest_triples(manifest), progress)
             outcome[g].status = DROPPED
-        current = None
     except RemoteStoreError as exc:
-        if current is not None:
-            outcome[current].status = FAILED
-            outcome[current].detail = str(exc)
         report.error = str(exc)
     return report
+
+
+def _plan(
+    quads: Iterable[Quad], only: Iterable[URIRef] | None
+) -> list[tuple[URIRef, list[Triple]]]:
+    """The graphs to push (all of the build's, or ``only`` those), in IRI order, each with its
+    triples; a ValueError for a triple in the default graph or a graph not in the build."""
+    by_graph: dict[URIRef, set[Triple]] = defaultdict(set)
+    for s, p, o, g in quads:
+        if g is None:
+            raise ValueError("the default graph cannot be pushed: every triple needs a named graph")
+        by_graph[g].add((s, p, o))
+    wanted = sorted(by_graph if only is None else set(only), key=str)
+    missing = [g for g in wanted if g not in by_graph]
+    if missing:
+        raise ValueError(f"not in the build: {', '.join(str(g) for g in missing)}")
+    return [(g, list(by_graph[g])) for g in wanted]
+
+
+def _write_graph(
+    target: Target,
+    graph: URIRef,
+    triples: list[Triple],
+    digest: str,
+    progress: Progress,
+    clock: Callable[[], dt.datetime],
+) -> ManifestEntry:
+    """Write one graph and check the store holds all of it; its finished manifest entry."""
+    target.put_graph(graph, triples, progress)
+    stored = target.count(graph)
+    if stored is not None and stored != len(triples):
+        raise RemoteStoreError(
+            f"the store holds {stored} triples in {graph} after the write; {len(triples)} were sent"
+        )
+    return ManifestEntry(len(triples), digest, clock().isoformat(timespec="seconds"))
+
+
+@contextlib.contextmanager
+def _failing(outcome: GraphOutcome) -> Iterator[None]:
+    """Mark the graph worked on as failed, with the store's words, when the store fails; the
+    failure then ends the push."""
+    try:
+        yield
+    except RemoteStoreError as exc:
+        outcome.status = FAILED
+        outcome.detail = str(exc)
+        raise
