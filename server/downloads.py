@@ -17,17 +17,11 @@ from flask import Blueprint, Response, current_app, render_template, request
 
 from kg.pipeline.build import ARTEFACT
 from kg.pipeline.load import find_root
-from kg.publish.export import (
-    EXTENSIONS,
-    FORMATS,
-    TABLES,
-    Selection,
-    context_document,
-    export,
-    read_quads,
-    select,
-)
+from kg.publish.export import EXTENSIONS, FORMATS, Selection, export, select
+from kg.publish.jsonld import context_document
+from kg.publish.quads import read_quads
 from kg.publish.release import DUMP, DUMP_SELECTION
+from kg.publish.tables import TABLES
 from kg.store import is_remote
 from server.errors import error_response
 

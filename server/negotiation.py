@@ -1,4 +1,4 @@
-"""Content negotiation for query results and RDF, from the media-type table of ``kg.store.formats``."""
+"""Content negotiation for query results and RDF, from the format registry ``kg.rdf.formats``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from flask import request
 from werkzeug.datastructures import MIMEAccept
 
-from kg.store.formats import RDF_FORMATS, RESULT_FORMATS, format_for, media_types
+from kg.rdf.formats import family, format_for, media_types
 
 
 class UnknownFormat(ValueError):
@@ -52,8 +52,8 @@ def accepted() -> MIMEAccept:
 
 def offered(graph: bool) -> str:
     """The media types on offer, for error messages."""
-    return ", ".join((RDF_FORMATS if graph else RESULT_FORMATS).values())
+    return ", ".join(f.media_type for f in family(graph).values())
 
 
 def _media(fmt: str, graph: bool) -> str:
-    return (RDF_FORMATS if graph else RESULT_FORMATS)[fmt]
+    return family(graph)[fmt].media_type

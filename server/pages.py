@@ -29,11 +29,12 @@ from rdflib import Graph, URIRef
 from kg.browse.describe import describe, exists, graph_subjects, graph_triples
 from kg.browse.page import resource_page
 from kg.browse.vocabulary import document_triples, ontology_page, shapes_page
+from kg.rdf.formats import RDF_FORMATS
 from kg.rdf.namespaces import BASE
 from kg.rdf.results import GraphResult
 from kg.rdf.terms import BadIRI, checked_iri
 from kg.store import sparql_term
-from kg.store.formats import RDF_FORMATS, serialize
+from kg.store.serialize import serialize
 from server import graph
 from server.errors import error_response
 from server.negotiation import accepted
@@ -41,7 +42,7 @@ from server.negotiation import accepted
 bp = Blueprint("pages", __name__)
 
 SUFFIXES: dict[str, str] = {"ttl": "turtle", "jsonld": "jsonld", "nt": "nt", "rdf": "xml"}
-"""File suffix of a data twin → format name in kg.store.formats.RDF_FORMATS."""
+"""File suffix of a data twin → format name in kg.rdf.formats.RDF_FORMATS."""
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 DOCUMENTS = ("ontology", "shapes")
 """Hash-IRI documents: ``<base>ontology`` and ``<base>shapes``."""

@@ -10,14 +10,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request, url_for
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID, XSD
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, XSD
 
 from kg import settings
-from kg.rdf.namespaces import FORMATS, ID, PT, SD, SERVICE, bind_prefixes
+from kg.publish.void import served_dataset
+from kg.rdf.formats import REGISTRY
+from kg.rdf.namespaces import FORMATS, SD, SERVICE, bind_prefixes
 from kg.rdf.results import GraphResult, SelectResult
-from kg.store.formats import serialize
 from kg.store.queries import canned_query
+from kg.store.serialize import serialize
 from server import graph
 from server.errors import error_response
 from server.negotiation import UnknownFormat, choose_format, offered
@@ -25,22 +27,6 @@ from server.negotiation import UnknownFormat, choose_format, offered
 bp = Blueprint("service", __name__)
 
 FACTS = "ptkg.facts"
-
-LICENCE = URIRef("https://creativecommons.org/licenses/by/4.0/")
-
-FORMAT_IRIS = {
-    (False, "json"): FORMATS["SPARQL_Results_JSON"],
-    (False, "xml"): FORMATS["SPARQL_Results_XML"],
-    (False, "csv"): FORMATS["SPARQL_Results_CSV"],
-    (False, "tsv"): FORMATS["SPARQL_Results_TSV"],
-    (True, "turtle"): FORMATS["Turtle"],
-    (True, "nt"): FORMATS["N-Triples"],
-    (True, "jsonld"): FORMATS["JSON-LD"],
-    (True, "xml"): FORMATS["RDF_XML"],
-    (True, "trig"): FORMATS["TriG"],
-    (True, "nquads"): FORMATS["N-Quads"],
-}
-"""The W3C's IRIs for the formats the endpoint writes (``sd:resultFormat``)."""
 
 DATATYPES = {float: XSD.decimal, int: XSD.integer}
 """The datatype under which the description states a setting of each type."""
@@ -96,8 +82,9 @@ def description() -> Graph:
     g.add((service, SD.supportedLanguage, SD.SPARQL11Query))
     g.add((service, SD.feature, SD.UnionDefaultGraph))
     g.add((service, DCTERMS.conformsTo, URIRef("https://www.w3.org/TR/sparql11-protocol/")))
-    for iri in FORMAT_IRIS.values():
-        g.add((service, SD.resultFormat, iri))
+    for fmt in REGISTRY:  # every format the endpoint writes, by the W3C's IRI for it
+        if fmt.w3c is not None:
+            g.add((service, SD.resultFormat, fmt.w3c))
     g.add((service, SD.defaultDataset, dataset))
     g.add((service, DCTERMS.title, Literal("SPARQL endpoint", lang="en")))
     g.add(
@@ -106,55 +93,22 @@ def description() -> Graph:
             RDFS.comment,
             Literal(
                 "Read-only SPARQL 1.1 query endpoint: SPARQL Update and SERVICE are refused, "
-                "and FROM/FROM NAMED may name only the named graphs listed here.",
+                "and FROM/FROM NAMED choose among the named graphs listed here (any other is empty).",
                 lang="en",
             ),
         )
     )
     _add_limits(g, service, config)
 
-    g.add((dataset, RDF.type, SD.Dataset))
-    g.add((dataset, RDF.type, VOID.Dataset))
-    g.add((dataset, RDF.type, DCAT.Dataset))
-    g.add((dataset, VOID.sparqlEndpoint, endpoint))
-    g.add((dataset, VOID.triples, Literal(facts.quads)))
-    if config.get("PTKG_DATASET"):
-        name = str(config["PTKG_DATASET"]).rsplit("/", 1)[-1]
-        g.add((dataset, DCTERMS.title, Literal(f"RDF dataset {name}")))
-    else:
-        g.add((dataset, DCTERMS.title, Literal("Peace Talks KG", lang="en")))
-        g.add(
-            (
-                dataset,
-                DCTERMS.description,
-                Literal(
-                    "The positions in the Russia–Ukraine peace negotiations: what each party "
-                    "demanded, proposed, accepted and rejected, when, through whom, and "
-                    "according to which source; every statement traceable to a verbatim quote "
-                    "in a dated source document.",
-                    lang="en",
-                ),
-            )
-        )
-        g.add((dataset, DCTERMS.license, LICENCE))
-        g.add((dataset, VOID.uriSpace, Literal(str(ID))))
-        g.add((dataset, VOID.vocabulary, URIRef(str(PT))))
-
-    default = BNode()
-    g.add((dataset, SD.defaultGraph, default))
-    g.add((default, RDF.type, SD.Graph))
-    g.add((default, VOID.triples, Literal(facts.quads)))
-    g.add((default, RDFS.comment, Literal("The union of all graphs of the dataset.", lang="en")))
-    for name, triples in facts.graphs:
-        named, described = BNode(), BNode()
-        g.add((dataset, SD.namedGraph, named))
-        g.add((named, RDF.type, SD.NamedGraph))
-        g.add((named, SD.name, name))
-        g.add((named, SD.graph, described))
-        g.add((described, RDF.type, SD.Graph))
-        g.add((described, RDF.type, VOID.Dataset))
-        g.add((described, VOID.triples, Literal(triples)))
-        g.add((dataset, VOID.subset, described))
+    dataset_file = config.get("PTKG_DATASET")
+    for triple in served_dataset(
+        dataset,
+        endpoint,
+        facts.quads,
+        facts.graphs,
+        str(dataset_file).rsplit("/", 1)[-1] if dataset_file else None,
+    ):
+        g.add(triple)
     return g
 
 

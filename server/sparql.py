@@ -36,8 +36,8 @@ from kg.endpoint.workers import (
     StoreSource,
     WorkerError,
 )
+from kg.rdf.formats import media_types
 from kg.store import QuerySyntaxError
-from kg.store.formats import media_types
 from server.errors import error_response
 from server.negotiation import UnknownFormat, accepted, choose_format, offered
 from server.service import description_response

@@ -20,7 +20,7 @@ LIBRARY = FIXTURES / "datasets" / "library.trig"
 EX = "http://example.org/library/"
 
 # The protocol's media types with the rdflib parser for each: written out from the spec, not
-# imported from kg.store.formats, so the tests check the table rather than repeat it.
+# imported from kg.rdf.formats, so the tests check the table rather than repeat it.
 RESULT_TYPES = [
     ("application/sparql-results+json", "json"),
     ("application/sparql-results+xml", "xml"),

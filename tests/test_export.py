@@ -12,6 +12,7 @@ import random
 import subprocess
 import sys
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -27,17 +28,12 @@ from kg.cli import cli
 from kg.pipeline.build import assemble
 from kg.pipeline.load import load_project
 from kg.publish import export as ex
-from kg.publish.export import (
-    EVERYTHING,
-    QUAD_FORMATS,
-    ExportError,
-    Quad,
-    Selection,
-    canonical,
-    dataset_quads,
-    export,
-    select,
-)
+from kg.publish import jsonld
+from kg.publish.export import EVERYTHING, QUAD_FORMATS, Selection, export, select
+from kg.publish.quads import ExportError, Quad, canonical, dataset_quads, read_quads
+from kg.publish.tables import TABLES, csv_table
+from kg.rdf import formats
+from kg.rdf.formats import LoadError
 from kg.rdf.namespaces import GRAPH, ID, INFERRED_GRAPH, PT
 from tests.conftest import PROJECTS, REPO, running_server
 
@@ -58,7 +54,7 @@ def parse(data: bytes, fmt: str) -> list[Quad]:
     file, as a document loader would) and return its quads."""
     if fmt == "jsonld":
         document = json.loads(data)
-        if document["@context"] == ex.CONTEXT_IRI:
+        if document["@context"] == jsonld.CONTEXT_IRI:
             document["@context"] = CONTEXT["@context"]
         data = json.dumps(document).encode("utf-8")
     if fmt in QUAD_FORMATS:
@@ -250,7 +246,7 @@ def test_trig_and_nquads_keep_one_named_graph_per_file(real_quads):
 
 def test_jsonld_uses_readable_keys_and_compact_iris(real_quads):
     document = json.loads(export(select(real_quads, Selection()), "jsonld"))
-    assert document["@context"] == ex.CONTEXT_IRI
+    assert document["@context"] == jsonld.CONTEXT_IRI
     russia = next(n for n in document["@graph"] if n["id"] == "actor:russia")
     assert russia["type"] == "pt:State"
     assert russia["label"] == "Russia"
@@ -260,9 +256,9 @@ def test_jsonld_uses_readable_keys_and_compact_iris(real_quads):
 
 
 def test_shipped_context_is_the_generated_one():
-    """kg/context.jsonld is written from the prefixes and terms in kg/publish/export.py."""
-    assert (REPO / "kg" / "context.jsonld").read_text(encoding="utf-8") == ex.context_text()
-    assert ex.context_document() == (REPO / "kg" / "context.jsonld").read_bytes()
+    """kg/context.jsonld is written from the prefixes and terms in kg/publish/jsonld.py."""
+    assert (REPO / "kg" / "context.jsonld").read_text(encoding="utf-8") == jsonld.context_text()
+    assert jsonld.context_document() == (REPO / "kg" / "context.jsonld").read_bytes()
 
 
 # --- the command ---------------------------------------------------------------------------------
@@ -407,6 +403,38 @@ def test_csv_demands_and_actors_of_the_real_data(runner):
     assert actors["actor:russia"]["wikidata"] == "wd:Q159"
     assert actors["actor:russia"]["type"] == "pt:State"
     assert actors["actor:russian-delegation"]["party"] == "Russia"
+
+
+def test_csv_tables_keep_no_state_between_calls():
+    """Each table is written with its own prefix writer: calls from many threads at once (as
+    the app's downloads make them) give the bytes one call alone gives."""
+    quads = read_quads(PROJECTS / "good" / "build" / "ptkg.nq")
+    data, ontology = select(quads, Selection()), select(quads, Selection(False, ontology=True))
+    alone = {name: csv_table(data, name, ontology=ontology) for name in TABLES}
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        together = list(pool.map(lambda n: (n, csv_table(data, n, ontology=ontology)), TABLES * 4))
+    assert all(body == alone[name] for name, body in together)
+
+
+# --- the format registry -----------------------------------------------------------------------------
+
+
+def test_every_format_has_one_record_that_its_names_and_media_types_find():
+    assert len(formats.REGISTRY) == len(formats.RDF_BY_NAME) + len(formats.RESULTS_BY_NAME)
+    for fmt in formats.REGISTRY:
+        for token in (fmt.name, *fmt.names, *fmt.media_types):
+            assert formats.format_for(token.upper(), fmt.is_rdf) == fmt.name, token
+        assert fmt.w3c is not None
+        if fmt.is_rdf:
+            assert fmt.rdflib and fmt.oxigraph is not None and fmt.suffixes
+            assert formats.file_format(Path("x" + fmt.suffix.upper())) is fmt
+    assert formats.media_types(True)[0] == "text/turtle"
+    assert formats.media_types(False)[0] == "application/sparql-results+json"
+
+
+def test_a_file_of_no_rdf_format_is_refused_with_the_accepted_suffixes():
+    with pytest.raises(LoadError, match=r"x\.csv: unknown RDF file type; accepted: \.jsonld, "):
+        formats.file_format(Path("x.csv"))
 
 
 # --- served: the context and the dumps -------------------------------------------------------------

@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
 
 from kg.cli import cli
 from kg.pipeline.load import load_project
-from kg.publish.release import DCAT_VERSION, RELEASE_IRI, SPDX, verify
-from kg.rdf.namespaces import GRAPH
+from kg.publish.release import RELEASE_IRI, verify
+from kg.publish.void import DCAT_VERSION, SPDX
+from kg.rdf.namespaces import GRAPH, SD
 
 CHANGELOG = """# Changelog
 
@@ -131,6 +133,41 @@ def test_void_and_dcat_metadata_parse_and_count_what_the_dumps_hold(first):
         recorded = metadata.value(metadata.value(file, checksum), value)
         assert str(recorded) == hashlib.sha256(path.read_bytes()).hexdigest()
         assert int(metadata.value(file, DCAT.byteSize)) == path.stat().st_size
+
+
+def shared_part(void: Graph, dataset: URIRef) -> Graph:
+    """What the release's and the endpoint's VoID both say of the dataset, its subject made one
+    node: its VoID and DCAT types, licence, IRI space and vocabulary."""
+    kept = {DCTERMS.license, VOID.uriSpace, VOID.vocabulary}
+    same = URIRef("urn:x-test:dataset")
+    part = Graph()
+    for _, p, o in void.triples((dataset, None, None)):
+        if p in kept or (p == RDF.type and o in (VOID.Dataset, DCAT.Dataset)):
+            part.add((same, p, o))
+    return part
+
+
+def test_the_release_and_the_endpoint_describe_the_dataset_alike(first, client):
+    _, folder, _ = first
+    released = Graph().parse(folder / "void.ttl", format="turtle")
+    here = URIRef(f"{RELEASE_IRI}1.0.0/")
+    reply = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
+    assert reply.status_code == 200
+    live = Graph().parse(data=reply.data, format="turtle")
+    [served] = live.subjects(VOID.sparqlEndpoint, None)
+
+    shared = shared_part(released, here)
+    assert len(shared) == 5
+    assert isomorphic(shared, shared_part(live, served))
+
+    released_sizes = {
+        g: int(released.value(g, VOID.triples)) for g in released.objects(here, VOID.subset)
+    }
+    live_sizes = {
+        live.value(named, SD.name): int(live.value(live.value(named, SD.graph), VOID.triples))
+        for named in live.objects(served, SD.namedGraph)
+    }
+    assert released_sizes and {g: live_sizes.get(g) for g in released_sizes} == released_sizes
 
 
 def test_dumps_agree_with_each_other_and_parts_are_kept_apart(first):

@@ -161,7 +161,7 @@ def test_headline_question_with_bindings_sent_as_values():
     whether the parameters are substituted by Oxigraph or sent as VALUES, as to a remote store."""
     from kg.pipeline.build import assemble
     from kg.pipeline.load import load_project
-    from kg.publish.export import dataset_quads
+    from kg.publish.quads import dataset_quads
     from kg.questions import ask
     from tests.conftest import REPO
 

@@ -18,7 +18,7 @@ from kg.endpoint.guard import QueryRefused
 from kg.pipeline.build import BuildRefused
 from kg.pipeline.load import LoadError
 from kg.store import QuerySyntaxError, RemoteStoreError
-from kg.store.formats import FormatError
+from kg.store.serialize import FormatError
 
 EXIT_OK, EXIT_NONCONFORMING, EXIT_BAD_INPUT, EXIT_REMOTE = 0, 1, 2, 3
 

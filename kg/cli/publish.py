@@ -12,18 +12,8 @@ import click
 
 from kg.cli.errors import EXIT_REMOTE, fail, user_errors
 from kg.cli.options import Decorator, apply, root_option, source_options
-from kg.publish.export import (
-    CONTEXT_IRI,
-    FORMATS,
-    TABLES,
-    ExportError,
-    Selection,
-    build_quads,
-    export,
-    graph_iri,
-    select,
-    write_output,
-)
+from kg.publish.export import FORMATS, Selection, export, graph_iri, select, write_output
+from kg.publish.jsonld import CONTEXT_IRI
 from kg.publish.push import (
     DEFAULT_BATCH,
     Credentials,
@@ -31,7 +21,9 @@ from kg.publish.push import (
     UpdateTarget,
     push,
 )
+from kg.publish.quads import ExportError, build_quads
 from kg.publish.release import ReleaseError, release
+from kg.publish.tables import TABLES
 
 SELECTION_OPTIONS: tuple[Decorator, ...] = (
     click.option(

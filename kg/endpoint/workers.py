@@ -33,8 +33,8 @@ from typing import Any
 from kg.endpoint.sandbox import SandboxUnavailable, deny_network
 from kg.rdf.results import AskResult, GraphResult, SelectResult
 from kg.store import QueryDataset, QuerySyntaxError, RemoteStoreError, Store, is_remote
-from kg.store.formats import serialize
 from kg.store.queries import in_user_lines, with_prefixes
+from kg.store.serialize import serialize
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ class StoreSource:
 @dataclass(frozen=True)
 class QueryJob:
     """One query for a worker: the text (the project's prefixes are predeclared), the format to
-    write (a short name of kg.store.formats), the dataset, the most rows (or triples) to return, and
+    write (a short name of kg.rdf.formats), the dataset, the most rows (or triples) to return, and
     the base IRI of the query's relative IRIs."""
 
     sparql: str

@@ -22,7 +22,7 @@ from kg.pipeline.reason import infer
 from kg.pipeline.validate import ValidationResult, validate_project
 from kg.rdf.namespaces import INFERRED_GRAPH
 from kg.store import DEFAULT_ENGINE, SparqlHttpStore, Store, is_remote, open_store
-from kg.store.formats import canonical_nquads
+from kg.store.serialize import canonical_nquads
 
 ARTEFACT = Path("build") / "ptkg.nq"
 """Where ``kg build`` writes, relative to the project root."""

@@ -15,23 +15,13 @@ from pathlib import Path
 from rdflib import Dataset, Graph, URIRef
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
+from kg.rdf.formats import LoadError
 from kg.rdf.namespaces import GRAPH, bind_prefixes
 
 KINDS = ("ontology", "shapes", "data")
 """The curated folders of a project, in load order."""
 
 ROOT_ENV = "PTKG_ROOT"
-
-
-class LoadError(Exception):
-    """A file that cannot be read as RDF; ``str()`` gives ``file:line: message``."""
-
-    def __init__(self, path: Path | str, message: str, line: int | None = None) -> None:
-        self.path = Path(path)
-        self.line = line
-        self.message = message
-        where = f"{self.path}:{line}" if line is not None else f"{self.path}"
-        super().__init__(f"{where}: {message}")
 
 
 @dataclass(frozen=True)
@@ -130,24 +120,3 @@ def load_project(root: Path | None = None, kinds: Iterable[str] = KINDS) -> Proj
     for f in files:
         parse_turtle(f.path, into=dataset.graph(f.graph))
     return Project(root=root, dataset=dataset, files=files)
-
-
-DATASET_FORMATS = {
-    ".nq": "nquads",
-    ".trig": "trig",
-    ".ttl": "turtle",
-    ".nt": "nt",
-    ".jsonld": "json-ld",
-    ".rdf": "xml",
-    ".owl": "xml",
-}
-"""File suffix → rdflib parser name, for datasets given as one file."""
-
-
-def dataset_format(path: Path) -> str:
-    """The rdflib parser name for a dataset file, from its suffix."""
-    try:
-        return DATASET_FORMATS[path.suffix.lower()]
-    except KeyError:
-        accepted = ", ".join(sorted(DATASET_FORMATS))
-        raise LoadError(path, f"unknown RDF file type; accepted: {accepted}") from None

@@ -18,14 +18,11 @@ manifest records as finished with the same checksum.
 
 from __future__ import annotations
 
-import base64
+import contextlib
 import datetime as dt
 import hashlib
-import http.client
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -35,85 +32,58 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, VOID, XSD
 from rdflib.term import Node
 
-from kg.publish.export import Quad, Triple, export, term_key
+from kg.publish.export import export
+from kg.publish.quads import Quad, Triple, term_key
+from kg.rdf.formats import RDF_BY_NAME, accept_header, graph_format_of
 from kg.rdf.namespaces import BASE, GRAPH
 from kg.rdf.results import SelectResult
-from kg.store import RemoteStoreError, SparqlHttpStore, sparql_term
+from kg.store.base import RemoteStoreError
+from kg.store.http_client import (
+    ANY_CHALLENGE,
+    Credentials,
+    HttpClient,
+    HttpStatusError,
+    Reply,
+)
+from kg.store.remote import SparqlHttpStore
+from kg.store.terms import sparql_term
 
 MANIFEST_GRAPH = GRAPH["push-manifest"]
 """The named graph, in the target store, listing the graphs a push owns."""
 OWNER = URIRef(BASE)
 """What the manifest says owns a graph: the Peace Talks KG dataset."""
-AUTH_SCHEMES = ("digest", "basic")
 DEFAULT_BATCH = 2000
 """Triples per ``INSERT DATA`` request."""
 
 Progress = Callable[[str], None]
 
 
-@dataclass(frozen=True)
-class Credentials:
-    user: str
-    password: str
-    scheme: str = "digest"
+_NT = RDF_BY_NAME["nt"]
+_GRAPH_ACCEPT = accept_header(("nt", 1), ("turtle", 0.9), graph=True)
 
 
-# --- HTTP ------------------------------------------------------------------------------------------
-
-
-class _Http:
-    """urllib with Basic (sent up front) or Digest (answering the challenge) authentication."""
-
-    def __init__(self, url: str, credentials: Credentials | None, timeout: float) -> None:
-        self.timeout = timeout
-        self.headers: dict[str, str] = {"User-Agent": "peace-talks-kg"}
-        handlers: list[urllib.request.BaseHandler] = []
-        if credentials is not None:
-            if credentials.scheme not in AUTH_SCHEMES:
-                raise ValueError(f"authentication must be one of {', '.join(AUTH_SCHEMES)}")
-            if credentials.scheme == "basic":
-                token = f"{credentials.user}:{credentials.password}".encode()
-                self.headers["Authorization"] = "Basic " + base64.b64encode(token).decode()
-            else:
-                passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-                passwords.add_password(None, url, credentials.user, credentials.password)
-                handlers.append(urllib.request.HTTPDigestAuthHandler(passwords))
-        self.opener = urllib.request.build_opener(*handlers)
-
-    def send(
-        self,
-        method: str,
-        url: str,
-        body: bytes | None = None,
-        headers: Mapping[str, str] | None = None,
-        ok_missing: bool = False,
-    ) -> tuple[int, bytes, str]:
-        """(status, body, media type); 404 is returned as such when ``ok_missing``."""
-        request = urllib.request.Request(
-            url, data=body, headers={**self.headers, **(headers or {})}, method=method
-        )
-        try:
-            with self.opener.open(request, timeout=self.timeout) as response:
-                return response.status, response.read(), response.headers.get_content_type()
-        except urllib.error.HTTPError as exc:
-            if exc.code == 404 and ok_missing:
-                return 404, b"", ""
-            detail = exc.read().decode("utf-8", errors="replace")
-            detail = " ".join(line.strip() for line in detail.splitlines() if line.strip())[:300]
-            if exc.code in (401, 403):
-                raise RemoteStoreError(
-                    f"{method} {url} was refused ({exc.code} {exc.reason}): check the user, "
-                    "password and authentication scheme"
-                ) from None
+def _send(
+    http: HttpClient,
+    method: str,
+    url: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    *,
+    ok_missing: bool = False,
+) -> Reply | None:
+    """The store's answer; ``None`` for a 404 when ``ok_missing`` (a graph not there yet). A
+    refusal says what to check, for the credentials of a push are given by hand."""
+    try:
+        return http.send(method, url, body, headers)
+    except HttpStatusError as exc:
+        if exc.status == 404 and ok_missing:
+            return None
+        if exc.status in (401, 403):
             raise RemoteStoreError(
-                f"{method} {url} failed ({exc.code} {exc.reason}): {detail}".rstrip(": ")
+                f"{method} {url} was refused ({exc.status} {exc.reason}): check the user, "
+                "password and authentication scheme"
             ) from None
-        except urllib.error.URLError as exc:
-            raise RemoteStoreError(f"cannot reach {url}: {exc.reason}") from None
-        except TimeoutError:
-            raise RemoteStoreError(f"{url} did not answer within {self.timeout:g} s") from None
-        except (ConnectionError, http.client.HTTPException) as exc:
-            raise RemoteStoreError(f"the connection to {url} failed: {exc}") from None
+        raise
 
 
 # --- targets -------------------------------------------------------------------------------------
@@ -142,15 +112,10 @@ class _Counting:
     def _query_store(self) -> SparqlHttpStore | None:
         if not self.query_endpoint:
             return None
-        url = "sparql+" + self.query_endpoint
-        if self.credentials is not None:
-            parts = urllib.parse.urlsplit(self.query_endpoint)
-            user = urllib.parse.quote(self.credentials.user, safe="")
-            password = urllib.parse.quote(self.credentials.password, safe="")
-            url = "sparql+" + urllib.parse.urlunsplit(
-                parts._replace(netloc=f"{user}:{password}@{parts.netloc}")
-            )
-        return SparqlHttpStore(url)
+        credentials = self.credentials
+        if credentials is not None:  # a query store answers whichever challenge is asked
+            credentials = Credentials(credentials.user, credentials.password, ANY_CHALLENGE)
+        return SparqlHttpStore("sparql+" + self.query_endpoint, credentials=credentials)
 
     def count(self, graph: URIRef) -> int | None:
         store = self._query_store()
@@ -178,7 +143,7 @@ class GraphStoreTarget(_Counting):
         self.endpoint = endpoint
         self.credentials = credentials
         self.query_endpoint = query_endpoint
-        self.http = _Http(endpoint, credentials, timeout)
+        self.http = HttpClient(endpoint, credentials, timeout=timeout)
         self.description = f"Graph Store Protocol at {endpoint}"
 
     def _url(self, graph: URIRef) -> str:
@@ -186,24 +151,20 @@ class GraphStoreTarget(_Counting):
         return f"{self.endpoint}{separator}{urllib.parse.urlencode({'graph': str(graph)})}"
 
     def put_graph(self, graph: URIRef, triples: list[Triple], progress: Progress) -> None:
-        body = export([(*t, None) for t in triples], "nt")
-        self.http.send(
-            "PUT", self._url(graph), body, {"Content-Type": "application/n-triples; charset=utf-8"}
-        )
+        body = export([(*t, None) for t in triples], _NT.name)
+        content_type = f"{_NT.media_type}; charset=utf-8"
+        _send(self.http, "PUT", self._url(graph), body, {"Content-Type": content_type})
 
     def drop_graph(self, graph: URIRef) -> None:
-        self.http.send("DELETE", self._url(graph), ok_missing=True)
+        _send(self.http, "DELETE", self._url(graph), ok_missing=True)
 
     def read_graph(self, graph: URIRef) -> Graph:
-        status, body, media = self.http.send(
-            "GET",
-            self._url(graph),
-            headers={"Accept": "application/n-triples, text/turtle;q=0.9"},
-            ok_missing=True,
+        reply = _send(
+            self.http, "GET", self._url(graph), headers={"Accept": _GRAPH_ACCEPT}, ok_missing=True
         )
         result = Graph()
-        if status != 404 and body.strip():
-            result.parse(data=body, format="turtle" if media == "text/turtle" else "nt")
+        if reply is not None and reply.body.strip():
+            result.parse(data=reply.body, format=graph_format_of(reply.media).rdflib)
         return result
 
 
@@ -227,11 +188,12 @@ class UpdateTarget(_Counting):
         self.credentials = credentials
         self.query_endpoint = query_endpoint or endpoint
         self.batch_size = batch_size
-        self.http = _Http(endpoint, credentials, timeout)
+        self.http = HttpClient(endpoint, credentials, timeout=timeout)
         self.description = f"SPARQL Update at {endpoint}"
 
     def _update(self, text: str) -> None:
-        self.http.send(
+        _send(
+            self.http,
             "POST",
             self.endpoint,
             urllib.parse.urlencode({"update": text}).encode("utf-8"),
@@ -419,17 +381,8 @@ def push(
 
     With ``only``, just those graphs are written and no owned graph is dropped. Never raises for
     the store's failures: the report says what was and was not written."""
-    by_graph: dict[URIRef, set[Triple]] = defaultdict(set)
-    for s, p, o, g in quads:
-        if g is None:
-            raise ValueError("the default graph cannot be pushed: every triple needs a named graph")
-        by_graph[g].add((s, p, o))
-    wanted = sorted(by_graph if only is None else set(only), key=str)
-    missing = [g for g in wanted if g not in by_graph]
-    if missing:
-        raise ValueError(f"not in the build: {', '.join(str(g) for g in missing)}")
+    plan = _plan(quads, only)
     report = PushReport(target.description)
-    plan = [(g, list(by_graph[g])) for g in wanted]
     try:
         manifest = read_manifest(target)
     except RemoteStoreError as exc:
@@ -443,43 +396,77 @@ def push(
         if not (resume and g in manifest and manifest[g].checksum == sums[g])
     ]
     skipped = {g for g, _ in plan} - {g for g, _ in todo}
-    stale = [] if only is not None else sorted(set(manifest) - set(by_graph), key=str)
+    stale = [] if only is not None else sorted(set(manifest) - {g for g, _ in plan}, key=str)
     report.outcomes = [
         GraphOutcome(g, len(ts), SKIPPED if g in skipped else NOT_WRITTEN) for g, ts in plan
     ] + [GraphOutcome(g, 0, NOT_WRITTEN, detail="owned, no longer in the build") for g in stale]
     outcome = {o.graph: o for o in report.outcomes}
-    current: URIRef | None = None
     try:
         for g, _ in todo:
             manifest[g] = ManifestEntry()
         target.put_graph(MANIFEST_GRAPH, manifest_triples(manifest), progress)
         for number, (g, triples) in enumerate(todo, 1):
-            current = g
             progress(f"[{number}/{len(todo)}] {g}: {len(triples)} triples")
             started = time.perf_counter()
-            target.put_graph(g, triples, progress)
-            stored = target.count(g)
-            if stored is not None and stored != len(triples):
-                raise RemoteStoreError(
-                    f"the store holds {stored} triples in {g} after the write; {len(triples)} were sent"
-                )
-            manifest[g] = ManifestEntry(
-                len(triples), sums[g], clock().isoformat(timespec="seconds")
-            )
-            target.put_graph(MANIFEST_GRAPH, manifest_triples(manifest), progress)
+            with _failing(outcome[g]):
+                manifest[g] = _write_graph(target, g, triples, sums[g], progress, clock)
+                target.put_graph(MANIFEST_GRAPH, manifest_triples(manifest), progress)
             outcome[g].status = WRITTEN
             outcome[g].seconds = time.perf_counter() - started
         for g in stale:
-            current = g
             progress(f"dropping {g}: owned by an earlier push, no longer in the build")
-            target.drop_graph(g)
-            del manifest[g]
-            target.put_graph(MANIFEST_GRAPH, manifest_triples(manifest), progress)
+            with _failing(outcome[g]):
+                target.drop_graph(g)
+                del manifest[g]
+                target.put_graph(MANIFEST_GRAPH, manifest_triples(manifest), progress)
             outcome[g].status = DROPPED
-        current = None
     except RemoteStoreError as exc:
-        if current is not None:
-            outcome[current].status = FAILED
-            outcome[current].detail = str(exc)
         report.error = str(exc)
     return report
+
+
+def _plan(
+    quads: Iterable[Quad], only: Iterable[URIRef] | None
+) -> list[tuple[URIRef, list[Triple]]]:
+    """The graphs to push (all of the build's, or ``only`` those), in IRI order, each with its
+    triples; a ValueError for a triple in the default graph or a graph not in the build."""
+    by_graph: dict[URIRef, set[Triple]] = defaultdict(set)
+    for s, p, o, g in quads:
+        if g is None:
+            raise ValueError("the default graph cannot be pushed: every triple needs a named graph")
+        by_graph[g].add((s, p, o))
+    wanted = sorted(by_graph if only is None else set(only), key=str)
+    missing = [g for g in wanted if g not in by_graph]
+    if missing:
+        raise ValueError(f"not in the build: {', '.join(str(g) for g in missing)}")
+    return [(g, list(by_graph[g])) for g in wanted]
+
+
+def _write_graph(
+    target: Target,
+    graph: URIRef,
+    triples: list[Triple],
+    digest: str,
+    progress: Progress,
+    clock: Callable[[], dt.datetime],
+) -> ManifestEntry:
+    """Write one graph and check the store holds all of it; its finished manifest entry."""
+    target.put_graph(graph, triples, progress)
+    stored = target.count(graph)
+    if stored is not None and stored != len(triples):
+        raise RemoteStoreError(
+            f"the store holds {stored} triples in {graph} after the write; {len(triples)} were sent"
+        )
+    return ManifestEntry(len(triples), digest, clock().isoformat(timespec="seconds"))
+
+
+@contextlib.contextmanager
+def _failing(outcome: GraphOutcome) -> Iterator[None]:
+    """Mark the graph worked on as failed, with the store's words, when the store fails; the
+    failure then ends the push."""
+    try:
+        yield
+    except RemoteStoreError as exc:
+        outcome.status = FAILED
+        outcome.detail = str(exc)
+        raise

@@ -22,41 +22,37 @@ import re
 import shutil
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.compare import graph_diff, to_isomorphic
-from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, VOID, XSD
+from rdflib.namespace import OWL
 
 from kg import __version__
 from kg.pipeline.load import find_root
-from kg.publish.export import (
-    EXTENSIONS,
-    FORMATS,
-    TABLES,
-    Quad,
-    Selection,
-    build_quads,
-    context_document,
-    export,
-    read_quads,
-    select,
-    term_key,
-    turtle,
+from kg.publish.export import EXTENSIONS, Selection, export, select
+from kg.publish.jsonld import context_document
+from kg.publish.quads import Quad, build_quads, read_quads, term_key
+from kg.publish.tables import TABLES
+from kg.publish.turtle import turtle
+from kg.publish.void import (
+    DCAT_VERSION,
+    METADATA_PREFIXES,
+    ReleasedFile,
+    ReleaseFacts,
+    license_of,
+    release_description,
 )
-from kg.rdf.namespaces import BASE, ID, ONTOLOGY, PREFIXES, PT
+from kg.rdf.formats import SUFFIX_MEDIA_TYPES
+from kg.rdf.namespaces import BASE, ONTOLOGY, PREFIXES
 
 RELEASES = Path("releases")
 """Where releases go, relative to the project root."""
 RELEASE_IRI = BASE + "release/"
 """Each release is ``release/<version>/``; each of its files ``release/<version>/<path>``."""
 DATASET_IRI = URIRef(BASE)
-DEFAULT_LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
-SPDX = "http://spdx.org/rdf/terms#"
-DCAT_VERSION = URIRef(f"{DCAT}version")
-"""DCAT 3's version (rdflib's DCAT namespace is DCAT 2)."""
 DUMP = "ptkg"
 DUMP_SELECTION = Selection(ontology=True)
 """What the dumps hold: the curated data and the ontology (named graphs kept in N-Quads/TriG)."""
@@ -66,12 +62,8 @@ PARTS = {
     "inferred.ttl": Selection(data=False, inferred=True),
     "derived.ttl": Selection(data=False, derived=True),
 }
-MEDIA_TYPES = {
-    **{ext: FORMATS[fmt] for fmt, ext in EXTENSIONS.items()},
-    ".jsonld": FORMATS["jsonld"],
-    ".md": "text/markdown",
-    "": "text/plain",
-}
+MEDIA_TYPES = {**SUFFIX_MEDIA_TYPES, ".md": "text/markdown", "": "text/plain"}
+"""File suffix → media type of the files in a release."""
 SUMS = "SHA256SUMS"
 METADATA = "void.ttl"
 
@@ -133,7 +125,7 @@ def release(
         changes.previous = _version_of(previous) if previous else None
         files.update(_write_changes(staging, changes, version))
         metadata = metadata_graph(staging, version, issued, quads, dumped, files, changes)
-        (staging / METADATA).write_text(turtle(metadata, _METADATA_PREFIXES), encoding="utf-8")
+        (staging / METADATA).write_text(turtle(metadata, METADATA_PREFIXES), encoding="utf-8")
         files[METADATA] = sha256(staging / METADATA)
         (staging / SUMS).write_text(
             "".join(f"{digest}  {name}\n" for name, digest in sorted(files.items())),
@@ -355,7 +347,7 @@ def changes_text(changes: Changes, version: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _short_names():
+def _short_names() -> Callable[[URIRef], str]:
     namespaces = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
 
     def short(iri: URIRef) -> str:
@@ -383,8 +375,6 @@ def changelog_excerpt(changelog: Path, version: str) -> str:
 
 # --- VoID + DCAT -----------------------------------------------------------------------------------
 
-_METADATA_PREFIXES = {**PREFIXES, "spdx": SPDX}
-
 
 def metadata_graph(
     folder: Path,
@@ -396,84 +386,26 @@ def metadata_graph(
     changes: Changes,
 ) -> list[tuple]:
     """VoID + DCAT triples describing the release and every file in it."""
-    here = URIRef(f"{RELEASE_IRI}{version}/")
-    spdx = {name: URIRef(SPDX + name) for name in ("checksum", "Checksum", "algorithm")}
-    sha = URIRef(SPDX + "checksumAlgorithm_sha256")
-    value = URIRef(SPDX + "checksumValue")
-    triples = {(s, p, o) for s, p, o, _ in dumped}
-    out: list[tuple] = [
-        (here, RDF.type, VOID.Dataset),
-        (here, RDF.type, DCAT.Dataset),
-        (here, DCTERMS.title, Literal(f"Peace Talks KG {version}", lang="en")),
-        (
-            here,
-            DCTERMS.description,
-            Literal(
-                "Positions in the Russia–Ukraine peace negotiations: who demanded, proposed, "
-                "accepted and rejected what, when, and according to which source, each statement "
-                "traceable to a verbatim quote.",
-                lang="en",
-            ),
+    facts = ReleaseFacts(
+        here=URIRef(f"{RELEASE_IRI}{version}/"),
+        version=version,
+        issued=issued,
+        license=license_of(quads),
+        dataset=DATASET_IRI,
+        replaces=(
+            URIRef(f"{RELEASE_IRI}{changes.previous}/") if changes.previous is not None else None
         ),
-        (here, DCAT_VERSION, Literal(version)),
-        (here, OWL.versionInfo, Literal(version)),
-        (here, DCTERMS.issued, Literal(issued.isoformat(), datatype=XSD.date)),
-        (here, DCTERMS.license, _license(quads)),
-        (here, DCTERMS.isVersionOf, DATASET_IRI),
-        (here, VOID.triples, Literal(len(triples), datatype=XSD.integer)),
-        (here, VOID.distinctSubjects, _count({s for s, _, _ in triples})),
-        (here, VOID.properties, _count({p for _, p, _ in triples})),
-        (
-            here,
-            VOID.classes,
-            _count({o for _, p, o in triples if p == RDF.type}),
-        ),
-        (here, VOID.uriSpace, Literal(str(ID))),
-        (here, VOID.vocabulary, URIRef(str(PT))),
-        (here, DCTERMS.conformsTo, URIRef(ONTOLOGY)),
+    )
+    released = [
+        ReleasedFile(
+            name,
+            digest,
+            (folder / name).stat().st_size,
+            MEDIA_TYPES.get(Path(name).suffix, "application/octet-stream"),
+        )
+        for name, digest in files.items()
     ]
-    if changes.previous is not None:
-        out.append((here, DCTERMS.replaces, URIRef(f"{RELEASE_IRI}{changes.previous}/")))
-    graphs: dict[URIRef, int] = defaultdict(int)
-    for _, _, _, g in dumped:
-        if g is not None:
-            graphs[g] += 1
-    for g, n in sorted(graphs.items()):
-        out += [(here, VOID.subset, g), (g, RDF.type, VOID.Dataset), (g, VOID.triples, _count_n(n))]
-    for name, digest in sorted(files.items()):
-        file = URIRef(f"{here}{name}")
-        checksum = BNode(f"sha256-{digest}")
-        media = MEDIA_TYPES.get(Path(name).suffix, "application/octet-stream")
-        out += [
-            (here, DCAT.distribution, file),
-            (file, RDF.type, DCAT.Distribution),
-            (file, DCTERMS.title, Literal(name)),
-            (file, DCAT.downloadURL, file),
-            (file, DCAT.mediaType, URIRef(f"https://www.iana.org/assignments/media-types/{media}")),
-            (file, DCAT.byteSize, _count_n((folder / name).stat().st_size)),
-            (file, spdx["checksum"], checksum),
-            (checksum, RDF.type, spdx["Checksum"]),
-            (checksum, spdx["algorithm"], sha),
-            (checksum, value, Literal(digest, datatype=XSD.hexBinary)),
-        ]
-        if name.startswith(f"{DUMP}."):
-            out.append((here, VOID.dataDump, file))
-    return out
-
-
-def _count(items: set) -> Literal:
-    return _count_n(len(items))
-
-
-def _count_n(n: int) -> Literal:
-    return Literal(n, datatype=XSD.integer)
-
-
-def _license(quads: list[Quad]) -> URIRef:
-    for s, p, o, _ in quads:
-        if s == URIRef(ONTOLOGY) and p == DCTERMS.license and isinstance(o, URIRef):
-            return o
-    return DEFAULT_LICENSE
+    return release_description(facts, dumped, released, DUMP)
 
 
 def _ontology_version(quads: list[Quad]) -> str | None:

@@ -11,10 +11,11 @@ from rdflib import Graph, Literal
 from rdflib.namespace import NamespaceManager
 from rdflib.term import Node
 
+from kg.rdf.formats import RDF_FORMATS, RESULT_FORMATS
 from kg.rdf.namespaces import bind_prefixes, sparql_prologue
 from kg.rdf.results import AskResult, GraphResult, Result, SelectResult
 from kg.store import Store
-from kg.store.formats import RDF_FORMATS, RESULT_FORMATS, serialize
+from kg.store.serialize import serialize
 
 TABLE_FORMATS = ("table", *RESULT_FORMATS)
 """What ``kg query --format`` accepts for SELECT/ASK."""

@@ -1,10 +1,12 @@
-"""Media types and serialisers for query results and RDF: the one table every face uses."""
+"""Query results written out: SELECT/ASK results as SPARQL JSON, XML, CSV and TSV; graph results
+in any RDF format of :mod:`kg.rdf.formats`; a dataset as canonical N-Quads."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from collections.abc import Iterable
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
@@ -12,95 +14,9 @@ from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
+from kg.rdf.formats import RDF_BY_NAME, RDF_FORMATS, RESULT_FORMATS
 from kg.rdf.results import AskResult, GraphResult, Result, SelectResult
-from kg.store import to_ox
-
-RESULT_FORMATS: dict[str, str] = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-}
-"""Short name → media type for SELECT/ASK results."""
-
-RDF_FORMATS: dict[str, str] = {
-    "turtle": "text/turtle",
-    "nt": "application/n-triples",
-    "jsonld": "application/ld+json",
-    "xml": "application/rdf+xml",
-    "trig": "application/trig",
-    "nquads": "application/n-quads",
-}
-"""Short name → media type for RDF (CONSTRUCT/DESCRIBE results and dumps)."""
-
-RESULT_ALIASES: dict[str, str] = {
-    "application/json": "json",
-    "application/xml": "xml",
-    "text/xml": "xml",
-    "srj": "json",
-    "srx": "xml",
-}
-"""Other media types and ``format=`` names clients use for SELECT/ASK results → short name."""
-
-RDF_ALIASES: dict[str, str] = {
-    "application/turtle": "turtle",
-    "application/x-turtle": "turtle",
-    "text/n3": "turtle",  # Turtle is N3
-    "text/rdf+n3": "turtle",
-    "application/n3": "turtle",
-    "text/plain": "nt",  # N-Triples' historical media type
-    "application/json": "jsonld",
-    "application/x-json+ld": "jsonld",
-    "application/xml": "xml",
-    "text/xml": "xml",
-    "application/x-trig": "trig",
-    "text/x-nquads": "nquads",
-    "ttl": "turtle",
-    "n3": "turtle",
-    "ntriples": "nt",
-    "n-triples": "nt",
-    "json-ld": "jsonld",
-    "json": "jsonld",
-    "rdf": "xml",
-    "rdf+xml": "xml",
-    "rdfxml": "xml",
-    "n-quads": "nquads",
-    "nq": "nquads",
-}
-"""Other media types and ``format=`` names clients use for RDF formats → short name."""
-
-
-def media_types(graph: bool) -> list[str]:
-    """The media types a result can be written as, the preferred (default) one first: RDF
-    formats for a graph result, SELECT/ASK result formats otherwise; aliases last."""
-    table, aliases = (RDF_FORMATS, RDF_ALIASES) if graph else (RESULT_FORMATS, RESULT_ALIASES)
-    return [*table.values(), *(a for a in aliases if "/" in a)]
-
-
-def format_for(token: str, graph: bool) -> str | None:
-    """The short name of the format ``token`` designates (a short name, an alias or a media
-    type, as clients send in ``Accept`` or ``format=``), or None if it names none for this kind
-    of result."""
-    table, aliases = (RDF_FORMATS, RDF_ALIASES) if graph else (RESULT_FORMATS, RESULT_ALIASES)
-    token = token.strip().lower()
-    if token in table:
-        return token
-    by_media = {media: name for name, media in table.items()}
-    return by_media.get(token) or aliases.get(token)
-
-
-RDFLIB_NAMES = {
-    "turtle": "turtle",
-    "nt": "nt",
-    "jsonld": "json-ld",
-    "xml": "xml",
-    "trig": "trig",
-    "nquads": "nquads",
-}
-"""Short name → rdflib serializer plug-in."""
-
-
-_GRAPH_AS = {"trig": "turtle", "nquads": "nt"}
+from kg.store.terms import sparql_term, to_ox
 
 
 class FormatError(ValueError):
@@ -115,8 +31,10 @@ def serialize(result: Result, fmt: str) -> bytes:
     if isinstance(result, GraphResult):
         if fmt not in RDF_FORMATS:
             raise FormatError(f"a graph result can be written as {', '.join(RDF_FORMATS)}")
-        fmt = _GRAPH_AS.get(fmt, fmt)
-        return result.graph.serialize(format=RDFLIB_NAMES[fmt], encoding="utf-8")
+        written = RDF_BY_NAME[fmt]
+        if written.graph_subset is not None:
+            written = RDF_BY_NAME[written.graph_subset]
+        return result.graph.serialize(format=written.rdflib, encoding="utf-8")
     if fmt not in RESULT_FORMATS:
         raise FormatError(f"SELECT/ASK results can be written as {', '.join(RESULT_FORMATS)}")
     writer = {"json": _json, "xml": _xml, "csv": _csv, "tsv": _tsv}[fmt]
@@ -205,9 +123,8 @@ def _tsv(result: SelectResult | AskResult) -> str:
 
 
 def _tsv_term(term: Node) -> str:
-    if isinstance(term, Literal) and not term.language and term.datatype in (None, XSD.string):
-        return Literal(str(term)).n3()
-    return term.n3()
+    """A term as SPARQL writes it (TSV results use its syntax); a blank node by its label."""
+    return f"_:{term}" if isinstance(term, BNode) else sparql_term(term)
 
 
 def canonical_nquads(dataset: Dataset) -> bytes:
@@ -219,6 +136,12 @@ def canonical_nquads(dataset: Dataset) -> bytes:
         for s, p, o in g
     )
     canonical.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    text = ox.serialize(canonical, format=ox.RdfFormat.N_QUADS).decode("utf-8")
+    return sorted_lines(canonical, ox.RdfFormat.N_QUADS)
+
+
+def sorted_lines(items: Iterable, fmt: ox.RdfFormat) -> bytes:
+    """Oxigraph's N-Triples or N-Quads of ``items`` (triples, quads, a dataset) with the lines
+    sorted: the same statements always give the same bytes."""
+    text = ox.serialize(items, format=fmt).decode("utf-8")
     lines = sorted(line for line in text.splitlines() if line.strip())
     return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""

@@ -1,0 +1,101 @@
+"""pyoxigraph's in-memory store: the default engine, and the one that serves."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from itertools import islice
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib.term import Node
+
+from kg.rdf.formats import LoadError, file_format
+from kg.rdf.results import AskResult, Result, SelectResult
+from kg.store.base import QueryDataset, QuerySyntaxError, graph_result
+from kg.store.terms import from_ox, to_ox
+
+
+class OxigraphStore:
+    """pyoxigraph's in-memory store, queried with the union of all graphs as default graph."""
+
+    engine = "oxigraph"
+
+    def __init__(self) -> None:
+        self._store = ox.Store()
+
+    def load_file(self, path: Path) -> None:
+        fmt = file_format(path).oxigraph
+        try:
+            self._store.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
+        except SyntaxError as exc:
+            raise LoadError(path, str(exc)) from None
+        except OSError as exc:  # a directory, an unreadable file: the operator's, in one line
+            raise LoadError(path, exc.strerror or str(exc)) from None
+
+    def add_quads(self, quads: Iterable[tuple[Node, Node, Node, Node | None]]) -> None:
+        self._store.extend(
+            ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.DefaultGraph() if g is None else to_ox(g))
+            for s, p, o, g in quads
+        )
+
+    def query(
+        self,
+        sparql: str,
+        bindings: Mapping[str, Node] | None = None,
+        *,
+        dataset: QueryDataset | None = None,
+        limit: int | None = None,
+        base: str | None = None,
+    ) -> Result:
+        substitutions = {ox.Variable(k): to_ox(v) for k, v in (bindings or {}).items()}
+        graphs: dict = {"use_default_graph_as_union": True}
+        if dataset is not None:
+            if dataset.default is not None:
+                graphs = {"default_graph": [ox.NamedNode(str(g)) for g in dataset.default]}
+            if dataset.named is not None:
+                graphs["named_graphs"] = [ox.NamedNode(str(g)) for g in dataset.named]
+        try:
+            answer = self._store.query(
+                sparql, base_iri=base, substitutions=substitutions or None, **graphs
+            )
+        except SyntaxError as exc:
+            raise QuerySyntaxError(str(exc)) from None
+        if isinstance(answer, ox.QueryBoolean):
+            return AskResult(bool(answer))
+        if isinstance(answer, ox.QuerySolutions):
+            names = [v.value for v in answer.variables]
+            return SelectResult(names, _solution_rows(answer, limit))
+        return graph_result(
+            ((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)) for t in answer), limit
+        )
+
+    def quad_count(self) -> int:
+        return len(self._store)
+
+
+class _Converted(dict[object, Node | None]):
+    """pyoxigraph terms and the rdflib terms made of them, each made on first use (unbound,
+    ``None``, stays ``None``); one per result, so a lookup of a term seen before is a plain
+    dictionary lookup."""
+
+    def __init__(self) -> None:
+        super().__init__({None: None})
+
+    def __missing__(self, term: object) -> Node:
+        node = self[term] = from_ox(term)
+        return node
+
+
+def _solution_rows(
+    solutions: ox.QuerySolutions, limit: int | None
+) -> list[tuple[Node | None, ...]]:
+    """The solutions as rows of rdflib terms (``None`` where unbound), in variable order.
+
+    Each distinct term is converted once per result: answers repeat the same IRIs and literals
+    (a statement's speaker, stance and source on every row of its evidence), and rdflib's
+    constructors (literals above all, which parse and normalise their value) are slow next to a
+    dictionary lookup. Equal pyoxigraph terms give equal rdflib terms, so a row holds the same
+    values as with one conversion per cell.
+    """
+    convert = _Converted().__getitem__
+    return [tuple(map(convert, solution)) for solution in islice(solutions, limit)]
