@@ -17,8 +17,8 @@ from kg import settings
 from kg.publish.void import served_dataset
 from kg.rdf.formats import REGISTRY
 from kg.rdf.namespaces import FORMATS, SD, SERVICE, bind_prefixes
-from kg.rdf.results import GraphResult, SelectResult
-from kg.store.queries import canned_query
+from kg.rdf.results import GraphResult
+from kg.store.queries import select
 from kg.store.serialize import serialize
 from server import graph
 from server.errors import error_response
@@ -49,8 +49,7 @@ def dataset_facts() -> DatasetFacts:
     found = current_app.extensions.get(FACTS)
     if found is None:
         store = graph()
-        counts = store.query(canned_query("stats-graphs"))
-        assert isinstance(counts, SelectResult)
+        counts = select(store, "stats-graphs")
         found = DatasetFacts(
             store.quad_count(),
             tuple((URIRef(g), int(n)) for g, n in counts.rows if isinstance(g, URIRef)),

@@ -14,9 +14,8 @@ from rdflib.term import Node
 from kg.publish.quads import ExportError, Quad
 from kg.publish.turtle import PrefixedTerms
 from kg.rdf.namespaces import PREFIXES
-from kg.rdf.results import SelectResult
 from kg.store.oxigraph import OxigraphStore
-from kg.store.queries import canned_query
+from kg.store.queries import select
 
 
 @dataclass(frozen=True)
@@ -47,8 +46,7 @@ def csv_table(quads: Iterable[Quad], table: str, *, ontology: Iterable[Quad] = (
     store = OxigraphStore()
     store.add_quads(quads)
     store.add_quads(ontology)
-    result = store.query(canned_query(f"export-{spec.name}"))
-    assert isinstance(result, SelectResult)
+    result = select(store, f"export-{spec.name}")
     names = PrefixedTerms(PREFIXES)
     rows = [[_cell(t, names) for t in row] for row in result.rows]
     if spec.key:
