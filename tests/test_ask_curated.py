@@ -14,28 +14,19 @@ from __future__ import annotations
 
 import pytest
 
-from kg.pipeline.build import build
 from kg.questions.ask import ask
 from kg.store import open_store
 from tests.asking import local, statements
-from tests.conftest import REPO
 
 WITHDRAWAL = "ukrainian-withdrawal-from-four-regions"
 NATO = "ukraine-renounces-nato-membership"
 HEADLINE = {"party": "russia", "from": "2024-06", "to": "2025-07"}
 
 
-@pytest.fixture(scope="module")
-def curated(tmp_path_factory):
-    path = tmp_path_factory.mktemp("curated") / "ptkg.nq"
-    build(REPO, path)
-    return path
-
-
 @pytest.fixture(scope="module", params=["oxigraph", "rdflib"])
-def store(request, curated):
+def store(request, curated_build):
     store = open_store(request.param)
-    store.load_file(curated)
+    store.load_file(curated_build)
     return store
 
 

@@ -70,7 +70,7 @@ def test_runtime_code_does_not_import_test_tools():
 
 
 @pytest.mark.slow
-def test_wheel_ships_queries_templates_and_static_files(tmp_path: Path):
+def test_wheel_ships_queries_templates_and_static_files(tmp_path: Path, source_tree: Path):
     subprocess.run(
         [
             sys.executable,
@@ -82,7 +82,7 @@ def test_wheel_ships_queries_templates_and_static_files(tmp_path: Path):
             "-q",
             "-w",
             str(tmp_path),
-            str(REPO),
+            str(source_tree),
         ],
         check=True,
         capture_output=True,
@@ -102,8 +102,8 @@ def test_the_curated_data_conforms_to_the_shapes():
     assert result.conforms, result.format()
 
 
-def test_kg_stats_covers_every_source_document(runner):
-    result = runner.invoke(cli, ["stats", "--root", str(REPO)])
+def test_kg_stats_covers_every_source_document(runner, curated_root):
+    result = runner.invoke(cli, ["stats", "--root", str(curated_root)])
     assert result.exit_code == 0, result.output
     section = result.output.split("Statements per source document", 1)[1]
     identifiers = re.findall(r"(\d{3}_[0-9a-f]{16}\.txt) +(\d+)", section)

@@ -29,7 +29,7 @@ from kg.endpoint.workers import (
     WorkerError,
 )
 from server import create_app, sparql
-from tests.conftest import REPO, running_server
+from tests.conftest import running_server
 from tests.sparql_http import EX, LIBRARY, Reply, call, form
 
 TIMEOUT = 2.0
@@ -358,10 +358,17 @@ def _workers_become(base: str, condition, within: float = 30.0) -> set[int]:
 
 
 @pytest.fixture(scope="module")
-def capped() -> Iterator[str]:
+def capped(curated_root: Path) -> Iterator[str]:
     """A server on the curated data whose queries may take 400 MB each."""
     with running_server(
-        "--max-memory", str(MAX_MEMORY), "--timeout", "20", "--workers", "2", cwd=REPO
+        "--max-memory",
+        str(MAX_MEMORY),
+        "--timeout",
+        "20",
+        "--workers",
+        "2",
+        "--root",
+        str(curated_root),
     ) as base:
         yield base
 
@@ -389,9 +396,11 @@ def test_a_query_beyond_the_memory_limit_is_stopped_and_its_worker_replaced(capp
     assert again.status == 200 and again.json()["boolean"] is True
 
 
-def test_a_python_engine_out_of_memory_is_told_apart_from_a_crash():
+def test_a_python_engine_out_of_memory_is_told_apart_from_a_crash(curated_root):
     # rdflib runs in Python, which raises MemoryError where Oxigraph's Rust aborts the process.
-    pool = QueryPool(StoreSource.of(REPO, None, "rdflib"), size=1, timeout=60, max_memory=64)
+    pool = QueryPool(
+        StoreSource.of(curated_root, None, "rdflib"), size=1, timeout=60, max_memory=64
+    )
     try:
         pool.start()
         [first] = pool.pids()
