@@ -29,6 +29,11 @@ serve: install
 test: install system-deps
 	$(BIN)/python -m pytest
 
+# The suite without the tests marked slow (@pytest.mark.slow: each takes more than a few seconds).
+.PHONY: test-fast
+test-fast: install system-deps
+	$(BIN)/python -m pytest -m "not slow"
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -113,6 +113,7 @@ def test_in_force_both_june_2024_conditions_persisted(store):
     )
 
 
+@pytest.mark.slow
 def test_the_two_modes_differ_only_by_what_evidence_they_demand(store):
     """Every attested answer is also in force (nothing withdrawn in between), not the other way round."""
     for to in ("2025", "2025-07", "2025-06.."):
@@ -129,6 +130,7 @@ PAGED = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("question", "params"), PAGED, ids=[q for q, _ in PAGED])
 @pytest.mark.parametrize("limit", [1, 2, 5])
 def test_pages_put_end_to_end_give_the_whole_answer(store, question, params, limit):

@@ -131,6 +131,7 @@ def direct(case: str, folder, question: str, params: dict[str, str]) -> set[tupl
     return {(b["position"]["value"], b["certainty"]["value"]) for b in bindings}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("case", "question", "params"), CASES, ids=IDS)
 def test_four_faces_give_the_same_answer(folder, servers, case, question, params):
     python = ask(fixture_store(case, "oxigraph", folder), question, params).to_dict()

@@ -172,6 +172,7 @@ small = settings(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", RDF_FORMATS)
 @small
 @given(quads=quads_strategy)
@@ -224,6 +225,7 @@ def real_quads(curated_build: Path) -> list[Quad]:
     return read_quads(curated_build)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", RDF_FORMATS)
 def test_real_data_round_trips(real_quads, fmt: str):
     assert_round_trip(select(real_quads, EVERYTHING), fmt, rdflib_compare=fmt == "turtle")

@@ -124,6 +124,7 @@ def test_an_update_from_sparqlwrapper_is_refused_and_changes_nothing(limited):
 
 
 @FROM_ANOTHER_CLIENT
+@pytest.mark.slow
 def test_a_runaway_query_is_stopped_while_others_are_served(limited):
     outcome: dict = {}
 
@@ -396,6 +397,7 @@ def test_a_query_beyond_the_memory_limit_is_stopped_and_its_worker_replaced(capp
     assert again.status == 200 and again.json()["boolean"] is True
 
 
+@pytest.mark.slow
 def test_a_python_engine_out_of_memory_is_told_apart_from_a_crash(curated_root):
     # rdflib runs in Python, which raises MemoryError where Oxigraph's Rust aborts the process.
     pool = QueryPool(
@@ -447,6 +449,7 @@ def test_a_worker_killed_while_idle_fails_no_query(capped):
     assert not everyone & _workers(capped)
 
 
+@pytest.mark.slow
 def test_the_pool_runs_a_query_on_after_its_idle_worker_was_killed():
     pool = QueryPool(StoreSource.of(None, LIBRARY, "oxigraph"), size=1, timeout=30)
     try:
@@ -502,6 +505,7 @@ def behind_proxy() -> Iterator[str]:
 
 
 @TWO_CORES
+@pytest.mark.slow
 def test_one_client_cannot_take_every_worker(behind_proxy):
     alice, bob = {"X-Forwarded-For": "203.0.113.7"}, {"X-Forwarded-For": "10.1.1.1, 198.51.100.2"}
     outcome: dict = {}
@@ -537,6 +541,7 @@ def proxy_elsewhere() -> Iterator[str]:
         yield base
 
 
+@pytest.mark.slow
 @TWO_CORES
 @pytest.mark.parametrize("server", ["limited", "proxy_elsewhere"])
 def test_forwarded_for_from_an_untrusted_peer_is_ignored(server, request):
