@@ -39,6 +39,11 @@ serve: install
 test: install-test system-deps
 	$(BIN)/python -m pytest
 
+# The suite without the tests marked slow (@pytest.mark.slow: each takes more than a few seconds).
+.PHONY: test-fast
+test-fast: install-test system-deps
+	$(BIN)/python -m pytest -m "not slow"
+
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -1,5 +1,9 @@
-"""Shared fixtures: a small fixture project, the Flask ``app``/``client``, the CLI ``runner``, and
-real server processes on 127.0.0.1."""
+"""Shared fixtures: a small fixture project, the Flask ``app``/``client``, the CLI ``runner``, the
+curated project and its build, and real server processes on 127.0.0.1.
+
+No test writes into the checkout: a project a command may build is a copy in a temporary folder
+(``fixture_project`` for a test of its own, ``good_project`` and ``curated_root`` shared, read
+only, and built once per session)."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from kg.pipeline.build import ARTEFACT, build
 from server import create_app, sparql
 
 REPO = Path(__file__).resolve().parents[1]
@@ -36,9 +41,51 @@ def require(condition: bool, reason: str) -> None:
 
 @pytest.fixture
 def fixture_project(tmp_path: Path) -> Path:
-    """A private copy of the conforming fixture project."""
+    """A private copy of the conforming fixture project (unbuilt: a build/ left in the checkout by
+    an old run is not copied)."""
     target = tmp_path / "project"
-    shutil.copytree(PROJECTS / "good", target)
+    shutil.copytree(PROJECTS / "good", target, ignore=shutil.ignore_patterns("build"))
+    return target
+
+
+@pytest.fixture(scope="session")
+def good_project(tmp_path_factory) -> Path:
+    """One copy of the conforming fixture project, built once per session, for the tests that only
+    read it (a test that changes its project takes ``fixture_project``)."""
+    target = tmp_path_factory.mktemp("good") / "project"
+    shutil.copytree(PROJECTS / "good", target, ignore=shutil.ignore_patterns("build"))
+    build(target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def good_build(good_project: Path) -> Path:
+    """The build of ``good_project`` (with its manifest beside it)."""
+    return good_project / ARTEFACT
+
+
+@pytest.fixture
+def source_tree(tmp_path: Path) -> Path:
+    """The checkout's own files (no .git, virtualenv, caches or build output) copied into a
+    temporary folder, for tools that write beside what they read: pip and setuptools write build/
+    and *.egg-info/ into the tree they package."""
+    target = tmp_path / "source"
+    shutil.copytree(
+        REPO,
+        target,
+        ignore=shutil.ignore_patterns(
+            ".git",
+            ".venv",
+            "build",
+            "*.egg-info",
+            "__pycache__",
+            ".*_cache",
+            ".hypothesis",
+            "test-artifacts",
+            "node_modules",
+            "releases",
+        ),
+    )
     return target
 
 
@@ -113,17 +160,28 @@ def running_server(*args: str, cwd: Path = REPO, timeout: float = 120.0) -> Iter
 
 
 @pytest.fixture(scope="session")
-def repo_server() -> Iterator[str]:
-    """The real server on the repository's curated data (one per test session)."""
-    with running_server(cwd=REPO) as base:
+def repo_server(curated_root: Path) -> Iterator[str]:
+    """The real server on the repository's curated data (one per test session), serving the
+    project's build from its default place, in a copy of the project."""
+    with running_server("--root", str(curated_root)) as base:
         yield base
 
 
 @pytest.fixture(scope="session")
-def curated_build(tmp_path_factory) -> Path:
-    """The curated graph built once per test session, in a temporary folder (never the checkout)."""
-    from kg.pipeline.build import build
+def curated_root(tmp_path_factory) -> Path:
+    """The repository's project (ontology/, shapes/, data/) copied into a temporary folder and built
+    there once per session. Its build/ptkg.nq is fresh, so ``--root`` on it (or a server on it)
+    finds the curated graph in its default place without building into the checkout. Shared:
+    read it, never change it."""
+    root = tmp_path_factory.mktemp("curated")
+    for kind in ("ontology", "shapes", "data"):
+        shutil.copytree(REPO / kind, root / kind)
+    build(root)
+    return root
 
-    path = tmp_path_factory.mktemp("curated") / "ptkg.nq"
-    build(REPO, path)
-    return path
+
+@pytest.fixture(scope="session")
+def curated_build(curated_root: Path) -> Path:
+    """The curated graph built once per test session, in a temporary folder (never the checkout),
+    with its manifest beside it."""
+    return curated_root / ARTEFACT

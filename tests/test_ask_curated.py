@@ -14,28 +14,19 @@ from __future__ import annotations
 
 import pytest
 
-from kg.pipeline.build import build
 from kg.questions import ask
 from kg.store import open_store
 from tests.asking import local, statements
-from tests.conftest import REPO
 
 WITHDRAWAL = "ukrainian-withdrawal-from-four-regions"
 NATO = "ukraine-renounces-nato-membership"
 HEADLINE = {"party": "russia", "from": "2024-06", "to": "2025-07"}
 
 
-@pytest.fixture(scope="module")
-def curated(tmp_path_factory):
-    path = tmp_path_factory.mktemp("curated") / "ptkg.nq"
-    build(REPO, path)
-    return path
-
-
 @pytest.fixture(scope="module", params=["oxigraph", "rdflib"])
-def store(request, curated):
+def store(request, curated_build):
     store = open_store(request.param)
-    store.load_file(curated)
+    store.load_file(curated_build)
     return store
 
 
@@ -122,6 +113,7 @@ def test_in_force_both_june_2024_conditions_persisted(store):
     )
 
 
+@pytest.mark.slow
 def test_the_two_modes_differ_only_by_what_evidence_they_demand(store):
     """Every attested answer is also in force (nothing withdrawn in between), not the other way round."""
     for to in ("2025", "2025-07", "2025-06.."):
@@ -138,6 +130,7 @@ PAGED = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("question", "params"), PAGED, ids=[q for q, _ in PAGED])
 @pytest.mark.parametrize("limit", [1, 2, 5])
 def test_pages_put_end_to_end_give_the_whole_answer(store, question, params, limit):

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from kg.pipeline.build import build
 from kg.questions import QUESTIONS, ask, question_query
 from kg.rdf.results import SelectResult
 from kg.store import open_store
 from kg.store.queries import canned_queries
 from tests.asking import fixture_build
-from tests.conftest import REPO
 
 CURATED = [
     ("persisted", {"party": "russia", "from": "2024-06", "to": "2025"}),
@@ -48,11 +46,10 @@ FIXTURE = [
 
 
 @pytest.fixture(scope="module")
-def stores(tmp_path_factory):
+def stores(tmp_path_factory, curated_build):
     """Both engines on the curated build and on each fixture graph, loaded once."""
     folder = tmp_path_factory.mktemp("engines")
-    curated = folder / "curated.nq"
-    build(REPO, curated)
+    curated = curated_build
     loaded: dict[tuple[str, str], object] = {}
 
     def get(name: str, engine: str):

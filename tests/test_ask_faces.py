@@ -131,6 +131,7 @@ def direct(case: str, folder, question: str, params: dict[str, str]) -> set[tupl
     return {(b["position"]["value"], b["certainty"]["value"]) for b in bindings}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("case", "question", "params"), CASES, ids=IDS)
 def test_four_faces_give_the_same_answer(folder, servers, case, question, params):
     python = ask(fixture_store(case, "oxigraph", folder), question, params).to_dict()
@@ -147,11 +148,11 @@ def test_four_faces_give_the_same_answer(folder, servers, case, question, params
     assert direct(case, folder, question, params) == expected
 
 
-def test_the_headline_question_on_the_curated_data_from_every_face(repo_server):
+def test_the_headline_question_on_the_curated_data_from_every_face(repo_server, curated_root):
     params = {"party": "russia", "from": "2024-06", "to": "2025-07", "mode": "in-force"}
-    python = ask(open_graph(REPO), "persisted", params).to_dict()
+    python = ask(open_graph(curated_root), "persisted", params).to_dict()
     assert len(python["items"]) == 3
-    assert cli_json("persisted", *options(params)) == python
+    assert cli_json("persisted", *options(params), "--root", str(curated_root)) == python
     assert http(repo_server, f"/api/ask/persisted?{urllib.parse.urlencode(params)}") == (
         200,
         python,

@@ -150,6 +150,7 @@ def test_query_editor_runs_an_example_and_shows_rows(browse):
     assert_stayed_local(requested)
 
 
+@pytest.mark.slow
 def test_typing_prefixed_names_in_the_editor_asks_no_remote_service(browse):
     """YASGUI's property and class autocompleters would ask a remote vocabulary service (LOV) as
     soon as a prefixed name is typed; the editor is configured without them."""

@@ -25,8 +25,6 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS, XSD
 
 from kg.cli import cli
-from kg.pipeline.build import assemble
-from kg.pipeline.load import load_project
 from kg.publish import export as ex
 from kg.publish import jsonld
 from kg.publish.export import EVERYTHING, QUAD_FORMATS, Selection, export, select
@@ -35,7 +33,7 @@ from kg.publish.tables import TABLES, csv_table
 from kg.rdf import formats
 from kg.rdf.formats import LoadError
 from kg.rdf.namespaces import GRAPH, ID, INFERRED_GRAPH, PT
-from tests.conftest import PROJECTS, REPO, running_server
+from tests.conftest import REPO, running_server
 
 RDF_FORMATS = ["turtle", "nt", "nquads", "trig", "jsonld", "xml"]
 PARSERS = {
@@ -169,6 +167,7 @@ small = settings(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", RDF_FORMATS)
 @small
 @given(quads=quads_strategy)
@@ -216,11 +215,12 @@ def test_blank_nodes_are_nested_in_turtle_and_cycles_still_written():
 
 
 @pytest.fixture(scope="module")
-def real_quads() -> list[Quad]:
-    """The repository's curated files with their entailments, as the build assembles them."""
-    return dataset_quads(assemble(load_project(REPO)))
+def real_quads(curated_build: Path) -> list[Quad]:
+    """The repository's curated files with their entailments, as the session's build holds them."""
+    return read_quads(curated_build)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", RDF_FORMATS)
 def test_real_data_round_trips(real_quads, fmt: str):
     assert_round_trip(select(real_quads, EVERYTHING), fmt, rdflib_compare=fmt == "turtle")
@@ -264,8 +264,8 @@ def test_shipped_context_is_the_generated_one():
 # --- the command ---------------------------------------------------------------------------------
 
 
-def test_export_to_stdout_selects_curated_data_by_default(runner):
-    root = str(PROJECTS / "good")
+def test_export_to_stdout_selects_curated_data_by_default(runner, good_project):
+    root = str(good_project)
     default = runner.invoke(cli, ["export", "--root", root, "--format", "nt"])
     assert default.exit_code == 0, default.output
     lines = default.stdout_bytes.decode().splitlines()
@@ -287,18 +287,18 @@ def test_export_to_stdout_selects_curated_data_by_default(runner):
     }
 
 
-def test_export_of_an_unknown_graph_is_a_clear_error(runner):
-    result = runner.invoke(cli, ["export", "--root", str(PROJECTS / "good"), "--graph", "nope"])
+def test_export_of_an_unknown_graph_is_a_clear_error(runner, good_project):
+    result = runner.invoke(cli, ["export", "--root", str(good_project), "--graph", "nope"])
     assert result.exit_code == 2
     assert result.output.startswith(
         "error: no named graph <https://w3id.org/peace-talks-kg/graph/nope>"
     )
 
 
-def test_out_file_is_not_replaced_without_force(runner, tmp_path: Path):
+def test_out_file_is_not_replaced_without_force(runner, tmp_path: Path, good_project):
     out = tmp_path / "dump.ttl"
     out.write_text("keep me")
-    args = ["export", "--root", str(PROJECTS / "good"), "--out", str(out)]
+    args = ["export", "--root", str(good_project), "--out", str(out)]
     refused = runner.invoke(cli, args)
     assert refused.exit_code == 2
     assert "exists (use --force to replace it)" in refused.output
@@ -324,21 +324,30 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(runner, tmp_path: P
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dump.nt"]
 
 
-def kg_export(*args: str, hash_seed: str = "0") -> bytes:
+def kg_export(root: Path, *args: str, hash_seed: str = "0") -> bytes:
     """``kg export`` of the good fixture project as a real process; its standard output."""
     return subprocess.run(
-        [sys.executable, "-m", "kg", "export", "--root", str(PROJECTS / "good"), *args],
+        [sys.executable, "-m", "kg", "export", "--root", str(root), *args],
         check=True,
         capture_output=True,
         env={**os.environ, "PYTHONHASHSEED": hash_seed},
     ).stdout
 
 
-def test_two_runs_in_separate_processes_give_identical_bytes(tmp_path: Path):
+def test_two_runs_in_separate_processes_give_identical_bytes(tmp_path: Path, good_project):
     outputs = []
     for seed in ("1", "2"):
         out = tmp_path / f"dump-{seed}.trig"
-        kg_export("--format", "trig", "--ontology", "--inferred", "--out", str(out), hash_seed=seed)
+        kg_export(
+            good_project,
+            "--format",
+            "trig",
+            "--ontology",
+            "--inferred",
+            "--out",
+            str(out),
+            hash_seed=seed,
+        )
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]
 
@@ -352,7 +361,7 @@ def table(runner, root: Path, name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(result.stdout_bytes.decode("utf-8"))))
 
 
-def test_csv_tables_have_the_promised_columns(runner):
+def test_csv_tables_have_the_promised_columns(runner, good_project):
     for name, columns in {
         "statements": [
             "statement",
@@ -370,15 +379,15 @@ def test_csv_tables_have_the_promised_columns(runner):
         "actors": ["actor", "label", "type", "party", "wikidata"],
     }.items():
         result = runner.invoke(
-            cli, ["export", "--root", str(PROJECTS / "good"), "--format", "csv", "--table", name]
+            cli, ["export", "--root", str(good_project), "--format", "csv", "--table", name]
         )
         assert result.exit_code == 0, result.output
         header = result.stdout_bytes.decode().splitlines()[0]
         assert header.split(",") == columns
 
 
-def test_csv_statements_of_the_real_data(runner, real_quads):
-    rows = table(runner, REPO, "statements")
+def test_csv_statements_of_the_real_data(runner, real_quads, curated_root):
+    rows = table(runner, curated_root, "statements")
     statements = {s for s, p, o, g in real_quads if p == RDF.type and o == PT.PositionStatement}
     assert {r["statement"] for r in rows} == {
         f"statement:{str(s).rsplit('/', 1)[1]}" for s in statements
@@ -394,21 +403,21 @@ def test_csv_statements_of_the_real_data(runner, real_quads):
         assert putin[0]["date"] == "2024-06-14" and putin[0]["party"] == "Russia"
 
 
-def test_csv_demands_and_actors_of_the_real_data(runner):
-    demands = table(runner, REPO, "demands")
+def test_csv_demands_and_actors_of_the_real_data(runner, curated_root):
+    demands = table(runner, curated_root, "demands")
     assert len({d["demand"] for d in demands}) == len(demands)
     assert all(d["label"] and d["demand"].startswith("position:") for d in demands)
     assert any(int(d["statements"]) > 0 and d["parties"] for d in demands)
-    actors = {a["actor"]: a for a in table(runner, REPO, "actors")}
+    actors = {a["actor"]: a for a in table(runner, curated_root, "actors")}
     assert actors["actor:russia"]["wikidata"] == "wd:Q159"
     assert actors["actor:russia"]["type"] == "pt:State"
     assert actors["actor:russian-delegation"]["party"] == "Russia"
 
 
-def test_csv_tables_keep_no_state_between_calls():
+def test_csv_tables_keep_no_state_between_calls(good_build):
     """Each table is written with its own prefix writer: calls from many threads at once (as
     the app's downloads make them) give the bytes one call alone gives."""
-    quads = read_quads(PROJECTS / "good" / "build" / "ptkg.nq")
+    quads = read_quads(good_build)
     data, ontology = select(quads, Selection()), select(quads, Selection(False, ontology=True))
     alone = {name: csv_table(data, name, ontology=ontology) for name in TABLES}
     with ThreadPoolExecutor(max_workers=6) as pool:
@@ -456,14 +465,22 @@ def test_app_serves_the_context_and_the_dumps(client, fixture_project: Path, run
     assert missing.status_code == 404 and missing.get_json()["ok"] is False
 
 
-def test_jsonld_dump_resolves_its_context_from_a_running_server(tmp_path: Path):
+def test_jsonld_dump_resolves_its_context_from_a_running_server(tmp_path: Path, good_project):
     """A real JSON-LD processor (rdflib) fetches the context over HTTP from the app."""
-    with running_server("--root", str(PROJECTS / "good")) as base:
+    with running_server("--root", str(good_project)) as base:
         with urllib.request.urlopen(f"{base}/context.jsonld", timeout=30) as response:
             assert response.headers["Access-Control-Allow-Origin"] == "*"
         out = tmp_path / "dump.jsonld"
-        kg_export("--format", "jsonld", "--context", f"{base}/context.jsonld", "--out", str(out))
+        kg_export(
+            good_project,
+            "--format",
+            "jsonld",
+            "--context",
+            f"{base}/context.jsonld",
+            "--out",
+            str(out),
+        )
         parsed = Graph().parse(out, format="json-ld")
-    turtle = kg_export()
+    turtle = kg_export(good_project)
     assert len(parsed) > 0
     assert isomorphic(parsed, Graph().parse(data=turtle, format="turtle"))

@@ -1380,6 +1380,7 @@ def raw_requests(draw) -> bytes:
 # --- the fuzzers: in-process ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @fuzz(600)
 @given(req=sparql_requests())
 def test_sparql_endpoint(project_app, canary, req):

@@ -23,7 +23,7 @@ from kg.questions import QUESTIONS
 from kg.rdf.namespaces import PT, WD
 from server import create_app
 from server.questions import HEADLINE
-from tests.conftest import FIXTURES, REPO
+from tests.conftest import FIXTURES
 
 BROWSE = FIXTURES / "datasets" / "browse.trig"
 ACTOR = "https://w3id.org/peace-talks-kg/id/actor/"
@@ -646,9 +646,9 @@ def test_layout_never_places_undated_entries_and_spans_intervals():
 
 
 @pytest.fixture(scope="module")
-def curated():
+def curated(curated_root):
     """A client over the repository's curated data (the temporal questions need its build)."""
-    app = create_app({"TESTING": True, "PTKG_ROOT": str(REPO)})
+    app = create_app({"TESTING": True, "PTKG_ROOT": str(curated_root)})
     return app.test_client()
 
 
@@ -674,11 +674,11 @@ def test_question_form_has_a_field_per_parameter(curated):
     assert 'id="answer-heading"' not in page
 
 
-def test_headline_answer_shows_items_evidence_quotes_and_its_twins(curated):
+def test_headline_answer_shows_items_evidence_quotes_and_its_twins(curated, curated_root):
     response = curated.get(headline_url_for_test())
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    answer = ask_curated(HEADLINE["question"], HEADLINE["params"])
+    answer = ask_curated(curated_root, HEADLINE["question"], HEADLINE["params"])
     assert answer.items, "the headline question has an answer on the curated data"
     for item in answer.items:
         assert escape(item.position.label) in page
@@ -690,14 +690,14 @@ def test_headline_answer_shows_items_evidence_quotes_and_its_twins(curated):
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in page
 
 
-def ask_curated(question: str, params: dict[str, str]):
+def ask_curated(root, question: str, params: dict[str, str]):
     from kg.pipeline.build import open_graph
     from kg.questions import ask
 
-    return ask(open_graph(REPO), question, params)
+    return ask(open_graph(root), question, params)
 
 
-def test_the_sparql_link_reproduces_the_answer(curated):
+def test_the_sparql_link_reproduces_the_answer(curated, curated_root):
     page = curated.get(headline_url_for_test()).get_data(as_text=True)
     link = re.search(r'<a href="(/query\?query=[^"]+)">The SPARQL that computes it</a>', page)
     assert link
@@ -706,7 +706,7 @@ def test_the_sparql_link_reproduces_the_answer(curated):
     result = curated.post("/sparql", data={"query": query}, headers={"Accept": JSON_RESULTS})
     assert result.status_code == 200
     rows = result.get_json()["results"]["bindings"]
-    answer = ask_curated(HEADLINE["question"], HEADLINE["params"])
+    answer = ask_curated(curated_root, HEADLINE["question"], HEADLINE["params"])
     assert {r["position"]["value"] for r in rows} == {i.position.iri for i in answer.items}
 
 
@@ -722,7 +722,7 @@ def test_a_bad_parameter_is_a_400_with_the_reason_and_the_form(curated):
     assert curated.get("/questions/nope").status_code == 404
 
 
-def test_every_question_answers_from_its_form(curated):
+def test_every_question_answers_from_its_form(curated, curated_root):
     params = {
         "persisted": {"party": "russia", "from": "2024-06", "to": "2025-07.."},
         "added": {"party": "russia", "from": "2024-06", "to": "2025-07"},
@@ -737,7 +737,7 @@ def test_every_question_answers_from_its_form(curated):
     for name, values in params.items():
         response = curated.get(f"/questions/{name}", query_string=values)
         assert response.status_code == 200, (name, response.get_data(as_text=True)[-800:])
-        answer = ask_curated(name, values)
+        answer = ask_curated(curated_root, name, values)
         page = response.get_data(as_text=True)
         assert f"{len(answer.items)} answer" in page, name
 

@@ -25,7 +25,6 @@ import pytest
 from rdflib import URIRef
 
 from kg.cli import cli
-from kg.pipeline.build import build
 from kg.publish.push import MANIFEST_GRAPH, Credentials, GraphStoreTarget, read_manifest
 from kg.questions import ask
 from kg.rdf.namespaces import GRAPH
@@ -50,11 +49,9 @@ def virtuoso() -> Iterator[Virtuoso]:
 
 
 @pytest.fixture(scope="session")
-def build_file(tmp_path_factory) -> Path:
+def build_file(curated_build: Path) -> Path:
     """The repository's build (validate → reason → derive), written outside the checkout."""
-    out = tmp_path_factory.mktemp("build") / "ptkg.nq"
-    build(REPO, out)
-    return out
+    return curated_build
 
 
 @pytest.fixture(scope="session")
@@ -506,13 +503,13 @@ def test_update_batches_keep_the_triples_of_a_blank_node_together():
     assert all(len(b) <= 4 for b in batches)
 
 
-def test_push_to_an_unreachable_store_writes_nothing_and_says_so(runner, tmp_path):
-    from tests.conftest import PROJECTS, free_port
+def test_push_to_an_unreachable_store_writes_nothing_and_says_so(runner, tmp_path, good_project):
+    from tests.conftest import free_port
 
     url = f"http://127.0.0.1:{free_port()}/sparql-graph-crud-auth"
     result = runner.invoke(
         cli,
-        ["push", "--root", str(PROJECTS / "good"), "--gsp", url, "--user", "u", "--password", "p"],
+        ["push", "--root", str(good_project), "--gsp", url, "--user", "u", "--password", "p"],
     )
     assert result.exit_code == 3
     assert "0 graph(s) written" in result.output
@@ -520,10 +517,8 @@ def test_push_to_an_unreachable_store_writes_nothing_and_says_so(runner, tmp_pat
     assert "not written: https://w3id.org/peace-talks-kg/graph/data/statements.ttl" in result.output
 
 
-def test_push_needs_exactly_one_protocol(runner):
-    from tests.conftest import PROJECTS
-
-    result = runner.invoke(cli, ["push", "--root", str(PROJECTS / "good")])
+def test_push_needs_exactly_one_protocol(runner, good_project):
+    result = runner.invoke(cli, ["push", "--root", str(good_project)])
     assert (
         result.exit_code == 2 and "give exactly one of --gsp URL and --update URL" in result.output
     )

@@ -38,14 +38,13 @@ from kg.store.queries import canned_query, with_prefixes
 from server import create_app, sparql
 from tests.conftest import PROJECTS, free_port, running_server
 
-GOOD_BUILD = PROJECTS / "good" / "build" / "ptkg.nq"
 RUSSIA = URIRef("https://w3id.org/peace-talks-kg/id/actor/russia")
 
 
 @pytest.fixture(scope="module")
-def local() -> OxigraphStore:
+def local(good_build: Path) -> OxigraphStore:
     store = OxigraphStore()
-    store.load_file(GOOD_BUILD)
+    store.load_file(good_build)
     return store
 
 
@@ -156,17 +155,13 @@ class ValuesStore:
         return self.inner.query(with_bindings(sparql, bindings or {}), dataset=dataset, limit=limit)
 
 
-def test_headline_question_with_bindings_sent_as_values():
+def test_headline_question_with_bindings_sent_as_values(curated_build: Path):
     """persisted(russia, 2024-06, 2025-07) on the real build, in both modes: the same answer
     whether the parameters are substituted by Oxigraph or sent as VALUES, as to a remote store."""
-    from kg.pipeline.build import assemble
-    from kg.pipeline.load import load_project
-    from kg.publish.quads import dataset_quads
     from kg.questions import ask
-    from tests.conftest import REPO
 
     store = OxigraphStore()
-    store.add_quads(dataset_quads(assemble(load_project(REPO))))
+    store.load_file(curated_build)
     items = 0
     for mode in ("attested", "in-force"):
         params = {"party": "russia", "from": "2024-06", "to": "2025-07", "mode": mode}
@@ -214,8 +209,8 @@ def test_query_form_and_updates():
 # --- this project's own server as the remote store -------------------------------------------------
 
 
-def test_a_peace_talks_kg_server_as_the_remote_store(local):
-    with running_server("--root", str(PROJECTS / "good")) as base:
+def test_a_peace_talks_kg_server_as_the_remote_store(local, good_project: Path):
+    with running_server("--root", str(good_project)) as base:
         store = open_store(f"sparql+{base}/sparql")
         assert isinstance(store, SparqlHttpStore)
         for name in ("summary", "stats-graphs", "stats-classes", "export-actors"):

@@ -7,7 +7,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from tests.conftest import PROJECTS, running_server
+from tests.conftest import running_server
 
 
 def test_home_page_says_what_the_graph_holds(client):
@@ -37,9 +37,9 @@ def _get_json(url: str):
         return response.status, response.headers.get_content_type(), json.load(response)
 
 
-def test_real_server_answers_sparql_over_http():
+def test_real_server_answers_sparql_over_http(good_project):
     query = "SELECT ?label WHERE { ?s a pt:PositionStatement ; rdfs:label ?label } ORDER BY ?label"
-    with running_server("--root", str(PROJECTS / "good")) as base:
+    with running_server("--root", str(good_project)) as base:
         status, media, body = _get_json(f"{base}/sparql?{urllib.parse.urlencode({'query': query})}")
     assert status == 200
     assert media == "application/sparql-results+json"

@@ -308,6 +308,7 @@ def store():
     return engine
 
 
+@pytest.mark.slow
 def test_every_tricky_form_gets_one_verdict(store, listener):
     calls_seen = 0
     for text in tricky_queries(listener.port):

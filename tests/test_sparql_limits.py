@@ -29,7 +29,7 @@ from kg.endpoint.workers import (
     WorkerError,
 )
 from server import create_app, sparql
-from tests.conftest import REPO, running_server
+from tests.conftest import running_server
 from tests.sparql_http import EX, LIBRARY, Reply, call, form
 
 TIMEOUT = 2.0
@@ -124,6 +124,7 @@ def test_an_update_from_sparqlwrapper_is_refused_and_changes_nothing(limited):
 
 
 @FROM_ANOTHER_CLIENT
+@pytest.mark.slow
 def test_a_runaway_query_is_stopped_while_others_are_served(limited):
     outcome: dict = {}
 
@@ -392,10 +393,17 @@ def _workers_become(base: str, condition, within: float = 30.0) -> set[int]:
 
 
 @pytest.fixture(scope="module")
-def capped() -> Iterator[str]:
+def capped(curated_root: Path) -> Iterator[str]:
     """A server on the curated data whose queries may take 400 MB each."""
     with running_server(
-        "--max-memory", str(MAX_MEMORY), "--timeout", "20", "--workers", "2", cwd=REPO
+        "--max-memory",
+        str(MAX_MEMORY),
+        "--timeout",
+        "20",
+        "--workers",
+        "2",
+        "--root",
+        str(curated_root),
     ) as base:
         yield base
 
@@ -423,9 +431,12 @@ def test_a_query_beyond_the_memory_limit_is_stopped_and_its_worker_replaced(capp
     assert again.status == 200 and again.json()["boolean"] is True
 
 
-def test_a_python_engine_out_of_memory_is_told_apart_from_a_crash():
+@pytest.mark.slow
+def test_a_python_engine_out_of_memory_is_told_apart_from_a_crash(curated_root):
     # rdflib runs in Python, which raises MemoryError where Oxigraph's Rust aborts the process.
-    pool = QueryPool(StoreSource.of(REPO, None, "rdflib"), size=1, timeout=60, max_memory=64)
+    pool = QueryPool(
+        StoreSource.of(curated_root, None, "rdflib"), size=1, timeout=60, max_memory=64
+    )
     try:
         pool.start()
         [first] = pool.pids()
@@ -472,6 +483,7 @@ def test_a_worker_killed_while_idle_fails_no_query(capped):
     assert not everyone & _workers(capped)
 
 
+@pytest.mark.slow
 def test_the_pool_runs_a_query_on_after_its_idle_worker_was_killed():
     pool = QueryPool(StoreSource.of(None, LIBRARY, "oxigraph"), size=1, timeout=30)
     try:
@@ -527,6 +539,7 @@ def behind_proxy() -> Iterator[str]:
 
 
 @TWO_CORES
+@pytest.mark.slow
 def test_one_client_cannot_take_every_worker(behind_proxy):
     alice, bob = {"X-Forwarded-For": "203.0.113.7"}, {"X-Forwarded-For": "10.1.1.1, 198.51.100.2"}
     outcome: dict = {}
@@ -562,6 +575,7 @@ def proxy_elsewhere() -> Iterator[str]:
         yield base
 
 
+@pytest.mark.slow
 @TWO_CORES
 @pytest.mark.parametrize("server", ["limited", "proxy_elsewhere"])
 def test_forwarded_for_from_an_untrusted_peer_is_ignored(server, request):

@@ -184,15 +184,16 @@ def test_default_graph_alias_of_common_clients_means_the_whole_dataset(server):
     assert {r[0] for r in rows(plain.body)} == {None, URIRef(BOOKS), URIRef(PEOPLE), URIRef(LOANS)}
 
 
-@pytest.mark.parametrize(
-    "dataset",
-    [
-        LIBRARY,
-        PROJECTS / "good" / "build" / "ptkg.nq",
-        PROJECTS / "good" / "data" / "statements.ttl",
-    ],
-    ids=["trig", "nquads", "turtle"],
-)
+@pytest.fixture(params=["trig", "nquads", "turtle"])
+def dataset(request, good_build):
+    """A dataset file in each of three syntaxes (the N-Quads one a build, manifest beside it)."""
+    return {
+        "trig": LIBRARY,
+        "nquads": good_build,
+        "turtle": PROJECTS / "good" / "data" / "statements.ttl",
+    }[request.param]
+
+
 def test_any_dataset_file_is_served_with_its_named_graphs(fixture_project, dataset):
     expected = Dataset()
     expected.parse(dataset)
