@@ -11,13 +11,13 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF
 
 from kg.pipeline.build import ARTEFACT, BuildRefused, assemble, build
-from kg.pipeline.load import LoadError, load_project
+from kg.pipeline.load import LoadError, find_root, load_project
 from kg.pipeline.manifest import manifest_path
 from kg.pipeline.reason import infer
 from kg.pipeline.validate import validate_project
 from kg.rdf.namespaces import GRAPH, INFERRED_GRAPH, PT
 from kg.store import open_store
-from tests.conftest import PROJECTS
+from tests.conftest import PROJECTS, REPO
 
 POSITION = "https://w3id.org/peace-talks-kg/id/position/"
 
@@ -167,3 +167,8 @@ def test_identity_links_to_other_graphs_are_not_copied_onto():
     assert (russia, RDF.type, PT.Actor) in inferred
     assert (q159, OWL.sameAs, russia) in inferred
     assert not [t for t in inferred if q159 in (t[0], t[2]) and t[1] != OWL.sameAs]
+
+
+def test_outside_any_project_the_root_is_the_checkout_the_package_comes_from(tmp_path, monkeypatch):
+    monkeypatch.delenv("PTKG_ROOT", raising=False)
+    assert find_root(tmp_path) == REPO

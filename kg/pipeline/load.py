@@ -15,6 +15,7 @@ from pathlib import Path
 from rdflib import Dataset, Graph, URIRef
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
+import kg
 from kg.rdf.formats import LoadError
 from kg.rdf.namespaces import GRAPH, bind_prefixes
 
@@ -74,7 +75,7 @@ def find_root(start: Path | None = None) -> Path:
     for candidate in (here, *here.parents):
         if _is_project(candidate):
             return candidate
-    checkout = Path(__file__).resolve().parents[1]
+    checkout = Path(kg.__file__).resolve().parent.parent
     if _is_project(checkout):
         return checkout
     raise LoadError(
