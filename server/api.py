@@ -13,6 +13,7 @@ import json
 from importlib import resources
 
 from flask import Blueprint, Response, request
+from flask.typing import ResponseReturnValue
 
 from kg.questions import QUESTIONS, AskError, ask, questions_to_dict
 from server import graph
@@ -29,13 +30,13 @@ def openapi_text() -> str:
 
 
 @bp.get("/api/questions")
-def questions():
+def questions() -> Response:
     body = json.dumps({"questions": questions_to_dict()}, ensure_ascii=False, indent=2) + "\n"
     return Response(body, mimetype=JSON)
 
 
 @bp.get("/api/ask/<question>")
-def answer(question: str):
+def answer(question: str) -> ResponseReturnValue:
     if question not in QUESTIONS:
         return error_response(
             404, f"unknown question {question!r}; accepted: {', '.join(QUESTIONS)}"
@@ -54,5 +55,5 @@ def answer(question: str):
 
 
 @bp.get("/api/openapi.json")
-def openapi():
+def openapi() -> Response:
     return Response(openapi_text(), mimetype=JSON)

@@ -11,6 +11,7 @@ no persistence, no configuration read from the URL and no autocompleter that ask
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from kg.browse.examples import example_groups
 from kg.store.queries import canned_queries, canned_query
@@ -55,7 +56,7 @@ def examples() -> list[tuple[str, list[dict[str, str]]]]:
 
 
 @bp.get("/query")
-def editor():
+def editor() -> ResponseReturnValue:
     text = request.args.get("query")
     name = request.args.get("example")
     if name is not None:
@@ -67,7 +68,7 @@ def editor():
 
 
 @bp.get("/query/examples/<name>.rq")
-def example(name: str):
+def example(name: str) -> ResponseReturnValue:
     if name not in canned_queries():
         return error_response(404, f"no example query named {name!r}")
     return Response(canned_query(name), mimetype=SPARQL_QUERY_TYPE)

@@ -12,7 +12,7 @@ bp = Blueprint("home", __name__)
 
 
 @bp.get("/")
-def index():
+def index() -> str:
     store = graph()
     facts = dataset_facts()
     return render_template(

@@ -19,11 +19,13 @@ IRI (checked by :func:`kg.rdf.terms.checked_iri`), with the reason.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, render_template, url_for
+from flask.typing import ResponseReturnValue, ResponseValue
 from rdflib import Graph, URIRef
 
 from kg.browse.describe import describe, exists, graph_subjects, graph_triples
@@ -110,7 +112,7 @@ def _twins(path: str) -> list[dict[str, str]]:
     ]
 
 
-def _link_header(links: list[tuple[str, str, str | None]]) -> str:
+def _link_header(links: Sequence[tuple[str, str, str | None]]) -> str:
     parts = []
     for target, rel, media in links:
         part = f'<{target}>; rel="{rel}"'
@@ -120,7 +122,9 @@ def _link_header(links: list[tuple[str, str, str | None]]) -> str:
     return ", ".join(parts)
 
 
-def _alternates(path: str, *, html: bool = True, json_twin: bool = True):
+def _alternates(
+    path: str, *, html: bool = True, json_twin: bool = True
+) -> list[tuple[str, str, str | None]]:
     links: list[tuple[str, str, str | None]] = []
     if html:
         links.append((url_for("pages.page", path=path), "alternate", "text/html"))
@@ -140,14 +144,14 @@ def negotiate(offers_html: bool = True) -> str | None:
     return accept.best_match(offers)
 
 
-def _not_acceptable():
+def _not_acceptable() -> tuple[ResponseValue, int, dict[str, str]]:
     kinds = ", ".join([*HTML_TYPES, *(RDF_FORMATS[f] for f in SUFFIXES.values())])
     response = error_response(406, f"no representation fits the Accept header; available: {kinds}")
     body, status = response
     return body, status, {"Vary": "Accept"}
 
 
-def _not_found(iri: str):
+def _not_found(iri: str) -> tuple[ResponseValue, int]:
     return error_response(404, f"the graph holds nothing about <{iri}>")
 
 
@@ -155,16 +159,16 @@ def _not_found(iri: str):
 
 
 @bp.get("/id/<path:path>")
-def identifier(path: str):
+def identifier(path: str) -> ResponseReturnValue:
     return _see_other(path)
 
 
 @bp.get("/graph/<path:path>")
-def named_graph(path: str):
+def named_graph(path: str) -> ResponseReturnValue:
     return _see_other("graph/" + path)
 
 
-def _see_other(path: str):
+def _see_other(path: str) -> ResponseReturnValue:
     iri = _iri_of_page(path)
     if not exists(graph(), iri):
         body, status = _not_found(str(iri))
@@ -189,7 +193,7 @@ def _see_other(path: str):
 
 
 @bp.get("/data/<path:path>")
-def data(path: str):
+def data(path: str) -> ResponseReturnValue:
     stem, _, ext = path.rpartition(".")
     if not stem or ext not in SUFFIXES:
         return error_response(
@@ -211,7 +215,7 @@ def data(path: str):
 
 
 @bp.get("/page/<path:path>")
-def page(path: str):
+def page(path: str) -> ResponseReturnValue:
     store = graph()
     if path.endswith(".json") and not path.startswith("graph/"):
         stem = path.removesuffix(".json")
@@ -246,7 +250,7 @@ def _view(path: str, iri: URIRef) -> dict[str, Any]:
     return view
 
 
-def _page_json(path: str):
+def _page_json(path: str) -> Response:
     iri = _iri_of_page(path)
     found = resource_page(graph(), iri, href)
     response = Response(found.as_json(), mimetype="application/json")
@@ -256,7 +260,7 @@ def _page_json(path: str):
     return response
 
 
-def _graph_page(path: str, iri: URIRef):
+def _graph_page(path: str, iri: URIRef) -> Response:
     triples = graph_triples(graph(), iri)
     html = render_template(
         "pages/graph.html",
@@ -281,7 +285,7 @@ def _graph_page(path: str, iri: URIRef):
 
 
 @bp.get("/<any(ontology, shapes):name>")
-def document(name: str):
+def document(name: str) -> ResponseReturnValue:
     media = negotiate()
     if media is None:
         return _not_acceptable()
@@ -301,7 +305,7 @@ def document(name: str):
 
 
 @bp.get("/<any(ontology, shapes):name>.<ext>")
-def document_twin(name: str, ext: str):
+def document_twin(name: str, ext: str) -> ResponseReturnValue:
     if ext == "html":
         return _document_html(name)
     if ext not in SUFFIXES:
@@ -325,7 +329,7 @@ def _document_links(name: str) -> str:
     return _link_header(links)
 
 
-def _document_rdf(name: str, ext: str):
+def _document_rdf(name: str, ext: str) -> Response | tuple[ResponseValue, int]:
     iri, triples = _document_triples(name)
     if not len(triples):
         return _not_found(str(iri))
@@ -335,7 +339,7 @@ def _document_rdf(name: str, ext: str):
     return response
 
 
-def _document_html(name: str):
+def _document_html(name: str) -> Response | tuple[ResponseValue, int]:
     iri, triples = _document_triples(name)
     if not len(triples):
         return _not_found(str(iri))

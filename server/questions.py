@@ -10,16 +10,19 @@ in. The headline question is one click from the home page (:data:`HEADLINE`).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, TypedDict
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from markupsafe import Markup, escape
 from rdflib import Literal, URIRef
 from werkzeug.routing import BuildError
 
 from kg.browse.dates import When
-from kg.browse.timeline import Entry, layout
+from kg.browse.timeline import Chart, Entry, layout
 from kg.questions import (
     QUESTIONS,
     Answer,
@@ -38,7 +41,16 @@ from server.pages import href
 
 bp = Blueprint("questions", __name__)
 
-HEADLINE = {
+
+class Headline(TypedDict):
+    """A question worth one click: which, its title, and the parameters it is asked with."""
+
+    question: str
+    title: str
+    params: dict[str, str]
+
+
+HEADLINE: Headline = {
     "question": "persisted",
     "title": "Which of Russia’s demands persisted from June 2024 to July 2025?",
     "params": {"party": "russia", "from": "2024-06", "to": "2025-07", "mode": "in-force"},
@@ -61,14 +73,21 @@ def ticks(text: str) -> Markup:
     )
 
 
+def _url_for(endpoint: str, values: Mapping[str, str]) -> str:
+    """The address of ``endpoint`` with ``values``: its route's parts, then query parameters."""
+    # Flask types url_for's own options (_external: bool …) beside **values, so mypy refuses a
+    # mapping of text; these values are route parts and question parameters, never options.
+    return url_for(endpoint, **values)  # type: ignore[arg-type]
+
+
 def headline_url() -> str:
-    return url_for("questions.question", name=HEADLINE["question"], **HEADLINE["params"])
+    return _url_for("questions.question", {"name": HEADLINE["question"], **HEADLINE["params"]})
 
 
 def api_url(name: str, params: dict[str, str]) -> str:
     """The JSON API's address for the same answer."""
     try:
-        return url_for("api.answer", question=name, **params)
+        return _url_for("api.answer", {"question": name, **params})
     except BuildError:  # the API blueprint is not registered in this app
         return f"{request.script_root}/api/ask/{name}" + (f"?{urlencode(params)}" if params else "")
 
@@ -100,7 +119,7 @@ def headline_question() -> dict[str, str]:
 
 
 @bp.get("/questions")
-def index():
+def index() -> ResponseReturnValue:
     return render_template(
         "questions/index.html",
         questions=list(QUESTIONS.values()),
@@ -110,7 +129,7 @@ def index():
 
 
 @bp.get("/questions/<name>")
-def question(name: str):
+def question(name: str) -> ResponseReturnValue:
     q = QUESTIONS.get(name)
     if q is None:
         return error_response(404, f"unknown question {name!r}; accepted: {', '.join(QUESTIONS)}")
@@ -149,7 +168,7 @@ def _takes(q: Question, kind: str) -> bool:
     return any(p.kind == kind for p in q.parameters)
 
 
-def _answer_view(q: Question, answer: Answer, params: dict[str, str]) -> dict:
+def _answer_view(q: Question, answer: Answer, params: dict[str, str]) -> dict[str, Any]:
     items = list(answer.items)
     categories: list[tuple[str | None, list[Item]]] = []
     for item in items:
@@ -176,7 +195,7 @@ def _pages(q: Question, answer: Answer, params: dict[str, str]) -> dict[str, str
         return None
 
     def at(offset: int) -> str:
-        return url_for("questions.question", name=q.name, **{**params, "offset": str(offset)})
+        return _url_for("questions.question", {"name": q.name, **params, "offset": str(offset)})
 
     previous = max(answer.offset - (answer.limit or answer.offset), 0) if answer.offset else None
     return {
@@ -198,7 +217,7 @@ def when_of(evidence: Evidence) -> When:
     return When.of(literal, None)
 
 
-def _chart(q: Question, answer: Answer):
+def _chart(q: Question, answer: Answer) -> Chart:
     entries = []
     for item in answer.items:
         lane = item.position.label

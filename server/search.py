@@ -21,7 +21,7 @@ def _query() -> tuple[str, str | None]:
 
 
 @bp.get("/search")
-def page():
+def page() -> str:
     text, kind = _query()
     hits = search(graph(), text, href, kind)
     grouped = [(k, title, [h for h in hits if h.kind == k]) for k, title in KINDS.items()]
@@ -36,7 +36,7 @@ def page():
 
 
 @bp.get("/search.json")
-def machine():
+def machine() -> Response:
     text, kind = _query()
     hits = search(graph(), text, href, kind)
     body = {

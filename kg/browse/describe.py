@@ -119,7 +119,9 @@ GROUPS: list[tuple[str, tuple[URIRef, ...]]] = [
 ]
 """How a page groups properties, in display order; anything else goes under "Other"."""
 
-_GROUP_OF = {p: (i, j) for i, (_, props) in enumerate(GROUPS) for j, p in enumerate(props)}
+_GROUP_OF: dict[Node, tuple[int, int]] = {
+    p: (i, j) for i, (_, props) in enumerate(GROUPS) for j, p in enumerate(props)
+}
 INBOUND_COLLAPSE = 10
 """Inbound links of one property are collapsed (with their count) beyond this many."""
 

@@ -58,14 +58,14 @@ def annotation_quote(description: Description) -> Evidence | None:
     if target is None or not target.is_blank:
         return None
     rows = {r.predicate.term: r.values for r in description.blank_nodes.get(str(target.term), [])}
-    source = (rows.get(OA.hasSource) or [None])[0]
-    selector = (rows.get(OA.hasSelector) or [None])[0]
+    source = _first(rows.get(OA.hasSource))
+    selector = _first(rows.get(OA.hasSelector))
     quote = None
     if selector is not None and selector.is_blank:
         inner = {
             r.predicate.term: r.values for r in description.blank_nodes.get(str(selector.term), [])
         }
-        quote = (inner.get(OA.exact) or [None])[0]
+        quote = _first(inner.get(OA.exact))
     if source is None:
         return None
     return Evidence(
@@ -75,6 +75,11 @@ def annotation_quote(description: Description) -> Evidence | None:
         quote=quote.label if quote else None,
         according_to=description.first(PT.accordingTo),
     )
+
+
+def _first(values: list[Ref] | None) -> Ref | None:
+    """The first of a blank node's values of one property; None when it has none."""
+    return values[0] if values else None
 
 
 @dataclass

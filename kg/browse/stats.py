@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
+
+from rdflib import Literal
+from rdflib.term import Node
 
 from kg.rdf.results import SelectResult
 from kg.store import Store
 from kg.store.queries import select
+
+
+def _count(term: Node | None) -> int:
+    """A ``COUNT(…)`` of the stats queries as a number."""
+    # An aggregate is always bound, to an xsd:integer literal (its text is the number).
+    return int(cast(Literal, term))
 
 
 @dataclass
@@ -17,16 +27,16 @@ class Stats:
 
     @property
     def total_triples(self) -> int:
-        return sum(int(row[1]) for row in self.graphs.rows)
+        return sum(_count(row[1]) for row in self.graphs.rows)
 
     def uncovered_sources(self) -> list[str]:
         """Source documents no statement cites as evidence."""
-        return [str(row[1]) for row in self.sources.rows if int(row[2]) == 0]
+        return [str(row[1]) for row in self.sources.rows if _count(row[2]) == 0]
 
 
 def statements_per_source(store: Store) -> list[tuple[str, int]]:
     """Each source document's identifier with the number of statements it evidences."""
-    return [(str(row[1]), int(row[2])) for row in select(store, "stats-sources").rows]
+    return [(str(row[1]), _count(row[2])) for row in select(store, "stats-sources").rows]
 
 
 def stats(store: Store) -> Stats:
@@ -45,5 +55,5 @@ SUMMARY_KINDS = (
 
 def summary(store: Store) -> dict[str, int]:
     """Counts of the main kinds of thing, in display order (zero where there are none)."""
-    found = {str(kind): int(count) for kind, count in select(store, "summary").rows}
+    found = {str(kind): _count(count) for kind, count in select(store, "summary").rows}
     return {kind: found.get(kind, 0) for kind in SUMMARY_KINDS}

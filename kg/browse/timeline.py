@@ -10,8 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from kg.browse.dates import When
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsRichComparison
 
 
 @dataclass
@@ -75,7 +79,8 @@ class Chart:
         if not dated:
             text = "No dated entries."
         else:
-            first, last = self.span or (None, None)
+            assert self.span is not None  # :func:`layout` sets it whenever it places a mark
+            first, last = self.span
             text = (
                 f"{dated} dated entr{'y' if dated == 1 else 'ies'} in {len(self.lanes)} "
                 f"row{'' if len(self.lanes) == 1 else 's'}, from {first.year} to "
@@ -99,7 +104,7 @@ MIN_GAP = 6.0
 def layout(
     entries: Sequence[Entry],
     title: str,
-    lane_order: Callable[[str], object] | None = None,
+    lane_order: Callable[[str], SupportsRichComparison] | None = None,
 ) -> Chart:
     """Place entries on a shared time axis, one lane per ``Entry.lane``; overlapping marks in a lane
     go to separate rows. Undated entries are kept aside, never placed."""

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 from rdflib import Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS
-from rdflib.term import Node
+from rdflib.term import Identifier, Node
 
 from kg.browse.terms import Href, Labeller, Ref, compact
 from kg.rdf.labels import LABEL_PROPERTIES, best_text
@@ -58,7 +59,8 @@ class _Terms:
 
     def refs(self, terms: Iterable[Node]) -> list[Ref]:
         """The terms, in IRI order."""
-        return [self.ref(t) for t in sorted(terms)]
+        # rdflib types a graph's terms as Node, which has no order; they are Identifiers, which do.
+        return [self.ref(t) for t in sorted(cast("Iterable[Identifier]", terms))]
 
     def expression(self, term: Node) -> list[Ref]:
         """A class expression as the terms it is made of (``owl:unionOf`` lists are unfolded)."""

@@ -34,8 +34,8 @@ class AreaGroup(click.Group):
     """A group whose help lists its commands by area, and which offers the commands of installed
     packages after its own, loading one only when it is asked for."""
 
-    def __init__(self, *args: Any, areas: Sequence[Area], **kwargs: Any) -> None:
-        super().__init__(*args, commands=[c for _, cs in areas for c in cs], **kwargs)
+    def __init__(self, name: str | None = None, *, areas: Sequence[Area], **kwargs: Any) -> None:
+        super().__init__(name, commands=[c for _, cs in areas for c in cs], **kwargs)
         self.areas = tuple((title, tuple(str(c.name) for c in cs)) for title, cs in areas)
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -42,9 +42,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import NamedTuple, cast
 
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
+from rdflib.query import ResultRow
 from rdflib.term import Node
 
 from kg.rdf.namespaces import DERIVED_GRAPH, ID, PT
@@ -110,10 +112,13 @@ def collect(select: Callable[[str], SelectResult]) -> list[Lifecycle]:
     intervals: dict[URIRef, Interval | None] = {}
     attested_in: dict[URIRef, list[tuple[URIRef, URIRef]]] = defaultdict(list)
     for row in statements.dicts():
-        statement, party, position = row["statement"], row["party"], row["position"]
+        # The shapes name every statement, party and position by an IRI (pts:ResourceShape).
+        statement = cast(URIRef, row["statement"])
+        party, position = cast(URIRef, row["party"]), cast(URIRef, row["position"])
         supporting, opposing = _true(row.get("supporting")), _true(row.get("opposing"))
         rejects = _true(row.get("rejects"))
-        interval = interval_of(row.get("date"))
+        written = row.get("date")
+        interval = interval_of(written) if isinstance(written, Literal) else None
         intervals[statement] = interval
         if not (supporting or opposing):
             continue
@@ -125,7 +130,8 @@ def collect(select: Callable[[str], SelectResult]) -> list[Lifecycle]:
         if supporting:
             attested_in[statement].append(key)
     for row in supersedes.dicts():
-        newer, older = row["newer"], row["older"]
+        # Both ends of pt:supersedes are statements, named by IRIs (pts:ResourceShape).
+        newer, older = cast(URIRef, row["newer"]), cast(URIRef, row["older"])
         for key in attested_in.get(older, []):
             lifecycle = lifecycles[key]
             current = lifecycle.entries.get(newer)
@@ -298,22 +304,36 @@ def overlaps(mine: Spells, theirs: Spells) -> Spells:
     ]
 
 
-def conflict_triples(
+class _Conflict(NamedTuple):
+    """One run of days on which ``mine`` holds ``position`` while ``theirs`` holds
+    ``other_position`` against it (kind ``contradicted``) or opposes it (kind ``rejected``)."""
+
+    position: URIRef
+    kind: str
+    mine: _Runs
+    other_position: URIRef
+    theirs: _Runs
+    first: date
+    last: date
+    certain: bool
+
+
+def _conflicts(
     runs: Iterable[_Runs], contradicting: Iterable[tuple[URIRef, URIRef]]
-) -> Iterator[Triple]:
-    """The ``pt:Conflict`` runs: one party holds a position while another party holds one that
-    contradicts it (kind ``contradicted``) or opposes it (kind ``rejected``)."""
+) -> list[_Conflict]:
+    """Every conflict between two parties' lifecycles, by position, holder and the order of
+    ``against`` (the contradicting positions' holders, then the position's opponents)."""
     holding: dict[URIRef, list[_Runs]] = defaultdict(list)
     opposing: dict[URIRef, list[_Runs]] = defaultdict(list)
-    for found in runs:
-        if found.held:
-            holding[found.position].append(found)
-        if found.opposed:
-            opposing[found.position].append(found)
+    for lifecycle in runs:
+        if lifecycle.held:
+            holding[lifecycle.position].append(lifecycle)
+        if lifecycle.opposed:
+            opposing[lifecycle.position].append(lifecycle)
     rivals: dict[URIRef, list[URIRef]] = defaultdict(list)
     for position, rival in sorted(set(contradicting)):
         rivals[position].append(rival)
-    found: list[tuple[URIRef, str, _Runs, URIRef, _Runs, date, date, bool]] = []
+    found: list[_Conflict] = []
     for position in sorted(holding):
         against = [(q, "contradicted", o.held, o) for q in rivals[position] for o in holding[q]]
         against += [(position, "rejected", o.opposed, o) for o in opposing[position]]
@@ -321,44 +341,63 @@ def conflict_triples(
             for other_position, kind, their_spells, theirs in against:
                 if theirs.party == mine.party:
                     continue
-                for first, last, certain in overlaps(mine.held, their_spells):
-                    found.append(
-                        (position, kind, mine, other_position, theirs, first, last, certain)
-                    )
+                found += [
+                    _Conflict(position, kind, mine, other_position, theirs, first, last, certain)
+                    for first, last, certain in overlaps(mine.held, their_spells)
+                ]
+    return found
+
+
+def conflict_triples(
+    runs: Iterable[_Runs], contradicting: Iterable[tuple[URIRef, URIRef]]
+) -> Iterator[Triple]:
+    """The ``pt:Conflict`` runs: one party holds a position while another party holds one that
+    contradicts it (kind ``contradicted``) or opposes it (kind ``rejected``)."""
+    found = _conflicts(runs, contradicting)
     if not found:
         return
     # Year buckets: a conflict is filed under every year it spans, up to the last year any conflict
     # starts or ends in (open ends excluded); a day after that year looks in that year's bucket.
-    until = max(max(c[5].year, c[6].year if c[6] != NO_END else c[5].year) for c in found)
+    until = max(max(c.first.year, c.last.year if c.last != NO_END else c.first.year) for c in found)
     yield DERIVED_GRAPH, PT.conflictYearsUntil, Literal(until)
-    for party in sorted({c[2].party for c in found}):
+    for party in sorted({c.mine.party for c in found}):
         yield DERIVED_GRAPH, PT.conflictingParty, party
-    for position, kind, mine, other_position, theirs, first, last, certain in found:
-        node = URIRef(
-            f"{mine.iri}/conflict/{kind}/{local_name(theirs.party)}/"
-            f"{local_name(other_position)}/{first.isoformat()}"
-        )
-        yield node, RDF.type, PT.Conflict
-        yield node, PT.conflictKind, Literal(kind)
-        yield node, PT.conflictHolding, mine.iri
-        yield node, PT.conflictParty, mine.party
-        yield node, PT.conflictPosition, position
-        yield node, PT.conflictOpposing, theirs.iri
-        yield node, PT.conflictOtherParty, theirs.party
-        yield node, PT.conflictOtherPosition, other_position
-        yield node, PT.conflictStart, _day(first)
-        yield node, PT.conflictEnd, _day(last)
-        yield node, PT.conflictCertain, Literal(certain)
-        for year in range(first.year, min(last.year, until) + 1):
-            yield node, PT.conflictYear, Literal(year)
+    for conflict in found:
+        yield from _conflict_triples(conflict, until)
+
+
+def _conflict_triples(conflict: _Conflict, until: int) -> Iterator[Triple]:
+    """One conflict's node: who holds what against whom, when, and its year buckets."""
+    position, kind, mine, other_position, theirs, first, last, certain = conflict
+    node = URIRef(
+        f"{mine.iri}/conflict/{kind}/{local_name(theirs.party)}/"
+        f"{local_name(other_position)}/{first.isoformat()}"
+    )
+    yield node, RDF.type, PT.Conflict
+    yield node, PT.conflictKind, Literal(kind)
+    yield node, PT.conflictHolding, mine.iri
+    yield node, PT.conflictParty, mine.party
+    yield node, PT.conflictPosition, position
+    yield node, PT.conflictOpposing, theirs.iri
+    yield node, PT.conflictOtherParty, theirs.party
+    yield node, PT.conflictOtherPosition, other_position
+    yield node, PT.conflictStart, _day(first)
+    yield node, PT.conflictEnd, _day(last)
+    yield node, PT.conflictCertain, Literal(certain)
+    for year in range(first.year, min(last.year, until) + 1):
+        yield node, PT.conflictYear, Literal(year)
 
 
 def derive_dataset(dataset: Dataset) -> int:
     """Add the derived facts of an rdflib dataset (default graph = union) to ``graph:derived``."""
 
     def select(sparql: str) -> SelectResult:
+        # Only this module's canned SELECT queries come here: there are variables, rows are rows.
         answer = dataset.query(sparql)
-        return SelectResult([str(v) for v in answer.vars], [tuple(row) for row in answer])
+        assert answer.vars is not None
+        return SelectResult(
+            [str(v) for v in answer.vars], [tuple(cast(ResultRow, row)) for row in answer]
+        )
 
     target = dataset.graph(DERIVED_GRAPH)
     for triple in derive(select):

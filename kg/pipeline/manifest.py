@@ -10,6 +10,7 @@ remedy. (Not to be confused with the push manifest, a graph in a remote store: `
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import json
 from dataclasses import asdict, dataclass
@@ -51,10 +52,11 @@ class Manifest:
     format_version: int
     quads: int
     bytes: int
+    """The artefact's size; named so in the JSON, so the builtin type is ``builtins.bytes`` here."""
     sha256: str
 
     @classmethod
-    def of(cls, data: bytes) -> Manifest:
+    def of(cls, data: builtins.bytes) -> Manifest:
         """The manifest of the N-Quads ``data`` (one quad per line)."""
         return cls(
             format_version=BUILD_FORMAT_VERSION,
@@ -63,7 +65,7 @@ class Manifest:
             sha256=hashlib.sha256(data).hexdigest(),
         )
 
-    def to_json(self, artefact: Path) -> bytes:
+    def to_json(self, artefact: Path) -> builtins.bytes:
         """Deterministic JSON (the same build gives the same manifest bytes)."""
         record = {"artefact": artefact.name, "media_type": MEDIA_TYPE, **asdict(self)}
         return (json.dumps(record, indent=2, sort_keys=True) + "\n").encode("utf-8")

@@ -7,10 +7,13 @@ names the file each focus node was curated in. Exit codes of ``kg validate``: 0 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
 import pyshacl
 from rdflib import Graph, URIRef
+from rdflib.namespace import NamespaceManager
 from rdflib.term import Node
 
 from kg.pipeline.load import Project
@@ -112,10 +115,11 @@ def _files_by_subject(project: Project) -> dict[Node, str]:
     return found
 
 
-def _violations(report: Graph, data: Graph, file_of: dict[Node, str]):
+def _violations(report: Graph, data: Graph, file_of: dict[Node, str]) -> Iterator[Violation]:
     nm = data.namespace_manager
     for result in report.subjects(SH.resultSeverity, None):
-        focus = report.value(result, SH.focusNode)
+        # SHACL gives every validation result exactly one sh:focusNode.
+        focus = cast(Node, report.value(result, SH.focusNode))
         severity = report.value(result, SH.resultSeverity)
         messages = [str(m) for m in report.objects(result, SH.resultMessage)]
         path = report.value(result, SH.resultPath)
@@ -125,13 +129,13 @@ def _violations(report: Graph, data: Graph, file_of: dict[Node, str]):
             focus=_short(focus, nm),
             path=_short(path, nm) if path is not None else None,
             message="; ".join(sorted(messages)) or "(the shape gives no message)",
-            severity=severity.split("#")[-1] if severity else "Violation",
+            severity=str(severity).split("#")[-1] if severity else "Violation",
             shape=_short(shape, nm) if isinstance(shape, URIRef) else None,
             value=_short(value, nm) if value is not None else None,
             source_file=file_of.get(focus),
         )
 
 
-def _short(term: Node, nm) -> str:
+def _short(term: Node, nm: NamespaceManager) -> str:
     """A prefixed name where a prefix is bound, else the term in N-Triples syntax."""
     return term.n3(nm)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import cast
 
 from rdflib import URIRef
 from rdflib.namespace import RDFS, SKOS
@@ -100,10 +101,11 @@ class Statements:
             statement = str(row[statement_])
             detail = self.details.get(statement)
             if detail is None:
+                # ask-evidence and ask-entries bind ?speaker and ?stance in every row.
                 detail = _Details(
                     date=self._date(row[date_], row[datatype_], row[precision_]),
-                    speaker=row[speaker_],  # type: ignore[arg-type]
-                    stance=row[stance_],  # type: ignore[arg-type]
+                    speaker=cast(Node, row[speaker_]),
+                    stance=cast(Node, row[stance_]),
                     quotes={},
                 )
                 self.details[statement] = detail
@@ -170,7 +172,7 @@ class Statements:
 
 
 def read_entries(
-    store: Store, variable: str, terms: Iterable[Node], statements: Statements
+    store: Store, variable: str, terms: Iterable[Node | None], statements: Statements
 ) -> dict[str, list[tuple[str, str]]]:
     """The statements of the given lifecycles (``variable`` ``lifecycle``) or lifecycle entries
     (``entry``) with their roles, by lifecycle, in the order found, each once; their evidence goes
@@ -214,7 +216,7 @@ def read_undated(
         found = roles.get(lifecycle)
         if found is None:
             found = roles[lifecycle] = defaultdict(list)
-            for known, role in entries.get(lifecycle) or read.get(lifecycle, ()):
+            for known, role in entries.get(lifecycle) or read.get(lifecycle, []):
                 found[known].append(role)
         for role in found.get(statement, ()):
             undated[(str(row[party_]), str(row[position_]), statement, role)] = None
@@ -224,7 +226,7 @@ def read_undated(
 def read_labels(store: Store, resources: set[str]) -> dict[str, Resource]:
     """Each resource (by the text of its IRI) with the label :func:`kg.rdf.labels.best_label`
     picks, else the last segment of its IRI."""
-    candidates: dict[str, list[tuple[Node, Node]]] = defaultdict(list)
+    candidates: dict[str, list[tuple[Node, Node | None]]] = defaultdict(list)
     result = select_values(store, "ask-labels", "resource", (URIRef(i) for i in resources))
     if result is not None and result.rows:
         resource_, label_, pref_label_ = _columns(result, ("resource", "label", "prefLabel"))

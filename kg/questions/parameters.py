@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
@@ -233,9 +234,10 @@ def _resolve(store: Store, text: str, kind: str, namespace: str) -> URIRef:
         return iri
     wanted = _slug(text)
     for row in select(store, f"ask-{_plural(kind)}").dicts():
-        found, label = row[kind], row.get("label")
+        # Parties and positions are named by IRIs (pts:ResourceShape).
+        found, label = cast(URIRef, row[kind]), row.get("label")
         if wanted in {_slug(short_name(found)), _slug(str(label or ""))}:
-            return found  # type: ignore[return-value]
+            return found
     raise AskError(f"unknown {kind} {text!r}; " + _accepted(store, kind))
 
 

@@ -30,7 +30,7 @@ def label_key(label: Literal, prop: Node) -> tuple[int, int, str]:
     return (language_rank(label), LABEL_PROPERTIES.index(prop), str(label))
 
 
-def best_label(candidates: Iterable[tuple[Node, Node]]) -> Literal | None:
+def best_label(candidates: Iterable[tuple[Node, Node | None]]) -> Literal | None:
     """The label to show, among ``(property, label)`` pairs. The rule:
 
     1. English (``en``, ``en-…``) first, then any other language, then a label without a tag;
@@ -38,9 +38,9 @@ def best_label(candidates: Iterable[tuple[Node, Node]]) -> Literal | None:
     3. then the text itself in code-point order, so that the choice never depends on the order
        a store returns labels in.
 
-    Only literals of :data:`LABEL_PROPERTIES` count; None when there is none. What to show for a
-    resource nothing names is the caller's: a page shows its prefixed name (``actor:russia``), an
-    answer the last segment of its IRI.
+    Only literals of :data:`LABEL_PROPERTIES` count (an unbound label, ``None``, is no literal);
+    None when there is none. What to show for a resource nothing names is the caller's: a page
+    shows its prefixed name (``actor:russia``), an answer the last segment of its IRI.
     """
     found = [
         (label_key(label, prop), label)

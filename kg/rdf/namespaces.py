@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
-from rdflib import Namespace
-from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, TIME, VOID, XSD
+from rdflib import Graph, Namespace
+from rdflib.namespace import (
+    DCAT,
+    DCTERMS,
+    FOAF,
+    ORG,
+    OWL,
+    PROV,
+    RDF,
+    RDFS,
+    SKOS,
+    TIME,
+    VOID,
+    XSD,
+    NamespaceManager,
+)
 
 BASE = "https://w3id.org/peace-talks-kg/"
 """Root of every IRI the project mints; independent of the host that serves it."""
@@ -67,7 +81,8 @@ def sparql_prologue(names: list[str] | None = None) -> str:
     return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in chosen.items())
 
 
-def bind_prefixes(graph) -> None:
-    """Bind the project's prefixes on an rdflib graph or dataset (replacing rdflib's defaults)."""
+def bind_prefixes(graph: Graph | NamespaceManager) -> None:
+    """Bind the project's prefixes on an rdflib graph, dataset or namespace manager (replacing
+    rdflib's defaults)."""
     for name, iri in PREFIXES.items():
         graph.bind(name, iri, override=True, replace=True)

@@ -98,7 +98,10 @@ def parse_period(text: str, *, allow_open: bool = False, name: str = "period") -
     match = _PERIOD.match(body)
     if not match:
         raise PeriodError(f"{name} {raw!r} is not a period; accepted: {accepted}")
-    year, month, day = (int(g) if g else None for g in match.groups())
+    year_text, month_text, day_text = match.groups()
+    year = int(year_text)
+    month = int(month_text) if month_text else None
+    day = int(day_text) if day_text else None
     try:
         if month is None:
             start, end, precision = date(year, 1, 1), date(year, 12, 31), "year"
@@ -137,9 +140,9 @@ def require_order(first: Period, second: Period, first_name: str, second_name: s
 
 def precision_of(value: Literal | None) -> str:
     """``day``, ``month`` or ``year`` from the datatype of a ``pt:date``; ``unknown`` without one."""
-    if value is None:
+    if not isinstance(value, Literal) or value.datatype is None:
         return "unknown"
-    return PRECISIONS.get(value.datatype, "unknown") if isinstance(value, Literal) else "unknown"
+    return PRECISIONS.get(value.datatype, "unknown")
 
 
 def interval_of(
