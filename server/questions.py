@@ -221,7 +221,7 @@ def _chart(q: Question, answer: Answer) -> Chart:
     entries = []
     for item in answer.items:
         lane = item.position.label
-        if q.name == "conflicts" and item.party:
+        if q.names_party and item.party:
             lane = f"{item.party.label}: {lane}"
         for ev in item.evidence:
             entries.append(
