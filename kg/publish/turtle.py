@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, XSD
-from rdflib.term import Node
+from rdflib.term import IdentifiedNode, Node
 
 from kg.publish.quads import Quad, Triple, predicate_key, term_key
 from kg.rdf.namespaces import PREFIXES
@@ -140,8 +140,8 @@ def turtle(triples: Iterable[Triple], prefixes: Mapping[str, str] = PREFIXES) ->
 def trig(quads: Iterable[Quad], prefixes: Mapping[str, str] = PREFIXES) -> str:
     """Pretty, deterministic TriG: the default graph first, then each named graph in IRI order."""
     terms = PrefixedTerms(prefixes)
-    graphs: dict[URIRef | None, list[Triple]] = defaultdict(list)
-    homes: dict[Node, set[URIRef | None]] = defaultdict(set)
+    graphs: dict[IdentifiedNode | None, list[Triple]] = defaultdict(list)
+    homes: dict[Node, set[IdentifiedNode | None]] = defaultdict(set)
     for s, p, o, g in quads:
         graphs[g].append((s, p, o))
         for term in (s, o):
