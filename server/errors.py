@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from server.negotiation import accepted
+
+ErrorReply = tuple[str | Response, int]
+"""An error as a view returns it: the HTML page or the JSON body, and the status."""
 
 
 def wants_html() -> bool:
@@ -18,8 +21,8 @@ def wants_html() -> bool:
     return best == "text/html" and accept["text/html"] > accept["application/json"]
 
 
-def error_response(status: int, message: str, request_id: str | None = None):
-    body = {"ok": False, "status": status, "error": message}
+def error_response(status: int, message: str, request_id: str | None = None) -> ErrorReply:
+    body: dict[str, object] = {"ok": False, "status": status, "error": message}
     if request_id:
         body["request_id"] = request_id
     if wants_html():
@@ -31,7 +34,7 @@ def error_response(status: int, message: str, request_id: str | None = None):
 
 def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
+    def http_error(exc: HTTPException) -> ErrorReply | tuple[str | Response, int, dict[str, str]]:
         response = error_response(exc.code or 500, exc.description or exc.name)
         if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
             body, status = response
@@ -39,7 +42,7 @@ def register(app: Flask) -> None:
         return response
 
     @app.errorhandler(Exception)
-    def internal_error(exc: Exception):
+    def internal_error(exc: Exception) -> ErrorReply:
         request_id = uuid.uuid4().hex[:12]
         app.logger.exception("request %s failed: %s %s", request_id, request.method, request.path)
         return error_response(500, "internal error; it has been logged", request_id)

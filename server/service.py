@@ -20,8 +20,9 @@ from kg.rdf.namespaces import FORMATS, SD, SERVICE, bind_prefixes
 from kg.rdf.results import GraphResult
 from kg.store.queries import select
 from kg.store.serialize import serialize
+from kg.store.terms import count_value
 from server import graph
-from server.errors import error_response
+from server.errors import ErrorReply, error_response
 from server.negotiation import UnknownFormat, choose_format, offered
 
 bp = Blueprint("service", __name__)
@@ -52,7 +53,7 @@ def dataset_facts() -> DatasetFacts:
         counts = select(store, "stats-graphs")
         found = DatasetFacts(
             store.quad_count(),
-            tuple((URIRef(g), int(n)) for g, n in counts.rows if isinstance(g, URIRef)),
+            tuple((URIRef(g), count_value(n)) for g, n in counts.rows if isinstance(g, URIRef)),
         )
         current_app.extensions[FACTS] = found
     return found
@@ -124,7 +125,7 @@ def _add_limits(g: Graph, service: URIRef, config: Mapping[str, Any]) -> None:
         g.add((prop, RDFS.comment, Literal(str(setting.description), lang="en")))
 
 
-def description_response(requested: list[str] | None = None):
+def description_response(requested: list[str] | None = None) -> Response | ErrorReply:
     """The description in the negotiated RDF format (406 if none is acceptable)."""
     try:
         chosen = choose_format(True, requested or [])
@@ -140,6 +141,6 @@ def description_response(requested: list[str] | None = None):
 
 
 @bp.get("/.well-known/void")
-def void():
+def void() -> Response | ErrorReply:
     """VoID and DCAT: the dataset, its named graphs and sizes, licence and endpoint."""
     return description_response(request.args.getlist("format"))

@@ -23,10 +23,10 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 from rdflib import URIRef
+from rdflib.term import IdentifiedNode
 
 from kg.fsutil import atomic_write
 from kg.publish.jsonld import CONTEXT_IRI, jsonld
@@ -37,7 +37,7 @@ from kg.publish.turtle import trig, turtle
 from kg.rdf.formats import DATASET, RDF_BY_NAME, RESULTS_BY_NAME, Format
 from kg.rdf.namespaces import DERIVED_GRAPH, GRAPH, INFERRED_GRAPH
 from kg.store.serialize import sorted_lines
-from kg.store.terms import to_ox
+from kg.store.terms import to_ox_quad, to_ox_triple
 
 EXPORTS: dict[str, Format] = {**RDF_BY_NAME, "csv": RESULTS_BY_NAME["csv"]}
 """Export format → its record in the format registry: every RDF format, and CSV for tables."""
@@ -66,7 +66,7 @@ class Selection:
     derived: bool = False
     graph: URIRef | None = None
 
-    def wants(self, graph: URIRef | None) -> bool:
+    def wants(self, graph: IdentifiedNode | None) -> bool:
         if self.graph is not None:
             return graph == self.graph
         return bool(getattr(self, graph_kind(graph)))
@@ -75,7 +75,7 @@ class Selection:
 EVERYTHING = Selection(ontology=True, shapes=True, inferred=True, derived=True)
 
 
-def graph_kind(graph: URIRef | None) -> str:
+def graph_kind(graph: IdentifiedNode | None) -> str:
     """``data``, ``ontology``, ``shapes``, ``inferred`` or ``derived``; a graph that is none of
     these (the default graph of a plain file, a graph named elsewhere) counts as data."""
     if graph == INFERRED_GRAPH:
@@ -150,12 +150,5 @@ def write_output(data: bytes, out: Path | None, *, force: bool = False) -> None:
 
 def _ntriples_lines(quads: list[Quad], *, with_graph: bool) -> bytes:
     if with_graph:
-        items: list[Any] = [
-            ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.DefaultGraph() if g is None else to_ox(g))
-            for s, p, o, g in quads
-        ]
-        fmt = ox.RdfFormat.N_QUADS
-    else:
-        items = [ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o, _ in quads]
-        fmt = ox.RdfFormat.N_TRIPLES
-    return sorted_lines(items, fmt)
+        return sorted_lines([to_ox_quad(*q) for q in quads], ox.RdfFormat.N_QUADS)
+    return sorted_lines([to_ox_triple(s, p, o) for s, p, o, _ in quads], ox.RdfFormat.N_TRIPLES)

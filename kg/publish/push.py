@@ -36,7 +36,7 @@ from kg.publish.export import export
 from kg.publish.quads import Quad, Triple, term_key
 from kg.rdf.formats import RDF_BY_NAME, accept_header, graph_format_of
 from kg.rdf.namespaces import BASE, GRAPH
-from kg.rdf.results import SelectResult
+from kg.rdf.results import GraphResult, SelectResult
 from kg.store.base import RemoteStoreError
 from kg.store.http_client import (
     ANY_CHALLENGE,
@@ -46,7 +46,7 @@ from kg.store.http_client import (
     Reply,
 )
 from kg.store.remote import SparqlHttpStore
-from kg.store.terms import sparql_term
+from kg.store.terms import count_value, first_count, sparql_term
 
 MANIFEST_GRAPH = GRAPH["push-manifest"]
 """The named graph, in the target store, listing the graphs a push owns."""
@@ -125,7 +125,7 @@ class _Counting:
             f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {sparql_term(graph)} {{ ?s ?p ?o }} }}"
         )
         assert isinstance(result, SelectResult)
-        return int(result.rows[0][0]) if result.rows and result.rows[0][0] is not None else 0
+        return first_count(result)
 
 
 class GraphStoreTarget(_Counting):
@@ -223,7 +223,8 @@ class UpdateTarget(_Counting):
         result = store.query(
             f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {sparql_term(graph)} {{ ?s ?p ?o }} }}"
         )
-        return result.graph  # type: ignore[union-attr]
+        assert isinstance(result, GraphResult)  # a CONSTRUCT's answer is a graph
+        return result.graph
 
 
 def _update_term(term: Node) -> str:
@@ -294,7 +295,7 @@ def read_manifest(target: Target) -> dict[URIRef, ManifestEntry]:
         checksum = graph.value(owned, DCTERMS.identifier)
         modified = graph.value(owned, DCTERMS.modified)
         entries[owned] = ManifestEntry(
-            int(triples) if triples is not None else None,
+            count_value(triples) if triples is not None else None,
             str(checksum) if checksum is not None else None,
             str(modified) if modified is not None else None,
         )
@@ -429,11 +430,14 @@ def _plan(
     quads: Iterable[Quad], only: Iterable[URIRef] | None
 ) -> list[tuple[URIRef, list[Triple]]]:
     """The graphs to push (all of the build's, or ``only`` those), in IRI order, each with its
-    triples; a ValueError for a triple in the default graph or a graph not in the build."""
+    triples; a ValueError for a triple in the default graph or in a graph named by a blank node
+    (a store names graphs by IRIs), or for a graph not in the build."""
     by_graph: dict[URIRef, set[Triple]] = defaultdict(set)
     for s, p, o, g in quads:
         if g is None:
             raise ValueError("the default graph cannot be pushed: every triple needs a named graph")
+        if not isinstance(g, URIRef):
+            raise ValueError(f"a graph named by a blank node ({g}) cannot be pushed: it has no IRI")
         by_graph[g].add((s, p, o))
     wanted = sorted(by_graph if only is None else set(only), key=str)
     missing = [g for g in wanted if g not in by_graph]

@@ -18,11 +18,10 @@ from rdflib.term import Node
 
 from kg.pipeline.build import checked_source
 from kg.rdf.formats import LoadError, file_format
-from kg.store.terms import from_ox, to_ox
+from kg.store.base import Quad
+from kg.store.terms import from_ox, from_ox_graph, to_ox_quad
 
 Triple = tuple[Node, Node, Node]
-Quad = tuple[Node, Node, Node, URIRef | None]
-"""A quad as rdflib terms; the graph is ``None`` for the default graph."""
 
 
 class ExportError(ValueError):
@@ -65,7 +64,8 @@ def build_quads(
 
 
 def from_ox_quad(quad: ox.Quad) -> Quad:
-    graph = None if isinstance(quad.graph_name, ox.DefaultGraph) else from_ox(quad.graph_name)
+    """A pyoxigraph quad as rdflib terms."""
+    graph = from_ox_graph(quad.graph_name)
     return (from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object), graph)
 
 
@@ -76,15 +76,7 @@ def canonical(quads: Iterable[Quad], *, merge: bool = False) -> list[Quad]:
     """The quads with blank nodes relabelled by RDFC-1.0, deduplicated and sorted; with
     ``merge`` all graphs are merged into the default graph first."""
     try:
-        dataset = ox.Dataset(
-            ox.Quad(
-                to_ox(s),
-                to_ox(p),
-                to_ox(o),
-                ox.DefaultGraph() if merge or g is None else to_ox(g),
-            )
-            for s, p, o, g in quads
-        )
+        dataset = ox.Dataset(to_ox_quad(s, p, o, None if merge else g) for s, p, o, g in quads)
     except (ValueError, TypeError) as exc:
         raise ExportError(f"cannot export this graph: {exc}") from None
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)

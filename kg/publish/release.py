@@ -29,6 +29,7 @@ from pathlib import Path
 from rdflib import BNode, Graph, URIRef
 from rdflib.compare import graph_diff, to_isomorphic
 from rdflib.namespace import OWL
+from rdflib.term import IdentifiedNode
 
 from kg import __version__
 from kg.pipeline.load import find_root
@@ -253,8 +254,8 @@ def diff_release(old: Iterable[Quad], new: Iterable[Quad]) -> Changes:
     """Quads added and removed, per named graph; blank nodes are matched by structure (rdflib's
     canonical labelling), so an unchanged evidence annotation is not listed. Statements (the
     ``statement:`` resources) that appear, disappear or change are named."""
-    before: dict[URIRef | None, Graph] = defaultdict(Graph)
-    after: dict[URIRef | None, Graph] = defaultdict(Graph)
+    before: dict[IdentifiedNode | None, Graph] = defaultdict(Graph)
+    after: dict[IdentifiedNode | None, Graph] = defaultdict(Graph)
     old, new = list(old), list(new)
     for quads, target in ((old, before), (new, after)):
         for s, p, o, g in quads:

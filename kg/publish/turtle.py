@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, XSD
-from rdflib.term import Node
+from rdflib.term import IdentifiedNode, Node
 
 from kg.publish.quads import Quad, Triple, predicate_key, term_key
 from kg.rdf.namespaces import PREFIXES
@@ -82,49 +82,83 @@ def _blocks(
     for s, p, o in triples:
         by_subject[s].append((p, o))
     used_as_object = Counter(o for _, _, o in triples if isinstance(o, BNode))
-    nested = {b for b, n in used_as_object.items() if n == 1 and b not in shared}
+    nested: set[Node] = {b for b, n in used_as_object.items() if n == 1 and b not in shared}
+    _unnest_cycles(by_subject, nested)
+    writer = _BlockWriter(by_subject, nested, terms, indent)
+    return [
+        writer.block(subject)
+        for subject in sorted((s for s in by_subject if s not in nested), key=term_key)
+    ]
+
+
+def _unnest_cycles(by_subject: Mapping[Node, list[tuple[Node, Node]]], nested: set[Node]) -> None:
+    """Take out of ``nested`` the blank nodes no block would reach (they only nest in each
+    other, round a cycle): one at a time, the first in term order, until every one is reached."""
     while True:
-        roots = [s for s in by_subject if s not in nested]
-        reached: set[Node] = set()
-        stack = list(roots)
-        while stack:
-            node = stack.pop()
-            for _, o in by_subject.get(node, ()):
-                if o in nested and o not in reached:
-                    reached.add(o)
-                    stack.append(o)
+        reached = _reached(by_subject, [s for s in by_subject if s not in nested], nested)
         cyclic = [b for b in nested if b in by_subject and b not in reached]
         if not cyclic:
-            break
+            return
         nested.discard(min(cyclic, key=term_key))
 
-    def object_text(o: Node, depth: int) -> str:
-        if o in nested:
-            body = by_subject.get(o, [])
-            if not body:
-                return "[]"
-            inner = indent * (depth + 1)
-            lines = _predicate_lines(body, depth + 1)
-            return "[\n" + " ;\n".join(inner + line for line in lines) + "\n" + indent * depth + "]"
-        return terms.term(o)
 
-    def _predicate_lines(pairs: list[tuple[Node, Node]], depth: int) -> list[str]:
+def _reached(
+    by_subject: Mapping[Node, list[tuple[Node, Node]]], roots: list[Node], nested: set[Node]
+) -> set[Node]:
+    """The nested blank nodes written inside the blocks of ``roots``, however deep."""
+    reached: set[Node] = set()
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        for _, o in by_subject.get(node, ()):
+            if o in nested and o not in reached:
+                reached.add(o)
+                stack.append(o)
+    return reached
+
+
+class _BlockWriter:
+    """Writes the block of a subject, with the blank nodes in ``nested`` written in place."""
+
+    def __init__(
+        self,
+        by_subject: Mapping[Node, list[tuple[Node, Node]]],
+        nested: set[Node],
+        terms: PrefixedTerms,
+        indent: str,
+    ) -> None:
+        self.by_subject = by_subject
+        self.nested = nested
+        self.terms = terms
+        self.indent = indent
+
+    def block(self, subject: Node) -> str:
+        lines = self.predicate_lines(self.by_subject[subject], 1)
+        body = (" ;\n" + self.indent).join(lines)
+        return f"{self.terms.term(subject)} {body} ."
+
+    def object_text(self, o: Node, depth: int) -> str:
+        if o not in self.nested:
+            return self.terms.term(o)
+        body = self.by_subject.get(o, [])
+        if not body:
+            return "[]"
+        inner = self.indent * (depth + 1)
+        lines = self.predicate_lines(body, depth + 1)
+        return (
+            "[\n" + " ;\n".join(inner + line for line in lines) + "\n" + self.indent * depth + "]"
+        )
+
+    def predicate_lines(self, pairs: list[tuple[Node, Node]], depth: int) -> list[str]:
         grouped: dict[Node, list[Node]] = defaultdict(list)
         for p, o in pairs:
             grouped[p].append(o)
         lines = []
+        separator = " ,\n" + self.indent * (depth + 1)
         for p in sorted(grouped, key=predicate_key):
-            objects = [object_text(o, depth) for o in sorted(grouped[p], key=term_key)]
-            separator = " ,\n" + indent * (depth + 1)
-            lines.append(f"{terms.predicate(p)} {separator.join(objects)}")
+            objects = [self.object_text(o, depth) for o in sorted(grouped[p], key=term_key)]
+            lines.append(f"{self.terms.predicate(p)} {separator.join(objects)}")
         return lines
-
-    blocks = []
-    for subject in sorted((s for s in by_subject if s not in nested), key=term_key):
-        lines = _predicate_lines(by_subject[subject], 1)
-        body = (" ;\n" + indent).join(lines)
-        blocks.append(f"{terms.term(subject)} {body} .")
-    return blocks
 
 
 _INDENT = "    "
@@ -140,8 +174,8 @@ def turtle(triples: Iterable[Triple], prefixes: Mapping[str, str] = PREFIXES) ->
 def trig(quads: Iterable[Quad], prefixes: Mapping[str, str] = PREFIXES) -> str:
     """Pretty, deterministic TriG: the default graph first, then each named graph in IRI order."""
     terms = PrefixedTerms(prefixes)
-    graphs: dict[URIRef | None, list[Triple]] = defaultdict(list)
-    homes: dict[Node, set[URIRef | None]] = defaultdict(set)
+    graphs: dict[IdentifiedNode | None, list[Triple]] = defaultdict(list)
+    homes: dict[Node, set[IdentifiedNode | None]] = defaultdict(set)
     for s, p, o, g in quads:
         graphs[g].append((s, p, o))
         for term in (s, o):

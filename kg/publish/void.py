@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, RDFS, VOID, XSD
-from rdflib.term import Node
+from rdflib.term import IdentifiedNode, Node
 
 from kg.publish.quads import Quad, Triple
 from kg.rdf.namespaces import ID, ONTOLOGY, PREFIXES, PT, SD
@@ -147,8 +147,8 @@ def release_description(
     return out
 
 
-def _graph_sizes(quads: Iterable[Quad]) -> dict[URIRef, int]:
-    sizes: dict[URIRef, int] = {}
+def _graph_sizes(quads: Iterable[Quad]) -> dict[IdentifiedNode, int]:
+    sizes: dict[IdentifiedNode, int] = {}
     for _, _, _, g in quads:
         if g is not None:
             sizes[g] = sizes.get(g, 0) + 1

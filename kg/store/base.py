@@ -10,13 +10,17 @@ from pathlib import Path
 from typing import Protocol
 
 from rdflib import URIRef
-from rdflib.term import Node
+from rdflib.term import IdentifiedNode, Node
 
 from kg.rdf.results import GraphResult, Result
 
 MAX_SLICE = sys.maxsize
 """The largest ``LIMIT`` or ``OFFSET`` every engine takes (rdflib counts with a Python slice;
 Oxigraph would take up to 2^64-1)."""
+
+Quad = tuple[Node, Node, Node, IdentifiedNode | None]
+"""A quad as rdflib terms: subject, predicate, object and the graph it is in (an IRI, or a blank
+node as TriG and N-Quads allow), ``None`` for the default graph."""
 
 
 class QuerySyntaxError(ValueError):
@@ -53,7 +57,7 @@ class Store(Protocol):
 
     def load_file(self, path: Path) -> None: ...
 
-    def add_quads(self, quads: Iterable[tuple[Node, Node, Node, Node | None]]) -> None: ...
+    def add_quads(self, quads: Iterable[Quad]) -> None: ...
 
     def query(
         self,

@@ -13,12 +13,14 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
-from rdflib.term import Node
+from rdflib.query import Result as RdflibResult
+from rdflib.query import ResultRow
+from rdflib.term import IdentifiedNode, Identifier, Node
 
 from kg.rdf.formats import LoadError, file_format
 from kg.rdf.namespaces import bind_prefixes
 from kg.rdf.results import AskResult, Result, SelectResult
-from kg.store.base import QueryDataset, QuerySyntaxError, graph_result
+from kg.store.base import Quad, QueryDataset, QuerySyntaxError, graph_result
 
 RDFLIB_PARSER_LOCK = threading.Lock()
 """Held around every call into rdflib's SPARQL parser: pyparsing sets the grammar up on first use
@@ -41,10 +43,12 @@ class RdflibStore:
         except Exception as exc:  # rdflib raises many unrelated types for bad input
             raise LoadError(path, str(exc)) from None
 
-    def add_quads(self, quads: Iterable[tuple[Node, Node, Node, Node | None]]) -> None:
-        default = self.dataset.default_context.identifier
+    def add_quads(self, quads: Iterable[Quad]) -> None:
+        contexts: dict[IdentifiedNode | None, Graph] = {None: self.dataset.default_context}
         for s, p, o, g in quads:
-            self.dataset.add((s, p, o, g if g is not None else default))
+            if g not in contexts:
+                contexts[g] = self.dataset.get_context(g)
+            self.dataset.add((s, p, o, contexts[g]))
 
     def query(
         self,
@@ -55,7 +59,9 @@ class RdflibStore:
         limit: int | None = None,
         base: str | None = None,
     ) -> Result:
-        init = {Variable(k): v for k, v in (bindings or {}).items()}
+        init: dict[str, Identifier] = {
+            Variable(k): _identifier(v) for k, v in (bindings or {}).items()
+        }
         target = self.dataset
         try:
             with RDFLIB_PARSER_LOCK:
@@ -73,9 +79,9 @@ class RdflibStore:
         if answer.type == "ASK":
             return AskResult(bool(answer.askAnswer))
         if answer.type == "SELECT":
-            names = [str(v) for v in answer.vars]
-            return SelectResult(names, [tuple(row) for row in islice(answer, limit)])
-        return graph_result(answer, limit)
+            return select_result(answer, limit)
+        assert answer.graph is not None  # a CONSTRUCT or DESCRIBE answer holds its graph
+        return graph_result(answer.graph, limit)
 
     def _view(self, dataset: QueryDataset) -> Dataset:
         """A copy holding just ``dataset``: its default graph and its named graphs."""
@@ -99,6 +105,25 @@ class RdflibStore:
 
     def quad_count(self) -> int:
         return sum(len(g) for g in self.dataset.graphs())
+
+
+def select_result(answer: RdflibResult, limit: int | None = None) -> SelectResult:
+    """rdflib's answer to a SELECT, at most ``limit`` rows of it, as rows in variable order
+    (``None`` where unbound)."""
+    rows: list[tuple[Node | None, ...]] = []
+    for row in islice(answer, limit):
+        if not isinstance(row, ResultRow):  # a SELECT answer yields nothing else
+            raise TypeError(f"not a row of a SELECT answer: {row!r}")
+        rows.append(tuple(row))
+    return SelectResult([str(v) for v in answer.vars or ()], rows)
+
+
+def _identifier(term: Node) -> Identifier:
+    """A term bound into an rdflib query: an IRI, blank node or literal (a TypeError for
+    anything else, such as a graph)."""
+    if not isinstance(term, Identifier):
+        raise TypeError(f"cannot bind {term!r} in a query")
+    return term
 
 
 def _fill_short_construct(algebra: CompValue) -> None:

@@ -11,8 +11,8 @@ from rdflib.term import Node
 
 from kg.rdf.formats import LoadError, file_format
 from kg.rdf.results import AskResult, Result, SelectResult
-from kg.store.base import QueryDataset, QuerySyntaxError, graph_result
-from kg.store.terms import from_ox, to_ox
+from kg.store.base import Quad, QueryDataset, QuerySyntaxError, graph_result
+from kg.store.terms import OxGraphName, OxTerm, from_ox, to_ox, to_ox_quad
 
 
 class OxigraphStore:
@@ -32,11 +32,8 @@ class OxigraphStore:
         except OSError as exc:  # a directory, an unreadable file: the operator's, in one line
             raise LoadError(path, exc.strerror or str(exc)) from None
 
-    def add_quads(self, quads: Iterable[tuple[Node, Node, Node, Node | None]]) -> None:
-        self._store.extend(
-            ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.DefaultGraph() if g is None else to_ox(g))
-            for s, p, o, g in quads
-        )
+    def add_quads(self, quads: Iterable[Quad]) -> None:
+        self._store.extend(to_ox_quad(*quad) for quad in quads)
 
     def query(
         self,
@@ -47,16 +44,18 @@ class OxigraphStore:
         limit: int | None = None,
         base: str | None = None,
     ) -> Result:
-        substitutions = {ox.Variable(k): to_ox(v) for k, v in (bindings or {}).items()}
-        graphs: dict = {"use_default_graph_as_union": True}
-        if dataset is not None:
-            if dataset.default is not None:
-                graphs = {"default_graph": [ox.NamedNode(str(g)) for g in dataset.default]}
-            if dataset.named is not None:
-                graphs["named_graphs"] = [ox.NamedNode(str(g)) for g in dataset.named]
+        substitutions: dict[ox.Variable, OxTerm | ox.Triple] = {
+            ox.Variable(k): to_ox(v) for k, v in (bindings or {}).items()
+        }
+        default, named = _graph_lists(dataset)
         try:
             answer = self._store.query(
-                sparql, base_iri=base, substitutions=substitutions or None, **graphs
+                sparql,
+                base_iri=base,
+                substitutions=substitutions or None,
+                use_default_graph_as_union=default is None,
+                default_graph=default,
+                named_graphs=named,
             )
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from None
@@ -71,6 +70,22 @@ class OxigraphStore:
 
     def quad_count(self) -> int:
         return len(self._store)
+
+
+def _graph_lists(
+    dataset: QueryDataset | None,
+) -> tuple[list[OxGraphName] | None, list[ox.NamedNode | ox.BlankNode] | None]:
+    """The graphs merged into the default graph and the named graphs, as Oxigraph takes them;
+    ``None`` for the union of all graphs, or for every named graph."""
+    if dataset is None:
+        return None, None
+    default: list[OxGraphName] | None = None
+    if dataset.default is not None:
+        default = [ox.NamedNode(str(g)) for g in dataset.default]
+    named: list[ox.NamedNode | ox.BlankNode] | None = None
+    if dataset.named is not None:
+        named = [ox.NamedNode(str(g)) for g in dataset.named]
+    return default, named
 
 
 class _Converted(dict[object, Node | None]):

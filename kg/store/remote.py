@@ -11,6 +11,7 @@ import json
 import re
 import urllib.parse
 from collections.abc import Iterable, Mapping
+from email.message import Message
 from pathlib import Path
 
 from rdflib import Graph, URIRef
@@ -20,13 +21,15 @@ from kg.rdf.formats import RESULTS_BY_NAME, accept_header, graph_format_of
 from kg.rdf.results import AskResult, Result, SelectResult
 from kg.store.base import (
     PartialResultError,
+    Quad,
     QueryDataset,
     QuerySyntaxError,
     RemoteStoreError,
     graph_result,
 )
 from kg.store.http_client import ANY_CHALLENGE, Credentials, HttpClient, HttpStatusError
-from kg.store.terms import from_json, sparql_term
+from kg.store.memory import select_result
+from kg.store.terms import first_count, from_json, sparql_term
 
 REMOTE_SCHEMES = ("sparql+http://", "sparql+https://")
 """A store given as ``sparql+http(s)://HOST:PORT/PATH`` is a remote SPARQL endpoint."""
@@ -168,7 +171,7 @@ class SparqlHttpStore:
             f"the store at {self.endpoint} is only queried here; load data into it with `kg push`"
         )
 
-    def add_quads(self, quads: Iterable[tuple[Node, Node, Node, Node | None]]) -> None:
+    def add_quads(self, quads: Iterable[Quad]) -> None:
         self.load_file(Path())
 
     def check(self) -> None:
@@ -178,7 +181,7 @@ class SparqlHttpStore:
     def quad_count(self) -> int:
         result = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
         assert isinstance(result, SelectResult)
-        return int(result.rows[0][0]) if result.rows and result.rows[0][0] is not None else 0
+        return first_count(result)
 
     def query(
         self,
@@ -211,7 +214,7 @@ class SparqlHttpStore:
 
     # -- HTTP --------------------------------------------------------------------------------
 
-    def _post(self, params: list[tuple[str, str]], accept: str) -> tuple[bytes, str, Mapping]:
+    def _post(self, params: list[tuple[str, str]], accept: str) -> tuple[bytes, str, Message]:
         try:
             reply = self._http.send(
                 "POST",
@@ -240,7 +243,7 @@ class SparqlHttpStore:
             f"{where} failed ({exc.status} {exc.reason}): {exc.detail}".rstrip(": ")
         )
 
-    def _check_complete(self, headers: Mapping) -> None:
+    def _check_complete(self, headers: Message) -> None:
         if (headers.get("X-PTKG-Truncated") or "").strip().lower() == "true":
             raise PartialResultError(
                 f"the SPARQL store at {self.endpoint} cut the answer at its row limit "
@@ -256,7 +259,7 @@ class SparqlHttpStore:
                 + "); not passed on as an answer"
             )
 
-    def _check_row_limit(self, headers: Mapping, rows: int) -> None:
+    def _check_row_limit(self, headers: Message, rows: int) -> None:
         """Virtuoso cuts a SELECT at its ResultSetMaxRows and says so only in X-SPARQL-MaxRows."""
         cap = (headers.get("X-SPARQL-MaxRows") or "").strip()
         if cap.isdigit() and rows >= int(cap):
@@ -301,8 +304,7 @@ class SparqlHttpStore:
             ) from None
         if parsed.type == "ASK":
             return AskResult(bool(parsed.askAnswer))
-        names = [str(v) for v in parsed.vars or []]
-        return SelectResult(names, [tuple(row) for row in parsed])
+        return select_result(parsed)
 
     def _graph(self, body: bytes, media: str) -> Iterable[tuple[Node, Node, Node]]:
         graph = Graph()

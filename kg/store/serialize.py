@@ -16,7 +16,7 @@ from rdflib.term import Node
 
 from kg.rdf.formats import RDF_BY_NAME, RDF_FORMATS, RESULT_FORMATS
 from kg.rdf.results import AskResult, GraphResult, Result, SelectResult
-from kg.store.terms import sparql_term, to_ox
+from kg.store.terms import sparql_term, to_ox_quad
 
 
 class FormatError(ValueError):
@@ -34,6 +34,8 @@ def serialize(result: Result, fmt: str) -> bytes:
         written = RDF_BY_NAME[fmt]
         if written.graph_subset is not None:
             written = RDF_BY_NAME[written.graph_subset]
+        if written.rdflib is None:
+            raise FormatError(f"rdflib cannot write {fmt}")
         return result.graph.serialize(format=written.rdflib, encoding="utf-8")
     if fmt not in RESULT_FORMATS:
         raise FormatError(f"SELECT/ASK results can be written as {', '.join(RESULT_FORMATS)}")
@@ -89,6 +91,7 @@ def _xml_term(term: Node) -> str:
         return f"<uri>{escape(str(term))}</uri>"
     if isinstance(term, BNode):
         return f"<bnode>{escape(str(term))}</bnode>"
+    assert isinstance(term, Literal)
     attrs = ""
     if term.language:
         attrs = f" xml:lang={quoteattr(term.language)}"
@@ -131,17 +134,17 @@ def canonical_nquads(dataset: Dataset) -> bytes:
     """The named graphs of ``dataset`` as N-Quads, one line per quad, sorted, with blank nodes
     labelled by RDFC-1.0: the same dataset always gives the same bytes."""
     canonical = ox.Dataset(
-        ox.Quad(to_ox(s), to_ox(p), to_ox(o), to_ox(g.identifier))
-        for g in dataset.graphs()
-        for s, p, o in g
+        to_ox_quad(s, p, o, g.identifier) for g in dataset.graphs() for s, p, o in g
     )
     canonical.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     return sorted_lines(canonical, ox.RdfFormat.N_QUADS)
 
 
-def sorted_lines(items: Iterable, fmt: ox.RdfFormat) -> bytes:
+def sorted_lines(items: Iterable[ox.Triple] | Iterable[ox.Quad], fmt: ox.RdfFormat) -> bytes:
     """Oxigraph's N-Triples or N-Quads of ``items`` (triples, quads, a dataset) with the lines
     sorted: the same statements always give the same bytes."""
-    text = ox.serialize(items, format=fmt).decode("utf-8")
+    written = ox.serialize(items, format=fmt)
+    assert written is not None  # without an output file, serialize returns the bytes
+    text = written.decode("utf-8")
     lines = sorted(line for line in text.splitlines() if line.strip())
     return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""

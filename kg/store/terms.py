@@ -1,5 +1,6 @@
-"""Terms crossing the store's edges: rdflib terms to and from Oxigraph's, terms read from SPARQL
-JSON results, and :func:`sparql_term`, the one writer of a term into query text."""
+"""Terms crossing the store's edges: rdflib terms to and from Oxigraph's (a term, or a whole
+triple or quad with each term in the place Oxigraph allows it), terms read from SPARQL results,
+and :func:`sparql_term`, the one writer of a term into query text."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from collections.abc import Mapping
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
-from rdflib.term import Node
+from rdflib.term import IdentifiedNode, Node
 
+from kg.rdf.results import SelectResult
 from kg.rdf.terms import checked_iri
 
 XSD_STRING = str(XSD.string)
@@ -46,7 +48,13 @@ def sparql_term(term: Node) -> str:
     raise ValueError(f"cannot send {term!r} to a remote store (blank nodes are local to a store)")
 
 
-def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
+"""A pyoxigraph term that an rdflib term becomes (RDF-star's quoted triples are not used)."""
+OxGraphName = ox.NamedNode | ox.BlankNode | ox.DefaultGraph
+"""Where a pyoxigraph quad sits: a named graph or the default graph."""
+
+
+def to_ox(term: Node) -> OxTerm:
     """An rdflib term as a pyoxigraph term."""
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
@@ -59,6 +67,37 @@ def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
             return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
         return ox.Literal(str(term))
     raise TypeError(f"cannot store {term!r} in Oxigraph")
+
+
+def to_ox_resource(term: Node) -> ox.NamedNode | ox.BlankNode:
+    """An IRI or blank node as a pyoxigraph term: what a subject or a graph name may be."""
+    converted = to_ox(term)
+    if isinstance(converted, ox.Literal):
+        raise TypeError(f"a literal cannot be a subject or a graph name: {term!r}")
+    return converted
+
+
+def to_ox_predicate(term: Node) -> ox.NamedNode:
+    """An IRI as a pyoxigraph term: what a predicate must be."""
+    if not isinstance(term, URIRef):
+        raise TypeError(f"a predicate must be an IRI: {term!r}")
+    return ox.NamedNode(str(term))
+
+
+def to_ox_graph(name: Node | None) -> OxGraphName:
+    """A graph name as pyoxigraph's: ``None`` is the default graph."""
+    return ox.DefaultGraph() if name is None else to_ox_resource(name)
+
+
+def to_ox_triple(s: Node, p: Node, o: Node) -> ox.Triple:
+    """An rdflib triple as a pyoxigraph triple (a TypeError for a term out of its place)."""
+    return ox.Triple(to_ox_resource(s), to_ox_predicate(p), to_ox(o))
+
+
+def to_ox_quad(s: Node, p: Node, o: Node, g: Node | None) -> ox.Quad:
+    """An rdflib quad as a pyoxigraph quad, ``None`` as the graph meaning the default graph (a
+    TypeError for a term out of its place)."""
+    return ox.Quad(to_ox_resource(s), to_ox_predicate(p), to_ox(o), to_ox_graph(g))
 
 
 def from_ox(term: object) -> Node:
@@ -77,6 +116,15 @@ def from_ox(term: object) -> Node:
             else Literal(term.value, datatype=URIRef(datatype))
         )
     raise TypeError(f"unsupported term {term!r}")
+
+
+def from_ox_graph(name: OxGraphName) -> IdentifiedNode | None:
+    """A pyoxigraph graph name as rdflib's: ``None`` for the default graph."""
+    if isinstance(name, ox.NamedNode):
+        return _valid_iri(name.value)
+    if isinstance(name, ox.BlankNode):
+        return BNode(name.value)
+    return None
 
 
 def _valid_iri(value: str) -> URIRef:
@@ -107,3 +155,19 @@ def from_json(value: Mapping[str, str]) -> Node:
             return Literal(value["value"], datatype=URIRef(datatype))
         return Literal(value["value"])
     raise ValueError(f"unknown term type {kind!r}")
+
+
+def count_value(term: Node | None) -> int:
+    """A count as a number (0 where a ``COUNT(…)`` is unbound): an aggregate's value, like a
+    stated ``void:triples``, is an ``xsd:integer`` literal whose text is the number. Anything
+    else (only a faulty remote store could send it) is a ValueError."""
+    if term is None:
+        return 0
+    if not isinstance(term, Literal):
+        raise ValueError(f"a count must be an integer literal, not {term!r}")
+    return int(term)
+
+
+def first_count(result: SelectResult) -> int:
+    """The count in the first cell of a ``SELECT (COUNT(…) AS ?n)`` answer; 0 without a row."""
+    return count_value(result.rows[0][0]) if result.rows else 0
