@@ -36,17 +36,19 @@ build: install
 serve: install
 	$(BIN)/kg serve --host $(HOST) --port $(PORT)
 
+# Tests run in one process per core (pytest-xdist); each builds its own session fixtures.
 test: install-test system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 # The suite without the tests marked slow (@pytest.mark.slow: each takes more than a few seconds).
 .PHONY: test-fast
 test-fast: install-test system-deps
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -n auto -m "not slow"
 
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python bench/engines.py
