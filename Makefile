@@ -36,14 +36,15 @@ build: install
 serve: install
 	$(BIN)/kg serve --host $(HOST) --port $(PORT)
 
-# Tests run in one process per core (pytest-xdist); each builds its own session fixtures.
+# Tests run in one process per core (pytest-xdist); a module's tests stay in one process, so its
+# servers and fixtures start once.
 test: install-test system-deps
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --dist loadscope
 
 # The suite without the tests marked slow (@pytest.mark.slow: each takes more than a few seconds).
 .PHONY: test-fast
 test-fast: install-test system-deps
-	$(BIN)/python -m pytest -n auto -m "not slow"
+	$(BIN)/python -m pytest -n auto --dist loadscope -m "not slow"
 
 lint: install-test
 	$(BIN)/ruff check .
