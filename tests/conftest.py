@@ -8,6 +8,7 @@ only, and built once per session)."""
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import socket
@@ -16,7 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -48,14 +49,43 @@ def fixture_project(tmp_path: Path) -> Path:
     return target
 
 
+def built_once(tmp_path_factory, name: str, make: Callable[[Path], None]) -> Path:
+    """A folder ``make`` fills once per test run: once per session, and shared by the worker
+    processes of ``pytest -n`` (the first to take the lock makes it; the others wait and reuse
+    it), since the session fixtures that use it only read what it holds."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        target = tmp_path_factory.mktemp(name) / "made"
+        make(target)
+        return target
+    shared = tmp_path_factory.getbasetemp().parent / f"shared-{name}"
+    shared.mkdir(exist_ok=True)
+    target, done = shared / "made", shared / "done"
+    with (shared / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(target, ignore_errors=True)
+            make(target)
+            done.touch()
+    return target
+
+
+def _copy_and_build(source: Path, kinds: tuple[str, ...] | None = None) -> Callable[[Path], None]:
+    def make(target: Path) -> None:
+        if kinds is None:
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("build"))
+        else:
+            for kind in kinds:
+                shutil.copytree(source / kind, target / kind)
+        build(target)
+
+    return make
+
+
 @pytest.fixture(scope="session")
 def good_project(tmp_path_factory) -> Path:
-    """One copy of the conforming fixture project, built once per session, for the tests that only
-    read it (a test that changes its project takes ``fixture_project``)."""
-    target = tmp_path_factory.mktemp("good") / "project"
-    shutil.copytree(PROJECTS / "good", target, ignore=shutil.ignore_patterns("build"))
-    build(target)
-    return target
+    """One copy of the conforming fixture project, built once per test run, for the tests that
+    only read it (a test that changes its project takes ``fixture_project``)."""
+    return built_once(tmp_path_factory, "good", _copy_and_build(PROJECTS / "good"))
 
 
 @pytest.fixture(scope="session")
@@ -170,14 +200,12 @@ def repo_server(curated_root: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def curated_root(tmp_path_factory) -> Path:
     """The repository's project (ontology/, shapes/, data/) copied into a temporary folder and built
-    there once per session. Its build/ptkg.nq is fresh, so ``--root`` on it (or a server on it)
+    there once per test run. Its build/ptkg.nq is fresh, so ``--root`` on it (or a server on it)
     finds the curated graph in its default place without building into the checkout. Shared:
     read it, never change it."""
-    root = tmp_path_factory.mktemp("curated")
-    for kind in ("ontology", "shapes", "data"):
-        shutil.copytree(REPO / kind, root / kind)
-    build(root)
-    return root
+    return built_once(
+        tmp_path_factory, "curated", _copy_and_build(REPO, ("ontology", "shapes", "data"))
+    )
 
 
 @pytest.fixture(scope="session")
