@@ -3,7 +3,7 @@
     python bench/engines.py [--sizes 10000 100000] [--runs 5]
 
 Prints, per engine and size: load time and peak RSS of a fresh process, and the median (after one
-warm-up) of typical queries. The figures justify the store choice recorded in README.md.
+warm-up) of typical queries. The figures justify the store choice recorded in docs/stores.md (and are tabled in docs/performance.md).
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ The temporal questions (``kg/questions/``) compare intervals of days. Rather tha
   (either direction; kind ``contradicted``) or opposes it (kind ``rejected``) — the intersections
   of the two lifecycles' spells, certain when both spells are. The conflicts question is then one
   range lookup over conflicts instead of a join of every holding with every other at query time
-  (at 1M triples: ~700 ms as a join, a few ms with a party, see the README).
+  (at 1M triples: ~700 ms as a join, a few ms with a party; docs/performance.md).
 
 Undated statements get entries without an interval: they are never placed in time, only listed.
 """
