@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
-
-from rdflib import Literal
-from rdflib.term import Node
 
 from kg.rdf.results import SelectResult
 from kg.store import Store
 from kg.store.queries import select
-
-
-def _count(term: Node | None) -> int:
-    """A ``COUNT(…)`` of the stats queries as a number."""
-    # An aggregate is always bound, to an xsd:integer literal (its text is the number).
-    return int(cast(Literal, term))
+from kg.store.terms import count_value
 
 
 @dataclass
@@ -27,16 +18,16 @@ class Stats:
 
     @property
     def total_triples(self) -> int:
-        return sum(_count(row[1]) for row in self.graphs.rows)
+        return sum(count_value(row[1]) for row in self.graphs.rows)
 
     def uncovered_sources(self) -> list[str]:
         """Source documents no statement cites as evidence."""
-        return [str(row[1]) for row in self.sources.rows if _count(row[2]) == 0]
+        return [str(row[1]) for row in self.sources.rows if count_value(row[2]) == 0]
 
 
 def statements_per_source(store: Store) -> list[tuple[str, int]]:
     """Each source document's identifier with the number of statements it evidences."""
-    return [(str(row[1]), _count(row[2])) for row in select(store, "stats-sources").rows]
+    return [(str(row[1]), count_value(row[2])) for row in select(store, "stats-sources").rows]
 
 
 def stats(store: Store) -> Stats:
@@ -55,5 +46,5 @@ SUMMARY_KINDS = (
 
 def summary(store: Store) -> dict[str, int]:
     """Counts of the main kinds of thing, in display order (zero where there are none)."""
-    found = {str(kind): _count(count) for kind, count in select(store, "summary").rows}
+    found = {str(kind): count_value(count) for kind, count in select(store, "summary").rows}
     return {kind: found.get(kind, 0) for kind in SUMMARY_KINDS}
