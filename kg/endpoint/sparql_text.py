@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from kg.store import QuerySyntaxError
+from kg.store.terms import quoted_string
 
 _PN_CHARS_BASE = (
     "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
@@ -65,15 +66,6 @@ _TOKEN = re.compile(
 )
 
 _ESCAPES = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
-_WRITTEN = {
-    "\\": "\\\\",
-    '"': '\\"',
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-    "\b": "\\b",
-    "\f": "\\f",
-}
 _IRI_CHAR = re.compile(r'[^<>"{}|^`\\\x00-\x20]')
 _SERVICE = re.compile("service", re.IGNORECASE)
 BOM = "\ufeff"
@@ -144,7 +136,7 @@ def canonical(text: str) -> CanonicalText:
                 "inside a string or an IRI"
             )
         if token.kind == "string":
-            written = _string(_string_value(token.text, text, start))
+            written = quoted_string(_string_value(token.text, text, start))
         elif token.kind == "iri":
             written = _iri(token.text, text, start)
         else:
@@ -219,10 +211,6 @@ def _codepoint(escape: str, text: str, start: int) -> str:
     if value > 0x10FFFF or 0xD800 <= value <= 0xDFFF:
         raise QuerySyntaxError(f"{_where(text, start)}: {escape} names no Unicode character")
     return chr(value)
-
-
-def _string(value: str) -> str:
-    return '"' + "".join(_WRITTEN.get(c, c) for c in value) + '"'
 
 
 def _iri(written: str, text: str, start: int) -> str:

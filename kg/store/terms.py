@@ -27,6 +27,14 @@ STRING_ESCAPES = {
     "\f": "\\f",
 }
 """The characters a string in double quotes writes escaped (``ECHAR`` of SPARQL and Turtle)."""
+
+
+def quoted_string(value: str) -> str:
+    """``value`` in double quotes with :data:`STRING_ESCAPES` applied: a SPARQL string no text
+    can end early, every other character written as itself."""
+    return '"' + "".join(STRING_ESCAPES.get(c, c) for c in value) + '"'
+
+
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]+(-[A-Za-z0-9]+)*$")
 
 
@@ -37,7 +45,7 @@ def sparql_term(term: Node) -> str:
     if isinstance(term, URIRef):
         return f"<{checked_iri(str(term))}>"
     if isinstance(term, Literal):
-        text = '"' + "".join(STRING_ESCAPES.get(c, c) for c in str(term)) + '"'
+        text = quoted_string(str(term))
         if term.language:
             if not _LANGUAGE_TAG.match(term.language):
                 raise ValueError(f"not a valid language tag: {term.language!r}")
