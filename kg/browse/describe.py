@@ -23,7 +23,7 @@ from kg.rdf.labels import LABEL_PROPERTIES
 from kg.rdf.namespaces import DERIVED_GRAPH, GRAPH, INFERRED_GRAPH, OA, PT, SCHEMA, bind_prefixes
 from kg.rdf.results import AskResult
 from kg.store import Store
-from kg.store.queries import canned_query, run, select
+from kg.store.queries import canned_query, run, select, select_graph
 
 SHAPES_GRAPHS = str(GRAPH) + "shapes/"
 """The named graphs of the SHACL shapes start so; their triples are never a resource's own."""
@@ -386,11 +386,7 @@ def _inbound(
 
 def graph_triples(store: Store, iri: URIRef) -> Graph:
     """Every triple of the named graph ``iri``."""
-    found = Graph()
-    bind_prefixes(found)
-    for row in select(store, "page-graph", {"resource": iri}).dicts():
-        found.add((row["s"], row["p"], row["o"]))
-    return found
+    return select_graph(store, "page-graph", {"resource": iri})
 
 
 def graph_subjects(triples: Graph, href: Href) -> list[Ref]:

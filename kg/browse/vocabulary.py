@@ -20,20 +20,15 @@ from rdflib.term import Identifier, Node
 
 from kg.browse.terms import Href, Labeller, Ref, compact
 from kg.rdf.labels import LABEL_PROPERTIES, best_text
-from kg.rdf.namespaces import bind_prefixes
 from kg.store import Store
-from kg.store.queries import select
+from kg.store.queries import select_graph
 
 PROPERTY_TYPES = {OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property}
 
 
 def document_triples(store: Store, iri: URIRef) -> Graph:
     """The triples of a vocabulary document (empty when the graph holds no such document)."""
-    found = Graph()
-    bind_prefixes(found)
-    for row in select(store, "page-document", {"resource": iri}).dicts():
-        found.add((row["s"], row["p"], row["o"]))
-    return found
+    return select_graph(store, "page-document", {"resource": iri})
 
 
 @dataclass

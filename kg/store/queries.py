@@ -56,6 +56,16 @@ def select(store: Store, name: str, bindings: Mapping[str, Node] | None = None) 
     return result
 
 
+def select_graph(store: Store, name: str, bindings: Mapping[str, Node] | None = None) -> Graph:
+    """The triples the canned SELECT ``name`` lists as rows of ``?s ?p ?o``, as a graph with the
+    project's prefixes bound."""
+    found = Graph()
+    bind_prefixes(found)
+    for row in select(store, name, bindings).dicts():
+        found.add((row["s"], row["p"], row["o"]))
+    return found
+
+
 def with_prefixes(sparql: str) -> str:
     """Prepend the project's ``PREFIX`` declarations (a query may still redeclare them)."""
     return sparql_prologue() + sparql
