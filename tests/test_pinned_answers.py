@@ -22,7 +22,7 @@ import pytest
 
 from kg.questions import QUESTIONS, ask, render
 from kg.store import open_store
-from kg.store.queries import canned_query
+from kg.store.queries import select
 
 PINS = Path(__file__).parent / "fixtures" / "answers"
 SPANS = (("2022", "2025"), ("2024", "2025.."), ("2024-06", "2025-07"), ("2025-05", "2025-07.."))
@@ -37,8 +37,7 @@ def store(curated_build):
 
 
 def _column(store, name: str) -> list[str]:
-    text = canned_query(name)
-    return [str(row[0]) for row in store.query(text).rows]
+    return [str(row[0]) for row in select(store, name).rows]
 
 
 def requests(store, question: str) -> Iterator[dict[str, str]]:
