@@ -81,6 +81,14 @@ class HttpClient:
                 handlers.append(urllib.request.HTTPDigestAuthHandler(passwords))
                 if credentials.scheme == ANY_CHALLENGE:
                     handlers.append(urllib.request.HTTPBasicAuthHandler(passwords))
+        self._digest = next(
+            (h for h in handlers if isinstance(h, urllib.request.HTTPDigestAuthHandler)), None
+        )
+        self._basic_token = (
+            base64.b64encode(f"{credentials.user}:{credentials.password}".encode()).decode()
+            if credentials is not None and credentials.scheme == ANY_CHALLENGE
+            else None
+        )
         self._opener = urllib.request.build_opener(*handlers)
 
     def send(
@@ -97,6 +105,8 @@ class HttpClient:
             url, data=body, headers={**self.headers, **(headers or {})}, method=method
         )
         where = self.place or url
+        if body and self._digest is not None:
+            self._authorize(request, where)
         try:
             with self._opener.open(request, timeout=self.timeout) as response:
                 try:
@@ -116,6 +126,37 @@ class HttpClient:
             raise RemoteStoreError(f"{where} did not answer within {self.timeout:g} s") from None
         except (ConnectionError, http.client.HTTPException) as exc:
             raise RemoteStoreError(f"the connection to {where} failed: {exc}") from None
+
+    def _authorize(self, request: urllib.request.Request, where: str) -> None:
+        """Answer the server's challenge before a request with a body is sent: a server that
+        refuses a request for want of credentials may close the connection before reading a
+        large body, so the body would never reach a second, authorised attempt. The challenge
+        comes from a ``HEAD`` of the same URL; without one, the request goes as it is."""
+        assert self._digest is not None
+        probe = urllib.request.Request(request.full_url, headers=self.headers, method="HEAD")
+        try:
+            with urllib.request.build_opener().open(probe, timeout=self.timeout):
+                return  # no credentials needed here
+        except urllib.error.HTTPError as exc:
+            exc.close()
+            if exc.code != 401:
+                return
+            challenges = exc.headers.get_all("WWW-Authenticate") or []
+        except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException):
+            raise RemoteStoreError(f"cannot reach {where}") from None
+        for challenge in challenges:
+            scheme, _, rest = challenge.partition(" ")
+            if scheme.lower() == "digest":
+                items = urllib.request.parse_keqv_list(
+                    [i for i in urllib.request.parse_http_list(rest) if i]
+                )
+                answer = self._digest.get_authorization(request, items)
+                if answer:
+                    request.add_unredirected_header("Authorization", f"Digest {answer}")
+                return
+            if scheme.lower() == "basic" and self._basic_token:
+                request.add_unredirected_header("Authorization", f"Basic {self._basic_token}")
+                return
 
 
 def _detail(exc: urllib.error.HTTPError) -> str:
