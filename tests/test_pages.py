@@ -702,7 +702,7 @@ def test_the_sparql_link_reproduces_the_answer(curated, curated_root):
     link = re.search(r'<a href="(/query\?query=[^"]+)">The SPARQL that computes it</a>', page)
     assert link
     query = parse_qs(urlparse(html.unescape(link[1])).query)["query"][0]
-    assert "VALUES (?party ?fromEnd ?toEnd)" in query and "# VALUES" not in query
+    assert "VALUES (?party ?fromEnd ?toEnd ?entries)" in query and "# VALUES" not in query
     result = curated.post("/sparql", data={"query": query}, headers={"Accept": JSON_RESULTS})
     assert result.status_code == 200
     rows = result.get_json()["results"]["bindings"]

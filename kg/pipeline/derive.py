@@ -5,7 +5,8 @@ The temporal questions (``kg/questions/``) compare intervals of days. Rather tha
 ``kg.rdf.namespaces.DERIVED_GRAPH`` (vocabulary: ``ontology/derived.ttl``):
 
 - for every dated position statement, ``pt:earliest`` and ``pt:latest``: the first and last day its
-  date may denote;
+  date may denote (a report date, ``pt:AsOfReport``, bounds it only from above: its first day is
+  ``0001-01-01``, :data:`kg.rdf.periods.OPEN_START`);
 - for every (party, position) a party stated or opposed, one ``pt:Lifecycle`` with one entry per
   statement: ``pt:Attestation`` (a supporting stance) or ``pt:Ending`` (the party's own opposing
   stance, or a statement superseding one of its attestations), each with its interval;
@@ -15,7 +16,10 @@ The temporal questions (``kg/questions/``) compare intervals of days. Rather tha
       pt:mayEndFrom       B(s) = min { w.e : w.l >= s.e }   certainly in force on t iff s.l <= t < B(s)
       pt:certainlyEndedBy C(s) = min { w.l : w.e >  s.l }   possibly in force on t  iff s.e <= t < C(s)
 
-  (absent = no such ending). In force on t "certainly" means: in every placement of the statements
+  (absent = no such ending). A statement that lapses with an event (``pt:lapsesWith``: a draft's
+  terms lapse when its talks fail) has that event as an ending of its own, never before the
+  statement itself: it adds max(L.e, s.e) to B(s) and max(L.l, s.e) to C(s). In force on t
+  "certainly" means: in every placement of the statements
   on days within their intervals (same-day statements in either order), the party's latest
   statement on or before t is an attestation; "possibly": in at least one placement.
 - on each lifecycle the smallest and largest ``pt:earliest``/``pt:latest`` of its attestations;
@@ -25,12 +29,20 @@ The temporal questions (``kg/questions/``) compare intervals of days. Rather tha
   (``pt:opposedDuring``): the same computation with its ``pt:Rejects`` statements in the place
   of attestations and its supporting statements in the place of endings. "Held on day t" is then
   a range lookup.
+- for every part of a package position (``pt:comprises``, transitively), the party's dated
+  attestations of the package as attestations of the part (``pt:packageEntry``, each with its
+  ``pt:viaPackage``), with B(s) and C(s) against the part's own endings; ``pt:entryWithPackages``
+  links a lifecycle to its entries and its package entries alike, which the questions that follow
+  packages (persisted, re-emerged) read unless asked not to. They make no spells: "held"
+  and the conflicts are the party's own statements about the position;
 - the *conflicts* (``pt:Conflict``, a kind of spell): the maximal runs of days on which one
   party holds a position and another party either holds a position that ``pt:contradicts`` it
   (either direction; kind ``contradicted``) or opposes it (kind ``rejected``) — the intersections
   of the two lifecycles' spells, certain when both spells are. The conflicts question is then one
   range lookup over conflicts instead of a join of every holding with every other at query time
-  (at 1M triples: ~700 ms as a join, a few ms with a party; docs/performance.md).
+  (at 1M triples: ~700 ms as a join, a few ms with a party; docs/performance.md). A conflict
+  with an actor that is no party to the negotiations (``pt:NonParty``) is marked
+  ``pt:conflictNonParty``.
 
 Undated statements get entries without an interval: they are never placed in time, only listed.
 """
@@ -39,16 +51,25 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import NamedTuple, cast
+from typing import cast
 
 from rdflib import Dataset, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, XSD
+from rdflib.namespace import RDF, RDFS
 from rdflib.query import ResultRow
 from rdflib.term import Node
 
+from kg.pipeline.conflicts import (
+    NO_END,
+    Runs,
+    Spells,
+    Triple,
+    conflict_triples,
+    day_literal,
+    local_name,
+)
 from kg.rdf.namespaces import DERIVED_GRAPH, ID, PT
 from kg.rdf.periods import Interval, interval_of
 from kg.rdf.results import SelectResult
@@ -58,8 +79,6 @@ from kg.store.queries import canned_query
 LIFECYCLE = ID["lifecycle/"]
 """Lifecycle IRIs: ``id/lifecycle/<party>/<position>``; entries add ``/<statement>``."""
 
-Triple = tuple[Node, Node, Node]
-
 
 @dataclass
 class Entry:
@@ -67,6 +86,10 @@ class Entry:
     interval: Interval | None
     attestation: bool
     rejection: bool = False
+    lapses: tuple[Interval, ...] = ()
+    """The dates of the events the statement lapses with (``pt:lapsesWith``)."""
+    via: URIRef | None = None
+    """For an attestation through a package: the package position the statement is about."""
 
 
 @dataclass
@@ -74,24 +97,33 @@ class Lifecycle:
     party: URIRef
     position: URIRef
     entries: dict[URIRef, Entry] = field(default_factory=dict)
-
-
-Spells = list[tuple[date, date, bool]]
-"""Runs of days ``(first, last, certain)``, disjoint and in date order (see :func:`spells`)."""
+    packaged: dict[URIRef, Entry] = field(default_factory=dict)
+    """The party's attestations of packages that comprise the position, by statement."""
 
 
 def _true(term: Node | None) -> bool:
     return isinstance(term, Literal) and bool(term.toPython())
 
 
-def local_name(iri: str) -> str:
-    """The last segment of an IRI (after the last ``/`` or ``#``)."""
-    return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
-
-
 def derive(select: Callable[[str], SelectResult]) -> Iterator[Triple]:
     """Every derived fact of the data ``select`` queries: lifecycles, spells and conflicts."""
-    return triples(collect(select), contradictions(select))
+    return triples(collect(select), contradictions(select), non_parties(select))
+
+
+def non_parties(select: Callable[[str], SelectResult]) -> set[URIRef]:
+    """The actors that are no party to the negotiations (``pt:NonParty``)."""
+    rows = select(canned_query("derive-non-parties")).dicts()
+    return {row["actor"] for row in rows if isinstance(row["actor"], URIRef)}
+
+
+def packages(select: Callable[[str], SelectResult]) -> dict[URIRef, set[URIRef]]:
+    """The parts of each package position, directly or through packages within it."""
+    parts: dict[URIRef, set[URIRef]] = defaultdict(set)
+    for row in select(canned_query("derive-packages")).dicts():
+        package, part = row["package"], row["part"]
+        if isinstance(package, URIRef) and isinstance(part, URIRef):
+            parts[package].add(part)
+    return parts
 
 
 def contradictions(select: Callable[[str], SelectResult]) -> set[tuple[URIRef, URIRef]]:
@@ -110,25 +142,41 @@ def collect(select: Callable[[str], SelectResult]) -> list[Lifecycle]:
     supersedes = select(canned_query("derive-supersedes"))
     lifecycles: dict[tuple[URIRef, URIRef], Lifecycle] = {}
     intervals: dict[URIRef, Interval | None] = {}
+    lapses: dict[URIRef, set[Interval]] = defaultdict(set)
     attested_in: dict[URIRef, list[tuple[URIRef, URIRef]]] = defaultdict(list)
-    for row in statements.dicts():
+    rows = list(statements.dicts())
+    for row in rows:
+        lapse = row.get("lapse")
+        found = interval_of(lapse) if isinstance(lapse, Literal) else None
+        if found is not None:
+            lapses[cast(URIRef, row["statement"])].add(found)
+    for row in rows:
         # The shapes name every statement, party and position by an IRI (pts:ResourceShape).
         statement = cast(URIRef, row["statement"])
         party, position = cast(URIRef, row["party"]), cast(URIRef, row["position"])
         supporting, opposing = _true(row.get("supporting")), _true(row.get("opposing"))
         rejects = _true(row.get("rejects"))
         written = row.get("date")
-        interval = interval_of(written) if isinstance(written, Literal) else None
+        interval = (
+            interval_of(written, basis=cast(URIRef | None, row.get("basis")))
+            if isinstance(written, Literal)
+            else None
+        )
         intervals[statement] = interval
         if not (supporting or opposing):
             continue
         key = (party, position)
         lifecycle = lifecycles.setdefault(key, Lifecycle(party, position))
         lifecycle.entries[statement] = Entry(
-            statement, interval, attestation=supporting, rejection=rejects
+            statement,
+            interval,
+            attestation=supporting,
+            rejection=rejects,
+            lapses=tuple(sorted(lapses.get(statement, ()))),
         )
         if supporting:
             attested_in[statement].append(key)
+    _add_packaged(lifecycles, attested_in, packages(select))
     for row in supersedes.dicts():
         # Both ends of pt:supersedes are statements, named by IRIs (pts:ResourceShape).
         newer, older = cast(URIRef, row["newer"]), cast(URIRef, row["older"])
@@ -138,6 +186,28 @@ def collect(select: Callable[[str], SelectResult]) -> list[Lifecycle]:
             if current is None or not current.attestation:
                 lifecycle.entries[newer] = Entry(newer, intervals.get(newer), attestation=False)
     return [lifecycles[key] for key in sorted(lifecycles)]
+
+
+def _add_packaged(
+    lifecycles: dict[tuple[URIRef, URIRef], Lifecycle],
+    attested_in: Mapping[URIRef, list[tuple[URIRef, URIRef]]],
+    parts_of: Mapping[URIRef, set[URIRef]],
+) -> None:
+    """Give each part of a package the party's attestations of the package (``Lifecycle.packaged``),
+    unless the statement is about the part itself; the smallest package IRI names the way."""
+    for statement in sorted(attested_in):
+        keys = attested_in[statement]
+        direct = {position for _party, position in keys}
+        for party, package in sorted(keys):
+            entry = lifecycles[(party, package)].entries[statement]
+            for part in sorted(parts_of.get(package, ())):
+                if part in direct:
+                    continue
+                lifecycle = lifecycles.setdefault((party, part), Lifecycle(party, part))
+                if statement not in lifecycle.packaged:
+                    lifecycle.packaged[statement] = Entry(
+                        statement, entry.interval, True, lapses=entry.lapses, via=package
+                    )
 
 
 def may_end_from(attestation: Interval, endings: Iterable[Interval]) -> date | None:
@@ -150,24 +220,41 @@ def certainly_ended_by(attestation: Interval, endings: Iterable[Interval]) -> da
     return min((w.end for w in endings if w.start > attestation.end), default=None)
 
 
-NO_END = date(9999, 12, 31)
-"""The ``pt:spellEnd`` of a spell nothing in the graph ends."""
+def reach(
+    attestation: Interval, endings: Iterable[Interval], lapses: Iterable[Interval] = ()
+) -> tuple[date | None, date | None]:
+    """B(s) and C(s), with the statement's own lapses as endings that cannot precede it."""
+    b, c = may_end_from(attestation, endings), certainly_ended_by(attestation, endings)
+    for lapse in lapses:
+        first, last = max(lapse.start, attestation.start), max(lapse.end, attestation.start)
+        b = first if b is None else min(b, first)
+        c = last if c is None else min(c, last)
+    return b, c
+
+
 _ONE = timedelta(days=1)
 
 
-def spells(attestations: list[Interval], endings: list[Interval]) -> Spells:
+def spells(
+    attestations: list[Interval],
+    endings: list[Interval],
+    lapses: Sequence[Iterable[Interval]] = (),
+) -> Spells:
     """The maximal runs of days on which the position is held: ``(first, last, certain)``.
 
     Certainly held on t iff some attestation has s.l <= t < B(s); possibly iff s.e <= t < C(s)
-    (see the module docstring). Runs are disjoint, in date order; an open run ends on
-    :data:`NO_END`.
+    (see the module docstring); ``lapses[i]``, when given, are the lapses of ``attestations[i]``.
+    Runs are disjoint, in date order; an open run ends on :data:`NO_END`.
     """
     runs: list[tuple[date, date, int]] = []
-    for s in attestations:
-        b, c = may_end_from(s, endings), certainly_ended_by(s, endings)
-        runs.append((s.end, b - _ONE if b else NO_END, 2))
-        runs.append((s.start, c - _ONE if c else NO_END, 1))
-    runs = [r for r in runs if r[0] <= r[1]]
+    for i, s in enumerate(attestations):
+        b, c = reach(s, endings, lapses[i] if i < len(lapses) else ())
+        # a run ends the day before its ending; one whose ending comes no later than its first day
+        # is empty (and, starting on OPEN_START, would have no day before it)
+        if b is None or b > s.end:
+            runs.append((s.end, b - _ONE if b else NO_END, 2))
+        if c is None or c > s.start:
+            runs.append((s.start, c - _ONE if c else NO_END, 1))
     points = sorted({a for a, _, _ in runs} | {b + _ONE for _, b, _ in runs if b < NO_END})
     found: list[tuple[date, date, int]] = []
     for i, day in enumerate(points):
@@ -180,10 +267,6 @@ def spells(attestations: list[Interval], endings: list[Interval]) -> Spells:
     return [(a, b, rank == 2) for a, b, rank in found if rank]
 
 
-def _day(value: date) -> Literal:
-    return Literal(value.isoformat(), datatype=XSD.date)
-
-
 def lifecycle_iri(party: URIRef, position: URIRef) -> URIRef:
     return URIRef(f"{LIFECYCLE}{local_name(party)}/{local_name(position)}")
 
@@ -191,29 +274,36 @@ def lifecycle_iri(party: URIRef, position: URIRef) -> URIRef:
 def triples(
     lifecycles: Iterable[Lifecycle],
     contradicting: Iterable[tuple[URIRef, URIRef]] = (),
+    non_party: Iterable[URIRef] = (),
 ) -> Iterator[Triple]:
     """The derived facts of the given lifecycles (and the intervals of their statements), and the
-    conflicts between them given the ``contradicting`` pairs of positions (both directions)."""
+    conflicts between them given the ``contradicting`` pairs of positions (both directions) and
+    the actors that are no party (``non_party``)."""
     dated: set[URIRef] = set()
     taken: dict[URIRef, tuple[URIRef, URIRef]] = {}
-    runs: list[_Runs] = []
+    runs: list[Runs] = []
     for lifecycle in lifecycles:
         iri = _unique_iri(lifecycle, taken)
         yield from _summary_triples(iri, lifecycle)
-        found = _Runs(iri, lifecycle.party, lifecycle.position)
+        found = Runs(iri, lifecycle.party, lifecycle.position)
         runs.append(found)
         endings = [
             e.interval for e in lifecycle.entries.values() if not e.attestation and e.interval
         ]
-        attested = [e.interval for e in lifecycle.entries.values() if e.attestation and e.interval]
-        rejections = [e.interval for e in lifecycle.entries.values() if e.rejection and e.interval]
-        found.held = spells(attested, endings)
-        found.opposed = spells(rejections, attested)
+        attesting = [e for e in lifecycle.entries.values() if e.attestation and e.interval]
+        attested = [e.interval for e in attesting if e.interval]
+        rejecting = [e for e in lifecycle.entries.values() if e.rejection and e.interval]
+        found.held = spells(attested, endings, [e.lapses for e in attesting])
+        found.opposed = spells(
+            [e.interval for e in rejecting if e.interval], attested, [e.lapses for e in rejecting]
+        )
         yield from _spell_triples(iri, PT.heldDuring, "held", found.held)
         yield from _spell_triples(iri, PT.opposedDuring, "opposed", found.opposed)
         for statement in sorted(lifecycle.entries):
             yield from _entry_triples(iri, statement, lifecycle.entries[statement], endings, dated)
-    yield from conflict_triples(runs, contradicting)
+        for statement in sorted(lifecycle.packaged):
+            yield from _entry_triples(iri, statement, lifecycle.packaged[statement], endings, dated)
+    yield from conflict_triples(runs, contradicting, set(non_party))
 
 
 def _unique_iri(lifecycle: Lifecycle, taken: dict[URIRef, tuple[URIRef, URIRef]]) -> URIRef:
@@ -236,10 +326,10 @@ def _summary_triples(iri: URIRef, lifecycle: Lifecycle) -> Iterator[Triple]:
     yield iri, PT.lifecyclePosition, lifecycle.position
     attested = [e.interval for e in lifecycle.entries.values() if e.attestation and e.interval]
     if attested:
-        yield iri, PT.firstAttestedEarliest, _day(min(i.start for i in attested))
-        yield iri, PT.firstAttestedLatest, _day(min(i.end for i in attested))
-        yield iri, PT.lastAttestedEarliest, _day(max(i.start for i in attested))
-        yield iri, PT.lastAttestedLatest, _day(max(i.end for i in attested))
+        yield iri, PT.firstAttestedEarliest, day_literal(min(i.start for i in attested))
+        yield iri, PT.firstAttestedLatest, day_literal(min(i.end for i in attested))
+        yield iri, PT.lastAttestedEarliest, day_literal(max(i.start for i in attested))
+        yield iri, PT.lastAttestedLatest, day_literal(max(i.end for i in attested))
 
 
 def _spell_triples(iri: URIRef, prop: URIRef, kind: str, found: Spells) -> Iterator[Triple]:
@@ -247,8 +337,8 @@ def _spell_triples(iri: URIRef, prop: URIRef, kind: str, found: Spells) -> Itera
         spell = URIRef(f"{iri}/{kind}-{first.isoformat()}")
         yield iri, prop, spell
         yield spell, RDF.type, PT.Spell
-        yield spell, PT.spellStart, _day(first)
-        yield spell, PT.spellEnd, _day(last)
+        yield spell, PT.spellStart, day_literal(first)
+        yield spell, PT.spellEnd, day_literal(last)
         yield spell, PT.spellCertain, Literal(certain)
 
 
@@ -262,130 +352,30 @@ def _entry_triples(
     """One statement's entry in a lifecycle: its days, and for an attestation when it may, or
     certainly did, end; the statement's own days once (``dated`` remembers which have them)."""
     node = URIRef(f"{iri}/{local_name(statement)}")
-    yield iri, PT.entry, node
+    if entry.via is None:
+        yield iri, PT.entry, node
+    else:
+        yield iri, PT.packageEntry, node
+        yield node, PT.viaPackage, entry.via
+    yield iri, PT.entryWithPackages, node
     yield node, RDF.type, PT.Attestation if entry.attestation else PT.Ending
     yield node, PT.entryStatement, statement
     if entry.interval is None:
-        yield iri, PT.undatedEntry, node
+        if entry.via is None:
+            yield iri, PT.undatedEntry, node
         return
-    yield node, PT.earliest, _day(entry.interval.start)
-    yield node, PT.latest, _day(entry.interval.end)
+    yield node, PT.earliest, day_literal(entry.interval.start)
+    yield node, PT.latest, day_literal(entry.interval.end)
     if statement not in dated:
         dated.add(statement)
-        yield statement, PT.earliest, _day(entry.interval.start)
-        yield statement, PT.latest, _day(entry.interval.end)
+        yield statement, PT.earliest, day_literal(entry.interval.start)
+        yield statement, PT.latest, day_literal(entry.interval.end)
     if entry.attestation:
-        until = may_end_from(entry.interval, endings)
+        until, ended = reach(entry.interval, endings, entry.lapses)
         if until is not None:
-            yield node, PT.mayEndFrom, _day(until)
-        ended = certainly_ended_by(entry.interval, endings)
+            yield node, PT.mayEndFrom, day_literal(until)
         if ended is not None:
-            yield node, PT.certainlyEndedBy, _day(ended)
-
-
-@dataclass
-class _Runs:
-    """A lifecycle's IRI, party, position and spells, kept for the conflicts."""
-
-    iri: URIRef
-    party: URIRef
-    position: URIRef
-    held: Spells = field(default_factory=list)
-    opposed: Spells = field(default_factory=list)
-
-
-def overlaps(mine: Spells, theirs: Spells) -> Spells:
-    """The runs of days in a spell of both lists, certain when both spells are."""
-    return [
-        (max(a, c), min(b, d), sure and other_sure)
-        for a, b, sure in mine
-        for c, d, other_sure in theirs
-        if max(a, c) <= min(b, d)
-    ]
-
-
-class _Conflict(NamedTuple):
-    """One run of days on which ``mine`` holds ``position`` while ``theirs`` holds
-    ``other_position`` against it (kind ``contradicted``) or opposes it (kind ``rejected``)."""
-
-    position: URIRef
-    kind: str
-    mine: _Runs
-    other_position: URIRef
-    theirs: _Runs
-    first: date
-    last: date
-    certain: bool
-
-
-def _conflicts(
-    runs: Iterable[_Runs], contradicting: Iterable[tuple[URIRef, URIRef]]
-) -> list[_Conflict]:
-    """Every conflict between two parties' lifecycles, by position, holder and the order of
-    ``against`` (the contradicting positions' holders, then the position's opponents)."""
-    holding: dict[URIRef, list[_Runs]] = defaultdict(list)
-    opposing: dict[URIRef, list[_Runs]] = defaultdict(list)
-    for lifecycle in runs:
-        if lifecycle.held:
-            holding[lifecycle.position].append(lifecycle)
-        if lifecycle.opposed:
-            opposing[lifecycle.position].append(lifecycle)
-    rivals: dict[URIRef, list[URIRef]] = defaultdict(list)
-    for position, rival in sorted(set(contradicting)):
-        rivals[position].append(rival)
-    found: list[_Conflict] = []
-    for position in sorted(holding):
-        against = [(q, "contradicted", o.held, o) for q in rivals[position] for o in holding[q]]
-        against += [(position, "rejected", o.opposed, o) for o in opposing[position]]
-        for mine in holding[position]:
-            for other_position, kind, their_spells, theirs in against:
-                if theirs.party == mine.party:
-                    continue
-                found += [
-                    _Conflict(position, kind, mine, other_position, theirs, first, last, certain)
-                    for first, last, certain in overlaps(mine.held, their_spells)
-                ]
-    return found
-
-
-def conflict_triples(
-    runs: Iterable[_Runs], contradicting: Iterable[tuple[URIRef, URIRef]]
-) -> Iterator[Triple]:
-    """The ``pt:Conflict`` runs: one party holds a position while another party holds one that
-    contradicts it (kind ``contradicted``) or opposes it (kind ``rejected``)."""
-    found = _conflicts(runs, contradicting)
-    if not found:
-        return
-    # Year buckets: a conflict is filed under every year it spans, up to the last year any conflict
-    # starts or ends in (open ends excluded); a day after that year looks in that year's bucket.
-    until = max(max(c.first.year, c.last.year if c.last != NO_END else c.first.year) for c in found)
-    yield DERIVED_GRAPH, PT.conflictYearsUntil, Literal(until)
-    for party in sorted({c.mine.party for c in found}):
-        yield DERIVED_GRAPH, PT.conflictingParty, party
-    for conflict in found:
-        yield from _conflict_triples(conflict, until)
-
-
-def _conflict_triples(conflict: _Conflict, until: int) -> Iterator[Triple]:
-    """One conflict's node: who holds what against whom, when, and its year buckets."""
-    position, kind, mine, other_position, theirs, first, last, certain = conflict
-    node = URIRef(
-        f"{mine.iri}/conflict/{kind}/{local_name(theirs.party)}/"
-        f"{local_name(other_position)}/{first.isoformat()}"
-    )
-    yield node, RDF.type, PT.Conflict
-    yield node, PT.conflictKind, Literal(kind)
-    yield node, PT.conflictHolding, mine.iri
-    yield node, PT.conflictParty, mine.party
-    yield node, PT.conflictPosition, position
-    yield node, PT.conflictOpposing, theirs.iri
-    yield node, PT.conflictOtherParty, theirs.party
-    yield node, PT.conflictOtherPosition, other_position
-    yield node, PT.conflictStart, _day(first)
-    yield node, PT.conflictEnd, _day(last)
-    yield node, PT.conflictCertain, Literal(certain)
-    for year in range(first.year, min(last.year, until) + 1):
-        yield node, PT.conflictYear, Literal(year)
+            yield node, PT.certainlyEndedBy, day_literal(ended)
 
 
 def derive_dataset(dataset: Dataset) -> int:

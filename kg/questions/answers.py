@@ -25,25 +25,39 @@ class Resource:
 @dataclass(frozen=True)
 class StatementDate:
     """A statement's ``pt:date`` (lexical form and datatype, ``None`` when unknown), its precision
-    (``day``, ``month``, ``year`` or ``unknown``) and the interval of days it denotes."""
+    (``day``, ``month``, ``year`` or ``unknown``), its basis (``stated``: the source dates the
+    statement; ``as-of``: the date is the source's report date, the statement was made on or
+    before it; ``None`` when not given) and the interval of days it denotes: ``earliest`` is
+    ``None`` when the start is unknown (as of a report), both are ``None`` when undated."""
 
     value: str | None
     datatype: str | None
     precision: str
     earliest: str | None
     latest: str | None
+    basis: str | None = None
+
+    @property
+    def dated(self) -> bool:
+        """Whether the statement is placed in time (it has a last day)."""
+        return self.latest is not None
 
     def to_dict(self) -> dict[str, str | None]:
         return {
             "value": self.value,
             "datatype": self.datatype,
             "precision": self.precision,
+            "basis": self.basis,
             "earliest": self.earliest,
             "latest": self.latest,
         }
 
     def __str__(self) -> str:
-        return f"{self.value} ({self.precision})" if self.value else "undated"
+        if not self.value:
+            return "undated"
+        if self.basis == "as-of":
+            return f"by {self.value} ({self.precision}, as of the report)"
+        return f"{self.value} ({self.precision})"
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,8 @@ class Evidence:
     ``role`` is what it is in the party's record of the position: ``attestation`` (a supporting
     stance), ``withdrawal``, ``rejection`` (an opposing stance) or ``supersession`` (it replaces an
     attestation); for a timeline, the same from its stance, or ``other`` (conditions, threatens).
+    ``via`` is the package position the statement is about when it attests ``position`` as part
+    of that package (``pt:comprises``), else ``None``.
     """
 
     statement: str
@@ -81,6 +97,7 @@ class Evidence:
     stance: Resource
     date: StatementDate
     quotes: tuple[Quote, ...]
+    via: Resource | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -88,6 +105,7 @@ class Evidence:
             "role": self.role,
             "party": self.party.to_dict(),
             "position": self.position.to_dict(),
+            "via": self.via.to_dict() if self.via else None,
             "speaker": self.speaker.to_dict(),
             "stance": self.stance.to_dict(),
             "date": self.date.to_dict(),

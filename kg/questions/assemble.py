@@ -12,10 +12,11 @@ from rdflib.term import Node
 
 from kg.questions.answers import Answer, Evidence, Item, Resource
 from kg.questions.binding import iris, select, select_values
-from kg.questions.evidence import Statements, read_entries, read_labels, read_undated
+from kg.questions.evidence import Entry, Statements, read_entries, read_labels, read_undated
 from kg.questions.paging import Page, read_page
 from kg.questions.parameters import AskError, Request, get_question, understand
 from kg.questions.registry import Shape, Undated
+from kg.rdf.namespaces import PT
 from kg.store import Store
 
 _ROLE_ORDER = {"attestation": 0, "withdrawal": 1, "rejection": 2, "supersession": 3, "other": 4}
@@ -42,13 +43,16 @@ def ask(store: Store, question: str, params: Mapping[str, str | None]) -> Answer
 
 
 def _evidence_key(e: Evidence) -> tuple[Any, ...]:
-    """Evidence in time order (by the interval of its date), then by party, statement and role."""
+    """Evidence in time order (by the interval of its date: first day, then last; a date as of a
+    report, which has no first day, at its report date), then by party, statement, role and
+    package."""
     return (
-        e.date.earliest or "9999-12-31",
+        e.date.earliest or e.date.latest or "9999-12-31",
         e.date.latest or "9999-12-31",
         e.party.iri,
         e.statement,
         _ROLE_ORDER.get(e.role, 9),
+        e.via.iri if e.via else "",
     )
 
 
@@ -58,7 +62,7 @@ def _first(pair: _Keyed) -> tuple[Any, ...]:
 
 def _last_attested_key(ev: Evidence) -> tuple[Any, ...]:
     """The latest attestation: its interval ends last, then starts last (ties by statement)."""
-    return (ev.date.latest, ev.date.earliest, ev.statement)
+    return (ev.date.latest or "", ev.date.earliest or "", ev.statement)
 
 
 class _DatedEvidence:
@@ -67,10 +71,11 @@ class _DatedEvidence:
     the stable sort gives the order that sorting the two unsorted lists together would."""
 
     def __init__(
-        self, entries: Mapping[str, list[tuple[str, str]]], statements: Statements
+        self, entries: Mapping[str, list[Entry]], statements: Statements, packages: bool
     ) -> None:
         self._entries = entries
         self._statements = statements
+        self._packages = packages
         self._sorted: dict[tuple[str, str, str], list[_Keyed]] = {}
 
     def of(self, lifecycle: Node | None, party: str, position: Node | None) -> list[_Keyed]:
@@ -81,9 +86,11 @@ class _DatedEvidence:
         found = self._sorted.get(key)
         if found is None:
             found = []
-            for statement, role in self._entries.get(key[0], ()):
-                ev = self._statements.evidence(statement, role, party, key[2])
-                if ev is not None and ev.date.earliest is not None:
+            for statement, role, via in self._entries.get(key[0], ()):
+                if via is not None and not self._packages:
+                    continue
+                ev = self._statements.evidence(statement, role, party, key[2], via)
+                if ev is not None and ev.date.dated:
                     found.append((_evidence_key(ev), ev))
             found.sort(key=_first)
             self._sorted[key] = found
@@ -102,11 +109,14 @@ def _lifecycle_answer(store: Store, request: Request, found: Page) -> Answer:
     scope = request.party if request.question.undated is Undated.PARTY else None
     undated_rows = read_undated(store, scope, rows, entries, statements)
     shown = statements.resources() | iris([request.party])
+    packages = _follows_packages(request)
+    if packages:
+        shown |= {via for found in entries.values() for _s, _r, via in found if via}
     shown |= iris(t for r in rows for k, t in r.items() if k in _ROW_RESOURCES)
     for undated_party, position, _statement, _role in undated_rows:
         shown.update((undated_party, position))
     labels = statements.labels = read_labels(store, shown)
-    dated = _DatedEvidence(entries, statements)
+    dated = _DatedEvidence(entries, statements, packages)
     items = [_lifecycle_item(r, request.party, dated, labels) for r in rows]
     undated = sorted(
         (
@@ -120,6 +130,12 @@ def _lifecycle_answer(store: Store, request: Request, found: Page) -> Answer:
         key=lambda ev: (ev.position.label.lower(), ev.position.iri, ev.party.iri, ev.statement),
     )
     return _answer(request, found, items, _dedupe(undated))
+
+
+def _follows_packages(request: Request) -> bool:
+    """Whether the request counts statements of packages as restating their parts (its
+    ``packages`` parameter; the questions without one do not)."""
+    return request.bindings.get("entries") == PT.entryWithPackages
 
 
 def _lifecycle_item(
@@ -179,18 +195,23 @@ def _timeline_answer(store: Store, request: Request, found: Page) -> Answer:
         select_values(store, "ask-evidence", "statement", (r["statement"] for r in rows))
     )
     shown = statements.resources() | iris(
-        t for r in rows for t in (r["party"], r["position"], r["stance"])
+        t for r in rows for t in (r["party"], r["position"], r["stance"], r.get("via"))
     )
     statements.labels = read_labels(store, shown)
     items: list[Item] = []
     undated: list[Evidence] = []
     for r in rows:
+        via = r.get("via")
         ev = statements.evidence(
-            str(r["statement"]), str(r["role"]), str(r["party"]), str(r["position"])
+            str(r["statement"]),
+            str(r["role"]),
+            str(r["party"]),
+            str(r["position"]),
+            str(via) if via is not None else None,
         )
         if ev is None:
             continue
-        if "earliest" not in r:
+        if "latest" not in r:
             undated.append(ev)
             continue
         items.append(

@@ -20,7 +20,7 @@ from kg.questions.answers import Evidence, Quote, Resource, StatementDate
 from kg.questions.binding import iris, select, select_values
 from kg.questions.parameters import short_name
 from kg.rdf.labels import best_label
-from kg.rdf.periods import PRECISION_IRIS, interval_of
+from kg.rdf.periods import BASES, OPEN_START, PRECISION_IRIS, interval_of
 from kg.rdf.results import SelectResult
 from kg.store import Store
 
@@ -29,6 +29,7 @@ _EVIDENCE_COLUMNS = (
     "date",
     "datatype",
     "precision",
+    "basis",
     "speaker",
     "stance",
     "annotation",
@@ -40,6 +41,12 @@ _EVIDENCE_COLUMNS = (
 
 _PRECISIONS = {str(iri): name for iri, name in PRECISION_IRIS.items()}
 """:data:`PRECISION_IRIS` by the text of the IRI."""
+_BASES = {str(iri): name for iri, name in BASES.items()}
+""":data:`BASES` by the text of the IRI."""
+
+Entry = tuple[str, str, str | None]
+"""A statement of a lifecycle: its IRI, its role, and the package it attests the position through
+(``None`` for a statement about the position itself)."""
 
 
 _QuoteFields = tuple[str, str, str | None, str]
@@ -86,24 +93,23 @@ class Statements:
     def __init__(self) -> None:
         self.details: dict[str, _Details] = {}
         self.labels: Mapping[str, Resource] = {}
-        self._dates: dict[tuple[str | None, str | None, str], StatementDate] = {}
-        self._evidence: dict[tuple[str, str, str, str], Evidence | None] = {}
+        self._dates: dict[tuple[str | None, str | None, str, str | None], StatementDate] = {}
+        self._evidence: dict[tuple[str, str, str, str, str | None], Evidence | None] = {}
 
     def read(self, result: SelectResult | None) -> None:
         """Take in the statements of ``result`` (rows with the evidence columns)."""
         if result is None or not result.rows:
             return
-        statement_, date_, datatype_, precision_, speaker_, stance_, *quote_columns = _columns(
-            result, _EVIDENCE_COLUMNS
-        )
-        annotation_, source_, source_id_, quote_ = quote_columns
+        columns = _columns(result, _EVIDENCE_COLUMNS)
+        statement_, date_, datatype_, precision_, basis_, speaker_, stance_ = columns[:7]
+        annotation_, source_, source_id_, quote_ = columns[7:]
         for row in result.rows:
             statement = str(row[statement_])
             detail = self.details.get(statement)
             if detail is None:
                 # ask-evidence and ask-entries bind ?speaker and ?stance in every row.
                 detail = _Details(
-                    date=self._date(row[date_], row[datatype_], row[precision_]),
+                    date=self._date(row[date_], row[datatype_], row[precision_], row[basis_]),
                     speaker=cast(Node, row[speaker_]),
                     stance=cast(Node, row[stance_]),
                     quotes={},
@@ -119,7 +125,11 @@ class Statements:
             detail.quotes[quote] = None
 
     def _date(
-        self, written: Node | None, datatype: Node | None, precision: Node | None
+        self,
+        written: Node | None,
+        datatype: Node | None,
+        precision: Node | None,
+        basis: Node | None,
     ) -> StatementDate:
         """A statement's date, one object per distinct date of the answer."""
         value = str(written) if written is not None else None
@@ -129,24 +139,32 @@ class Statements:
             if isinstance(precision, URIRef)
             else "unknown"
         )
-        key = (value, datatype_text, name)
+        basis_name = _BASES.get(str(basis)) if isinstance(basis, URIRef) else None
+        key = (value, datatype_text, name, basis_name)
         found = self._dates.get(key)
         if found is None:
-            interval = interval_of(value, name) if value is not None else None
+            interval = interval_of(value, name, basis_name) if value is not None else None
             found = StatementDate(
                 value=value,
                 datatype=datatype_text,
                 precision=name,
-                earliest=interval.start.isoformat() if interval else None,
+                earliest=(
+                    interval.start.isoformat()
+                    if interval and interval.start != OPEN_START
+                    else None
+                ),
                 latest=interval.end.isoformat() if interval else None,
+                basis=basis_name,
             )
             self._dates[key] = found
         return found
 
-    def evidence(self, statement: str, role: str, party: str, position: str) -> Evidence | None:
-        """The statement as evidence in ``role`` for ``party`` and ``position`` (IRIs); ``None``
-        when no evidence of it was read."""
-        key = (statement, role, party, position)
+    def evidence(
+        self, statement: str, role: str, party: str, position: str, via: str | None = None
+    ) -> Evidence | None:
+        """The statement as evidence in ``role`` for ``party`` and ``position`` (IRIs), attesting
+        it as part of the package ``via`` when given; ``None`` when no evidence of it was read."""
+        key = (statement, role, party, position, via)
         if key in self._evidence:
             return self._evidence[key]
         detail = self.details.get(statement)
@@ -162,6 +180,7 @@ class Statements:
                 stance=labels[str(detail.stance)],
                 date=detail.date,
                 quotes=detail.sorted_quotes(),
+                via=labels[via] if via is not None else None,
             )
         self._evidence[key] = found
         return found
@@ -173,17 +192,20 @@ class Statements:
 
 def read_entries(
     store: Store, variable: str, terms: Iterable[Node | None], statements: Statements
-) -> dict[str, list[tuple[str, str]]]:
+) -> dict[str, list[Entry]]:
     """The statements of the given lifecycles (``variable`` ``lifecycle``) or lifecycle entries
-    (``entry``) with their roles, by lifecycle, in the order found, each once; their evidence goes
-    to ``statements``."""
+    (``entry``) with their roles and packages, by lifecycle, in the order found, each once; their
+    evidence goes to ``statements``."""
     result = select_values(store, "ask-entries", variable, terms)
     statements.read(result)
-    found: dict[str, dict[tuple[str, str], None]] = defaultdict(dict)
+    found: dict[str, dict[Entry, None]] = defaultdict(dict)
     if result is not None and result.rows:
-        lifecycle_, statement_, role_ = _columns(result, ("lifecycle", "statement", "role"))
+        columns = _columns(result, ("lifecycle", "statement", "role", "via"))
+        lifecycle_, statement_, role_, via_ = columns
         for row in result.rows:
-            found[str(row[lifecycle_])][(str(row[statement_]), str(row[role_]))] = None
+            via = row[via_]
+            entry = (str(row[statement_]), str(row[role_]), str(via) if via is not None else None)
+            found[str(row[lifecycle_])][entry] = None
     return {lifecycle: list(entries) for lifecycle, entries in found.items()}
 
 
@@ -191,7 +213,7 @@ def read_undated(
     store: Store,
     party: Node | None,
     rows: list[dict[str, Node]],
-    entries: Mapping[str, list[tuple[str, str]]],
+    entries: Mapping[str, list[Entry]],
     statements: Statements,
 ) -> list[tuple[str, str, str, str]]:
     """The undated statements in scope (ask-undated) as ``(party, position, statement, role)``,
@@ -216,7 +238,7 @@ def read_undated(
         found = roles.get(lifecycle)
         if found is None:
             found = roles[lifecycle] = defaultdict(list)
-            for known, role in entries.get(lifecycle) or read.get(lifecycle, []):
+            for known, role, _via in entries.get(lifecycle) or read.get(lifecycle, []):
                 found[known].append(role)
         for role in found.get(statement, ()):
             undated[(str(row[party_]), str(row[position_]), statement, role)] = None

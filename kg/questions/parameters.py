@@ -83,11 +83,14 @@ def understand(store: Store, question: Question, params: Mapping[str, str | None
             position = resolve_position(store, value)
             parameters[p.name] = str(position)
             bindings["position"] = position
-        elif p.kind == "mode":
+        elif p.kind in ("mode", "choice"):
             if value not in p.choices:
-                raise AskError(f"mode {value!r} is not one of: {', '.join(p.choices)}")
-            mode = value
+                raise AskError(f"{p.name} {value!r} is not one of: {', '.join(p.choices)}")
             parameters[p.name] = value
+            mode = value if p.kind == "mode" else mode
+            for variable, when in p.binds:
+                terms = dict(p.terms)
+                bindings[variable] = URIRef(terms[value]) if terms else Literal(value == when)
         elif p.kind == "limit":
             all_ = value.strip().lower() == "all"
             limit = None if all_ else _count(value, p.name, 1, MAX_PAGE_SIZE, ", or all")
@@ -178,10 +181,15 @@ def _day(value: date) -> Literal:
 
 def _filed_year(store: Store, year: int) -> int:
     """The year under which the conflicts of a day in ``year`` are filed (``pt:conflictYear``):
-    that year, or the last year conflicts are filed under when it is earlier."""
-    rows = select(store, "ask-conflict-years").rows
-    until = rows[0][0] if rows else None
-    return min(year, int(until)) if isinstance(until, Literal) else year
+    that year, or the first or last year conflicts are filed under when it is outside them."""
+    rows = select(store, "ask-conflict-years").dicts()
+    found = next(iter(rows), {})
+    since, until = found.get("since"), found.get("until")
+    if isinstance(until, Literal):
+        year = min(year, int(until))
+    if isinstance(since, Literal):
+        year = max(year, int(since))
+    return year
 
 
 # --- parties and positions -------------------------------------------------------------------------

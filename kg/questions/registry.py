@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from kg.rdf.namespaces import PT
+
 PAGE_SIZE = 25
 """Items per page unless ``limit`` says otherwise."""
 MAX_PAGE_SIZE = 10_000
@@ -31,8 +33,11 @@ class Parameter:
 
     ``kind`` is ``party`` (an actor IRI, prefixed name or short name such as ``russia``),
     ``period`` (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``), ``open-period`` (a period, or one ending
-    in ``..`` for "from then on"), ``mode`` (one of ``choices``), ``position`` (a position IRI,
-    prefixed name or short name), ``limit`` (a page size, or ``all``) or ``offset`` (items to skip).
+    in ``..`` for "from then on"), ``mode`` (one of ``choices``: which query answers),
+    ``choice`` (one of ``choices``, bound as a boolean: each variable of ``binds`` is true when the
+    value is the one named beside it; or, with ``terms``, bound to the IRI ``terms`` gives the
+    value), ``position`` (a position IRI, prefixed name or short name),
+    ``limit`` (a page size, or ``all``) or ``offset`` (items to skip).
 
     A period says which query variables it binds (``binds``: each variable with ``start`` or
     ``end``, the period's first or last day, or ``filed-year``, the year the conflicts of its last
@@ -49,6 +54,7 @@ class Parameter:
     aliases: tuple[str, ...] = ()
     binds: tuple[tuple[str, str], ...] = ()
     after: str | None = None
+    terms: tuple[tuple[str, str], ...] = ()
 
 
 class Shape(Enum):
@@ -144,6 +150,19 @@ _AT = Parameter(
     "The period: YYYY, YYYY-MM or YYYY-MM-DD (its last day counts).",
     binds=(("atEnd", "end"), ("year", "filed-year")),
 )
+_PACKAGES = Parameter(
+    "packages",
+    "choice",
+    "include (the default): a party's statement of a package position that comprises the position "
+    "(pt:comprises, e.g. a neutral status comprises renouncing NATO membership) counts as restating "
+    "it, and the evidence says so (stated as part of …); exclude: only statements about the "
+    "position itself.",
+    required=False,
+    default="include",
+    choices=("include", "exclude"),
+    binds=(("entries", "include"),),
+    terms=(("include", str(PT.entryWithPackages)), ("exclude", str(PT.entry))),
+)
 _PAGE = (
     Parameter(
         "limit",
@@ -187,6 +206,7 @@ QUESTIONS: dict[str, Question] = {
                     default="attested",
                     choices=MODES,
                 ),
+                _PACKAGES,
                 *_PAGE,
             ),
             "ask-persisted",
@@ -213,7 +233,7 @@ QUESTIONS: dict[str, Question] = {
             "Re-emerged demands",
             "Positions a party stated in or before `from`, did not state at all between the two "
             "periods, and stated again in `to` (in or after it when `to` is open-ended).",
-            (_PARTY, _FROM, _TO, *_PAGE),
+            (_PARTY, _FROM, _TO, _PACKAGES, *_PAGE),
             "ask-re-emerged",
         ),
         Question(
@@ -248,6 +268,17 @@ QUESTIONS: dict[str, Question] = {
                     "short name); every party's by default.",
                     required=False,
                 ),
+                Parameter(
+                    "between",
+                    "choice",
+                    "parties (the default): conflicts between parties to the negotiations; all: "
+                    "also those with an actor that is no party (pt:NonParty, such as the drafters "
+                    "of a text).",
+                    required=False,
+                    default="parties",
+                    choices=("parties", "all"),
+                    binds=(("nonParties", "all"),),
+                ),
                 *_PAGE,
             ),
             "ask-conflicts",
@@ -270,6 +301,7 @@ QUESTIONS: dict[str, Question] = {
                     "short name (ukraine-neutral-status).",
                     aliases=("demand",),
                 ),
+                _PACKAGES,
                 *_PAGE,
             ),
             "ask-timeline",

@@ -30,8 +30,10 @@ CSV_COLUMNS = (
     "other_position",
     "statement",
     "role",
+    "via",
     "date",
     "precision",
+    "basis",
     "earliest",
     "latest",
     "speaker",
@@ -77,8 +79,10 @@ def _csv(answer: Answer) -> str:
             item.other_position.iri if item and item.other_position else "",
             ev.statement,
             ev.role,
+            ev.via.iri if ev.via else "",
             ev.date.value or "",
             ev.date.precision,
+            ev.date.basis or "",
             ev.date.earliest or "",
             ev.date.latest or "",
             ev.speaker.iri,
@@ -161,13 +165,18 @@ def _item_lines(question: Question, n: int, item: Item, short: _Short) -> list[s
 
 
 def _evidence_lines(ev: Evidence, indent: str, short: _Short) -> list[str]:
-    """A statement (date, precision, role, speaker, stance, party) and its quotes."""
+    """A statement (date, precision, role, speaker, stance, party) and its quotes; a date as of a
+    report reads "by" the date, a statement of a package says what it is part of."""
     when = ev.date.value or "undated"
+    if ev.date.basis == "as-of" and ev.date.value:
+        when = f"by {when}"
     head = (
         f"{indent}{when:<11} {ev.date.precision:<7} {ev.role:<12} {ev.speaker.label} "
         f"({ev.stance.label}) for {ev.party.label} — {short(ev.statement)}"
     )
     out = [head]
+    if ev.via:
+        out.append(f"{indent}{'':<11} stated as part of: {ev.via.label} ({short(ev.via.iri)})")
     for q in ev.quotes:
         out.append(f"{indent}{'':<11} {q.identifier or short(q.source)}: “{q.quote}”")
     return out

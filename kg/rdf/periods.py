@@ -7,7 +7,10 @@ from the start of that year/month/day onwards, with no end.
 A statement's date has a precision (``pt:datePrecision``), so it denotes an *interval* of days: a
 day-precision date the day, a month-precision date (``xsd:gYearMonth``) the whole month, a
 year-precision date (``xsd:gYear``) the whole year. The statement was made on one unknown day of
-that interval. The comparisons on intervals (certain when every day satisfies them, uncertain when
+that interval. A date given as a *report date* (``pt:dateBasis pt:AsOfReport``: the document
+presents the position as current on its own date D) bounds the statement only from above: it was
+made on or before D, the interval ``(unknown, D]``, which starts on :data:`OPEN_START`. The
+comparisons on intervals (certain when every day satisfies them, uncertain when
 some do) are made by the build (:mod:`kg.pipeline.derive`) and the ``ask-*.rq`` queries, on the days
 given here.
 """
@@ -26,6 +29,9 @@ from kg.rdf.namespaces import PT
 
 OPEN_END = date(9999, 12, 31)
 """The end of an open-ended period, as bound in the SPARQL queries (``"9999-12-31"^^xsd:date``)."""
+OPEN_START = date(1, 1, 1)
+"""The first day of an interval with no known start (a statement known only to be made on or
+before a report date), as the build writes it (``"0001-01-01"^^xsd:date``)."""
 
 ACCEPTED_PERIODS = (
     "YYYY, YYYY-MM or YYYY-MM-DD (the whole year, month or day), e.g. 2024, 2024-06, 2024-06-14"
@@ -48,6 +54,13 @@ PRECISION_IRIS = {
     PT.UnknownDate: "unknown",
 }
 """``pt:datePrecision`` individual → precision name."""
+
+BASES = {
+    PT.StatedDate: "stated",
+    PT.AsOfReport: "as-of",
+}
+"""``pt:dateBasis`` individual → basis name: ``stated`` (the document dates the statement itself)
+or ``as-of`` (the date is the document's report date, an upper bound)."""
 
 
 class PeriodError(ValueError):
@@ -146,15 +159,24 @@ def precision_of(value: Literal | None) -> str:
 
 
 def interval_of(
-    value: Literal | str | None, precision: str | URIRef | None = None
+    value: Literal | str | None,
+    precision: str | URIRef | None = None,
+    basis: str | URIRef | None = None,
 ) -> Interval | None:
     """The interval a ``pt:date`` denotes, or ``None`` when the date is unknown or unreadable.
 
     ``value`` is the literal (its datatype gives the precision) or its lexical form together with
-    ``precision`` (``day``/``month``/``year`` or the ``pt:`` precision individual).
+    ``precision`` (``day``/``month``/``year`` or the ``pt:`` precision individual). With
+    ``basis`` ``as-of`` (or ``pt:AsOfReport``) the date is a report date: the interval runs from
+    :data:`OPEN_START` to its last day.
     """
     if value is None:
         return None
+    if isinstance(basis, URIRef):
+        basis = BASES.get(basis)
+    if basis == "as-of":
+        bounded = interval_of(value, precision)
+        return Interval(OPEN_START, bounded.end) if bounded else None
     if isinstance(precision, URIRef):
         precision = PRECISION_IRIS.get(precision)
     if precision is None and isinstance(value, Literal):
