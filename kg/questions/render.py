@@ -171,14 +171,14 @@ def _evidence_lines(ev: Evidence, indent: str, short: _Short) -> list[str]:
     if ev.date.basis == "as-of" and ev.date.value:
         when = f"by {when}"
     head = (
-        f"{indent}{when:<11} {ev.date.precision:<7} {ev.role:<12} {ev.speaker.label} "
+        f"{indent}{when:<13} {ev.date.precision:<7} {ev.role:<12} {ev.speaker.label} "
         f"({ev.stance.label}) for {ev.party.label} — {short(ev.statement)}"
     )
     out = [head]
     if ev.via:
-        out.append(f"{indent}{'':<11} stated as part of: {ev.via.label} ({short(ev.via.iri)})")
+        out.append(f"{indent}{'':<13} stated as part of: {ev.via.label} ({short(ev.via.iri)})")
     for q in ev.quotes:
-        out.append(f"{indent}{'':<11} {q.identifier or short(q.source)}: “{q.quote}”")
+        out.append(f"{indent}{'':<13} {q.identifier or short(q.source)}: “{q.quote}”")
     return out
 
 
