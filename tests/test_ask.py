@@ -513,7 +513,7 @@ def test_renderings(folder):
     table = render(found, "table")
     assert "Dropped demands (dropped: party actor:alpha, from 2024-06, to 2025-01)" in table
     assert "Position A [withdrawn, certain]" in table
-    assert "2024-11-03  day     withdrawal" in table
+    assert "2024-11-03    day     withdrawal" in table
     assert "Undated evidence (not placed in time): 1" in table
     rows = render(found, "csv").splitlines()
     assert rows[0].startswith("section,category,certainty,party")
