@@ -39,17 +39,36 @@ SETTINGS = settings(
 # --- random records ---------------------------------------------------------------------------------
 
 
+AS_OF = "by:"
+"""Before a lexical form: the date is a report date (``pt:AsOfReport``), stated on or before it."""
+
+
 @st.composite
 def dates(draw) -> tuple[str, Interval]:
-    """A pt:date lexical form in January–April 2024 at day (mostly), month or year precision."""
+    """A pt:date lexical form in January–April 2024 at day (mostly), month or year precision; one in
+    six a report date (``by:`` in front; its interval has no first day)."""
     day = START + timedelta(days=draw(st.integers(0, 120)))
     precision = draw(st.sampled_from(["day", "day", "day", "month", "month", "year"]))
     lexical = {"day": day.isoformat(), "month": day.isoformat()[:7], "year": str(day.year)}[
         precision
     ]
-    interval = interval_of(lexical, precision)
+    as_of = draw(st.integers(0, 5)) == 0
+    interval = interval_of(lexical, precision, "as-of" if as_of else "stated")
     assert interval is not None
-    return lexical, interval
+    return (AS_OF if as_of else "") + lexical, interval
+
+
+DATATYPES = {10: XSD.date, 7: XSD.gYearMonth, 4: XSD.gYear}
+
+
+def date_quads(statement: URIRef, lexical: str, graph: URIRef) -> list[tuple]:
+    """A statement's pt:date (and pt:dateBasis pt:AsOfReport for a ``by:`` date)."""
+    as_of = lexical.startswith(AS_OF)
+    lexical = lexical.removeprefix(AS_OF)
+    quads = [(statement, PT.date, Literal(lexical, datatype=DATATYPES[len(lexical)]), graph)]
+    if as_of:
+        quads.append((statement, PT.dateBasis, PT.AsOfReport, graph))
+    return quads
 
 
 @st.composite
@@ -73,8 +92,14 @@ def period_pairs(draw) -> tuple[Period, Period]:
     return before, after
 
 
-def store_of(positions: dict[str, list[tuple[bool, str, Interval]]]) -> OxigraphStore:
-    """A store with the records (one position each) and their derived lifecycles."""
+def store_of(
+    positions: dict[str, list[tuple[bool, str, Interval]]],
+    comprises: tuple[tuple[str, str], ...] = (),
+    supporting_also_about: dict[str, str] | None = None,
+) -> OxigraphStore:
+    """A store with the records (one position each) and their derived lifecycles; ``comprises``
+    makes packages of positions, ``supporting_also_about`` makes each supporting statement of a
+    record about one more position."""
     store = OxigraphStore()
     graph = ID["graph/test"]
     quads = [
@@ -82,10 +107,11 @@ def store_of(positions: dict[str, list[tuple[bool, str, Interval]]]) -> Oxigraph
         (PT.Withdraws, RDF.type, PT.OpposingStance, graph),
         (URIRef(ID["position/p"]), RDF.type, PT.Position, graph),
     ]
-    datatypes = {10: XSD.date, 7: XSD.gYearMonth, 4: XSD.gYear}
+    quads += [(ID[f"position/{a}"], PT.comprises, ID[f"position/{b}"], graph) for a, b in comprises]
     for name, record in positions.items():
         position = ID[f"position/{name}"]
         quads.append((position, RDF.type, PT.Position, graph))
+        also = (supporting_also_about or {}).get(name)
         for n, (supporting, lexical, _interval) in enumerate(record):
             statement = ID[f"statement/{name}-{n}"]
             quads += [
@@ -93,8 +119,10 @@ def store_of(positions: dict[str, list[tuple[bool, str, Interval]]]) -> Oxigraph
                 (statement, PT.onBehalfOf, PARTY, graph),
                 (statement, PT.about, position, graph),
                 (statement, PT.stance, PT.Demands if supporting else PT.Withdraws, graph),
-                (statement, PT.date, Literal(lexical, datatype=datatypes[len(lexical)]), graph),
+                *date_quads(statement, lexical, graph),
             ]
+            if also and supporting:
+                quads.append((statement, PT.about, ID[f"position/{also}"], graph))
     store.add_quads(quads)
     derive_store(store)
     return store
@@ -122,7 +150,9 @@ def worlds(record: list[tuple[bool, str, Interval]], bounds: list[date]):
     the days next to them), which realise every order the intervals allow."""
     critical = set()
     for _s, _l, interval in record:
-        critical |= {interval.start, interval.end, interval.start - ONE, interval.end + ONE}
+        critical |= {interval.start, interval.end, interval.end + ONE}
+        if interval.start > date.min:  # an open start (a report date) has no day before it
+            critical.add(interval.start - ONE)
     for bound in bounds:
         if bound < date(9999, 1, 1):  # an open end is beyond every statement
             critical |= {bound, bound - ONE, bound + ONE}
@@ -325,6 +355,32 @@ def test_a_statement_certainly_within_a_period_is_never_reported_outside_it(stat
         assert found == {"p": "certain"}
 
 
+@SETTINGS
+@given(records(), records(), period_pairs())
+def test_a_package_statement_counts_as_a_statement_about_its_part(part, package, periods):
+    """With packages (the default), a party's supporting statement of a package restates the part
+    exactly as a statement about the part itself would: the same answers as a graph where each such
+    statement is also about the part, asked without packages. Withdrawing the package ends nothing
+    of the part."""
+    first, second = periods
+    with_package = store_of({"part": part, "package": package}, comprises=(("package", "part"),))
+    rewritten = store_of(
+        {"part": part, "package": package}, supporting_also_about={"package": "part"}
+    )
+    span = {"from": first.text, "to": second.text}
+    for question, extra in (
+        ("persisted", {}),
+        ("persisted", {"mode": "in-force"}),
+        ("re-emerged", {}),
+    ):
+        followed = answers(with_package, question, packages="include", **span, **extra)
+        direct = answers(rewritten, question, packages="exclude", **span, **extra)
+        assert followed.get("part") == direct.get("part"), (question, extra)
+        assert answers(with_package, question, packages="exclude", **span, **extra).get("part") == (
+            answers(store_of({"part": part}), question, **span, **extra).get("part")
+        )
+
+
 # --- conflicts: the build-time conflict runs against a join of spells at query time ---------------------
 
 SPELL_JOIN = """PREFIX pt: <https://w3id.org/peace-talks-kg/ontology#>
@@ -376,7 +432,6 @@ def conflict_store(statements: list[tuple[str, str, str, str]]) -> OxigraphStore
     """Parties' statements with p contradicting q (r contradicts nothing), derived as ``kg build`` does."""
     store = OxigraphStore()
     graph = ID["graph/test"]
-    datatypes = {10: XSD.date, 7: XSD.gYearMonth, 4: XSD.gYear}
     quads = [
         (PT.Demands, RDF.type, PT.SupportingStance, graph),
         (PT.Withdraws, RDF.type, PT.OpposingStance, graph),
@@ -390,7 +445,7 @@ def conflict_store(statements: list[tuple[str, str, str, str]]) -> OxigraphStore
             (statement, PT.onBehalfOf, ID[f"actor/{party}"], graph),
             (statement, PT.about, ID[f"position/{position}"], graph),
             (statement, PT.stance, STANCES[stance], graph),
-            (statement, PT.date, Literal(lexical, datatype=datatypes[len(lexical)]), graph),
+            *date_quads(statement, lexical, graph),
         ]
     store.add_quads(quads)
     derive_store(store)
