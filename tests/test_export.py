@@ -367,6 +367,7 @@ def test_csv_tables_have_the_promised_columns(runner, good_project):
             "statement",
             "date",
             "precision",
+            "basis",
             "party",
             "speaker",
             "stance",
@@ -395,7 +396,10 @@ def test_csv_statements_of_the_real_data(runner, real_quads, curated_root):
     for row in rows:
         assert row["precision"] in {"Day", "Month", "Year", "Unknown"}
         assert bool(row["date"]) == (row["precision"] != "Unknown")
+        assert row["basis"] in ({"stated", "as-of"} if row["date"] else {""})
         assert row["party"] and row["speaker"] and row["stance"] and row["demand_id"]
+    as_of = {r["statement"]: r["date"] for r in rows if r["basis"] == "as-of"}
+    assert as_of["statement:russia-undated-ceasefire-condition-withdrawal-four-regions"] == "2025-08"
     quoted = [r for r in rows if r["quote"]]
     assert quoted and all(r["source"].endswith(".txt") for r in quoted)
     putin = [r for r in rows if r["statement"] == "statement:putin-2024-06-14-renounce-nato"]
