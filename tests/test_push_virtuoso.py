@@ -402,7 +402,7 @@ def faulty_proxy(virtuoso: Virtuoso, failing_graph: URIRef) -> Iterator[dict]:
             self.wfile.write(data)
             connection.close()
 
-        do_GET = do_PUT = do_POST = do_DELETE = _forward
+        do_GET = do_HEAD = do_PUT = do_POST = do_DELETE = _forward
 
         def log_message(self, *args) -> None:
             pass
