@@ -642,6 +642,84 @@ def test_layout_never_places_undated_entries_and_spans_intervals():
     assert layout([Entry(When.of(None), "x", "y")], "t").marks == []
 
 
+XSD_DATE = URIRef("http://www.w3.org/2001/XMLSchema#date")
+
+
+@pytest.mark.parametrize(
+    ("literal", "precision", "text", "long_text", "iso", "days"),
+    [
+        (
+            Literal("2025-05-15", datatype=XSD_DATE),
+            PT.DayPrecision,
+            "by 15 May 2025",
+            "stated on or before 15 May 2025, the date of the report",
+            "2025-05-15",
+            (dt.date(2025, 5, 15), dt.date(2025, 5, 16)),
+        ),
+        (
+            Literal("2025-08"),
+            PT.MonthPrecision,
+            "by August 2025",
+            "stated in or before August 2025, the month of the report",
+            "2025-08",
+            (dt.date(2025, 8, 1), dt.date(2025, 9, 1)),
+        ),
+        (
+            Literal("2024"),
+            PT.YearPrecision,
+            "by 2024",
+            "stated in or before 2024, the year of the report",
+            "2024",
+            (dt.date(2024, 1, 1), dt.date(2025, 1, 1)),
+        ),
+    ],
+)
+def test_when_as_of_a_report_reads_by_the_report_date(
+    literal, precision, text, long_text, iso, days
+):
+    """A report date D bounds the statement from above: "by D", as precise as D, never "on D"."""
+    for basis in (PT.AsOfReport, "as-of"):
+        when = When.of(literal, precision, basis)
+        assert (when.basis, when.as_of, when.known) == ("as-of", True, True)
+        assert (when.text, when.long_text, when.iso) == (text, long_text, iso)
+        assert (when.start, when.end) == days  # D's own interval, for the axis and sorting
+        assert (when.earliest, when.latest) == (None, days[1] - dt.timedelta(days=1))
+        assert when.qualifier == f"{when.precision}, as of the report"
+        assert "0001" not in when.text + when.long_text
+    stated = When.of(literal, precision, PT.StatedDate)
+    assert (stated.basis, stated.as_of, stated.long_text) == ("stated", False, None)
+    assert stated.text == text.removeprefix("by ") and stated.iso == iso
+    assert stated.qualifier == stated.precision
+    assert When.of(literal, precision).basis is None
+    assert When.of(literal, precision, PT.Nothing).basis is None  # not a basis: not said
+
+
+def test_an_as_of_date_sorts_at_its_report_date():
+    """By the first day, then the last, of D (as the temporal questions place it); at the same
+    days a stated date comes first; undated last."""
+
+    def of(text: str, basis: URIRef | None = None) -> When:
+        return When.of(Literal(text), None, basis)
+
+    by_august = of("2025-08", PT.AsOfReport)
+    in_august = of("2025-08", PT.StatedDate)
+    by_may_15 = When.of(Literal("2025-05-15", datatype=XSD_DATE), None, PT.AsOfReport)
+    ordered = [
+        of("2025"),
+        of("2025-05"),
+        of("2025-05-14"),
+        by_may_15,
+        of("2025-05-16"),
+        in_august,
+        by_august,
+        of("2025-08-02"),
+        When.of(None),
+    ]
+    shuffled = [ordered[i] for i in (8, 6, 3, 0, 7, 5, 1, 4, 2)]
+    assert sorted(shuffled, key=lambda w: w.sort_key) == ordered
+    assert by_august != in_august and len({by_august, in_august}) == 2  # counted apart
+
+
 # --- the questions, on the curated data -----------------------------------------------------------
 
 
