@@ -720,6 +720,34 @@ def test_an_as_of_date_sorts_at_its_report_date():
     assert by_august != in_august and len({by_august, in_august}) == 2  # counted apart
 
 
+def test_layout_draws_an_as_of_entry_by_its_report_date_without_widening_the_axis():
+    entries = [
+        Entry(When.of(Literal("2025-03-01"), None, "stated"), "Russia", "a day"),
+        Entry(When.of(Literal("2025-08"), None, PT.AsOfReport), "Russia", "by August"),
+        Entry(When.of(Literal("2025-05-15"), None, PT.AsOfReport), "Ukraine", "by 15 May"),
+    ]
+    chart = layout(entries, "t")
+    assert chart.span == (dt.date(2025, 1, 1), dt.date(2026, 1, 1))  # not from the year 1
+    assert [t.label for t in chart.ticks if t.major] == ["2025", "2026"]
+    marks = {m.entry.label: m for m in chart.marks}
+    day, august, may = marks["a day"], marks["by August"], marks["by 15 May"]
+    assert day.is_point and not day.is_as_of
+    assert august.is_as_of and may.is_as_of and not august.is_point and not may.is_point
+    x_of = (
+        chart.left
+        + (chart.right - chart.left) * (dt.date(2025, 9, 1) - dt.date(2025, 1, 1)).days / 365
+    )
+    assert august.by_x == pytest.approx(x_of)  # at the end of August
+    may_x = (
+        chart.left
+        + (chart.right - chart.left) * (dt.date(2025, 5, 15) - dt.date(2025, 1, 1)).days / 365
+    )
+    assert may.by_x == pytest.approx(may_x)  # on the day itself
+    assert 0 < august.width <= 48 and august.x >= chart.left  # a short bar to the left
+    assert chart.has_as_of and "2 dated only by a report" in chart.summary
+    assert not layout(entries[:1], "t").has_as_of
+
+
 # --- the questions, on the curated data -----------------------------------------------------------
 
 
