@@ -881,3 +881,122 @@ def test_every_iri_of_the_curated_namespace_dereferences(curated):
         rendered
     )
     assert set(documents) == {"ontology", "shapes"}
+
+
+# --- report dates on the curated data -------------------------------------------------------------
+
+AS_OF_AUGUST = (
+    '<time datetime="2025-08" class="as-of" title="stated in or before August 2025, the month of '
+    'the report">by August 2025</time> <span class="precision">(month, as of the report)</span>'
+)
+AS_OF_MAY_15 = (
+    '<time datetime="2025-05-15" class="as-of" title="stated on or before 15 May 2025, the date of '
+    'the report">by 15 May 2025</time> <span class="precision">(day, as of the report)</span>'
+)
+CEASEFIRE_CONDITION = "russia-undated-ceasefire-condition-withdrawal-four-regions"
+FOUR_REGIONS = "ukrainian-withdrawal-from-four-regions"
+AS_OF_JSON = {"date": "2025-08", "precision": "month", "basis": "as-of", "text": "by August 2025"}
+
+
+def test_a_statement_page_dates_a_report_date_as_by(curated):
+    page = curated.get(f"/page/statement/{CEASEFIRE_CONDITION}").get_data(as_text=True)
+    card = page[page.index('id="card-heading"') : page.index('id="evidence-heading"')]
+    assert re.search(r"<dt>Date</dt>\s*<dd>" + re.escape(AS_OF_AUGUST) + "</dd>", card)
+    properties = page[page.index('id="properties-heading"') :]
+    assert re.search(r'date</a></dt>\s*<dd><time datetime="2025-08" class="as-of"', properties)
+    assert ">August 2025<" not in page  # never as if stated in August
+    twin = curated.get(f"/page/statement/{CEASEFIRE_CONDITION}.json").get_json()
+    assert twin["when"] == AS_OF_JSON
+    assert dict(twin["card"])["Date"] == AS_OF_JSON
+    (date,) = [
+        row["values"][0]
+        for group in twin["properties"]
+        for row in group["rows"]
+        if row["predicate"]["iri"].endswith("#date")
+    ]
+    assert (date["label"], date["value"], date["basis"]) == ("by August 2025", "2025-08", "as-of")
+    stated = curated.get("/page/statement/putin-2024-06-14-renounce-nato.json").get_json()
+    assert stated["when"]["basis"] == "stated" and stated["when"]["text"] == "14 June 2024"
+
+
+def test_a_position_page_lists_and_draws_report_dates_as_by(curated):
+    page = curated.get(f"/page/position/{FOUR_REGIONS}").get_data(as_text=True)
+    table = page[page.index("<caption>Every attestation") : page.index("</table>")]
+    row = next(r for r in table.split("<tr>") if f"/page/statement/{CEASEFIRE_CONDITION}" in r)
+    assert f'<td data-label="Date">{AS_OF_AUGUST}</td>' in row
+    assert AS_OF_MAY_15 in page  # 002's "today's talks in Istanbul (15.05.2025)"
+    stances = page[page.index("<h3>Stances</h3>") : page.index("</ul>", page.index("<h3>Stances"))]
+    assert AS_OF_AUGUST in stances
+    svg = page[page.index("<svg") : page.index("</svg>")]
+    mark = svg[svg.index(f'<a href="/page/statement/{CEASEFIRE_CONDITION}">') :]
+    mark = mark[: mark.index("</a>")]
+    assert '<g class="mark tone-supporting precision-month as-of">' in mark
+    assert (
+        "<title>by August 2025 (stated in or before August 2025, the month of the report): "
+        "Russia: demands — " in mark
+    )
+    assert 'mask="url(#timeline-fade)"' in mark and '<path class="by"' in mark
+    assert "<circle" not in mark and 'id="timeline-fade"' in svg
+    assert "dated only by a report" in svg[svg.index("<desc") : svg.index("</desc>")]
+    assert "stated by this date (as of a report)" in page  # the legend
+    twin = curated.get(f"/page/position/{FOUR_REGIONS}.json").get_json()
+    (attestation,) = [
+        a for a in twin["attestations"] if a["statement"]["iri"].endswith(CEASEFIRE_CONDITION)
+    ]
+    assert attestation["when"] == AS_OF_JSON
+
+
+def test_source_and_actor_pages_date_reports_as_by(curated):
+    source = curated.get("/page/source/doc-003").get_data(as_text=True)
+    reported = source[source.index('id="reported-heading"') :]
+    assert reported.count(AS_OF_AUGUST) >= 20
+    twin = curated.get("/page/source/doc-003.json").get_json()
+    bases = {r["when"]["basis"] for r in twin["reports"] if r["when"]["date"] == "2025-08"}
+    assert bases == {"as-of"}
+    assert AS_OF_MAY_15 in curated.get("/page/source/doc-002").get_data(as_text=True)
+    actor = curated.get("/page/actor/russia").get_data(as_text=True)
+    statements = actor[actor.index('id="statements-heading"') : actor.index("</table>")]
+    assert AS_OF_AUGUST in statements and AS_OF_MAY_15 in statements
+    assert 'class="mark tone-supporting precision-day as-of"' in actor
+    twin = curated.get("/page/actor/russia.json").get_json()
+    (item,) = [s for s in twin["statements"] if s["statement"]["iri"].endswith(CEASEFIRE_CONDITION)]
+    assert item["when"] == AS_OF_JSON
+
+
+def test_an_answer_page_dates_its_evidence_by_the_report(curated):
+    page = curated.get(f"/questions/timeline?position={FOUR_REGIONS}").get_data(as_text=True)
+    answer = page[page.index('id="answer-heading"') :]
+    evidence = answer[: answer.index(f'href="/page/statement/{CEASEFIRE_CONDITION}">statement')]
+    assert evidence[evidence.rindex('<p class="meta">') :].startswith(
+        '<p class="meta">' + AS_OF_AUGUST
+    )
+    assert 'class="mark tone-supporting precision-month as-of"' in answer
+
+
+OPEN_START = re.compile(r"(?<![\w-])0001(?![\w])|\b1 January 1(?!\d)")
+"""The first day of an interval with no known start, as the build writes it: never shown."""
+
+
+def test_no_curated_page_writes_the_open_start_of_a_report_date(curated):
+    """A statement known only by a report date has no first day; no page (HTML or JSON) shows the
+    build's stand-in for it."""
+    store = curated.application.extensions["ptkg"]
+    found = store.query(
+        "SELECT DISTINCT ?x WHERE { ?x ?p ?o "
+        'FILTER (STRSTARTS(STR(?x), "https://w3id.org/peace-talks-kg/id/statement/")) }'
+    )
+    paths = sorted("/page/" + str(row[0]).split("/id/", 1)[1] for row in found.rows)
+    assert len(paths) > 100
+    paths += [
+        f"/page/position/{FOUR_REGIONS}",
+        "/page/actor/russia",
+        "/page/actor/ukraine",
+        "/page/source/doc-002",
+        "/page/source/doc-003",
+    ]
+    for path in paths:
+        for url in (path, path + ".json"):
+            response = curated.get(url)
+            assert response.status_code == 200, url
+            text = response.get_data(as_text=True)
+            assert not OPEN_START.search(text), (url, OPEN_START.search(text))
