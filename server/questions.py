@@ -209,12 +209,13 @@ def _link(iri: str) -> str | None:
 
 
 def when_of(evidence: Evidence) -> When:
-    """A statement date of an answer as a :class:`When` (same precision, same interval)."""
+    """A statement date of an answer as a :class:`When` (same precision, same basis: a date as of
+    a report reads "by …", as the answer's table writes it)."""
     date = evidence.date
     if not date.value:
         return When("unknown")
     literal = Literal(date.value, datatype=URIRef(date.datatype) if date.datatype else None)
-    return When.of(literal, None)
+    return When.of(literal, None, date.basis)
 
 
 def _chart(q: Question, answer: Answer) -> Chart:

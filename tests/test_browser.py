@@ -136,6 +136,38 @@ def test_demand_page_found_by_search_shows_its_timeline(browse):
     assert_stayed_local(requested)
 
 
+def test_demand_page_dates_a_report_date_as_by_in_its_table_and_timeline(browse):
+    """Russia's ceasefire condition is known only from 003's report "as of early August 2025": the
+    page says "by August 2025", and the timeline draws it as stated by then, not in August."""
+    page, base, requested = browse
+    statement = "/page/statement/russia-undated-ceasefire-condition-withdrawal-four-regions"
+    page.goto(base + "/page/position/ukrainian-withdrawal-from-four-regions")
+    row = page.locator("table.attestations tbody tr").filter(
+        has=page.locator(f"a[href='{statement}']")
+    )
+    assert row.count() == 1
+    date = row.locator("td[data-label='Date'] time")
+    assert date.inner_text() == "by August 2025"
+    assert date.get_attribute("datetime") == "2025-08"
+    assert date.get_attribute("title") == "stated in or before August 2025, the month of the report"
+    mark = page.locator(f"figure.timeline a[href='{statement}'] g.mark.as-of")
+    assert mark.count() == 1
+    title = mark.locator("title").text_content()
+    assert title.startswith("by August 2025 (stated in or before August 2025")
+    assert "Russia: demands" in title
+    bracket = mark.locator("path.by").bounding_box()
+    tail = mark.locator("rect.tail").bounding_box()
+    assert bracket and tail and bracket["width"] > 0 and tail["width"] > 0
+    assert tail["x"] < bracket["x"]  # the bar reaches back from the report date
+    assert (
+        page.locator("figure.timeline .legend")
+        .get_by_text("stated by this date (as of a report)")
+        .is_visible()
+    )
+    screenshot(page, "demand-page-as-of", height=1300)
+    assert_stayed_local(requested)
+
+
 def test_query_editor_runs_an_example_and_shows_rows(browse):
     page, base, requested = browse
     page.goto(base + "/query")

@@ -642,6 +642,112 @@ def test_layout_never_places_undated_entries_and_spans_intervals():
     assert layout([Entry(When.of(None), "x", "y")], "t").marks == []
 
 
+XSD_DATE = URIRef("http://www.w3.org/2001/XMLSchema#date")
+
+
+@pytest.mark.parametrize(
+    ("literal", "precision", "text", "long_text", "iso", "days"),
+    [
+        (
+            Literal("2025-05-15", datatype=XSD_DATE),
+            PT.DayPrecision,
+            "by 15 May 2025",
+            "stated on or before 15 May 2025, the date of the report",
+            "2025-05-15",
+            (dt.date(2025, 5, 15), dt.date(2025, 5, 16)),
+        ),
+        (
+            Literal("2025-08"),
+            PT.MonthPrecision,
+            "by August 2025",
+            "stated in or before August 2025, the month of the report",
+            "2025-08",
+            (dt.date(2025, 8, 1), dt.date(2025, 9, 1)),
+        ),
+        (
+            Literal("2024"),
+            PT.YearPrecision,
+            "by 2024",
+            "stated in or before 2024, the year of the report",
+            "2024",
+            (dt.date(2024, 1, 1), dt.date(2025, 1, 1)),
+        ),
+    ],
+)
+def test_when_as_of_a_report_reads_by_the_report_date(
+    literal, precision, text, long_text, iso, days
+):
+    """A report date D bounds the statement from above: "by D", as precise as D, never "on D"."""
+    for basis in (PT.AsOfReport, "as-of"):
+        when = When.of(literal, precision, basis)
+        assert (when.basis, when.as_of, when.known) == ("as-of", True, True)
+        assert (when.text, when.long_text, when.iso) == (text, long_text, iso)
+        assert (when.start, when.end) == days  # D's own interval, for the axis and sorting
+        assert (when.earliest, when.latest) == (None, days[1] - dt.timedelta(days=1))
+        assert when.qualifier == f"{when.precision}, as of the report"
+        assert "0001" not in when.text + when.long_text
+    stated = When.of(literal, precision, PT.StatedDate)
+    assert (stated.basis, stated.as_of, stated.long_text) == ("stated", False, None)
+    assert stated.text == text.removeprefix("by ") and stated.iso == iso
+    assert stated.qualifier == stated.precision
+    assert When.of(literal, precision).basis is None
+    assert When.of(literal, precision, PT.Nothing).basis is None  # not a basis: not said
+
+
+def test_an_as_of_date_sorts_at_its_report_date():
+    """By the first day, then the last, of D (as the temporal questions place it); at the same
+    days a stated date comes first; undated last."""
+
+    def of(text: str, basis: URIRef | None = None) -> When:
+        return When.of(Literal(text), None, basis)
+
+    by_august = of("2025-08", PT.AsOfReport)
+    in_august = of("2025-08", PT.StatedDate)
+    by_may_15 = When.of(Literal("2025-05-15", datatype=XSD_DATE), None, PT.AsOfReport)
+    ordered = [
+        of("2025"),
+        of("2025-05"),
+        of("2025-05-14"),
+        by_may_15,
+        of("2025-05-16"),
+        in_august,
+        by_august,
+        of("2025-08-02"),
+        When.of(None),
+    ]
+    shuffled = [ordered[i] for i in (8, 6, 3, 0, 7, 5, 1, 4, 2)]
+    assert sorted(shuffled, key=lambda w: w.sort_key) == ordered
+    assert by_august != in_august and len({by_august, in_august}) == 2  # counted apart
+
+
+def test_layout_draws_an_as_of_entry_by_its_report_date_without_widening_the_axis():
+    entries = [
+        Entry(When.of(Literal("2025-03-01"), None, "stated"), "Russia", "a day"),
+        Entry(When.of(Literal("2025-08"), None, PT.AsOfReport), "Russia", "by August"),
+        Entry(When.of(Literal("2025-05-15"), None, PT.AsOfReport), "Ukraine", "by 15 May"),
+    ]
+    chart = layout(entries, "t")
+    assert chart.span == (dt.date(2025, 1, 1), dt.date(2026, 1, 1))  # not from the year 1
+    assert [t.label for t in chart.ticks if t.major] == ["2025", "2026"]
+    marks = {m.entry.label: m for m in chart.marks}
+    day, august, may = marks["a day"], marks["by August"], marks["by 15 May"]
+    assert day.is_point and not day.is_as_of
+    assert august.is_as_of and may.is_as_of and not august.is_point and not may.is_point
+    x_of = (
+        chart.left
+        + (chart.right - chart.left) * (dt.date(2025, 9, 1) - dt.date(2025, 1, 1)).days / 365
+    )
+    assert august.by_x == pytest.approx(x_of)  # at the end of August
+    may_x = (
+        chart.left
+        + (chart.right - chart.left) * (dt.date(2025, 5, 15) - dt.date(2025, 1, 1)).days / 365
+    )
+    assert may.by_x == pytest.approx(may_x)  # on the day itself
+    assert 0 < august.width <= 48 and august.x >= chart.left  # a short bar to the left
+    assert chart.has_as_of and "2 dated only by a report" in chart.summary
+    assert not layout(entries[:1], "t").has_as_of
+
+
 # --- the questions, on the curated data -----------------------------------------------------------
 
 
@@ -775,3 +881,122 @@ def test_every_iri_of_the_curated_namespace_dereferences(curated):
         rendered
     )
     assert set(documents) == {"ontology", "shapes"}
+
+
+# --- report dates on the curated data -------------------------------------------------------------
+
+AS_OF_AUGUST = (
+    '<time datetime="2025-08" class="as-of" title="stated in or before August 2025, the month of '
+    'the report">by August 2025</time> <span class="precision">(month, as of the report)</span>'
+)
+AS_OF_MAY_15 = (
+    '<time datetime="2025-05-15" class="as-of" title="stated on or before 15 May 2025, the date of '
+    'the report">by 15 May 2025</time> <span class="precision">(day, as of the report)</span>'
+)
+CEASEFIRE_CONDITION = "russia-undated-ceasefire-condition-withdrawal-four-regions"
+FOUR_REGIONS = "ukrainian-withdrawal-from-four-regions"
+AS_OF_JSON = {"date": "2025-08", "precision": "month", "basis": "as-of", "text": "by August 2025"}
+
+
+def test_a_statement_page_dates_a_report_date_as_by(curated):
+    page = curated.get(f"/page/statement/{CEASEFIRE_CONDITION}").get_data(as_text=True)
+    card = page[page.index('id="card-heading"') : page.index('id="evidence-heading"')]
+    assert re.search(r"<dt>Date</dt>\s*<dd>" + re.escape(AS_OF_AUGUST) + "</dd>", card)
+    properties = page[page.index('id="properties-heading"') :]
+    assert re.search(r'date</a></dt>\s*<dd><time datetime="2025-08" class="as-of"', properties)
+    assert ">August 2025<" not in page  # never as if stated in August
+    twin = curated.get(f"/page/statement/{CEASEFIRE_CONDITION}.json").get_json()
+    assert twin["when"] == AS_OF_JSON
+    assert dict(twin["card"])["Date"] == AS_OF_JSON
+    (date,) = [
+        row["values"][0]
+        for group in twin["properties"]
+        for row in group["rows"]
+        if row["predicate"]["iri"].endswith("#date")
+    ]
+    assert (date["label"], date["value"], date["basis"]) == ("by August 2025", "2025-08", "as-of")
+    stated = curated.get("/page/statement/putin-2024-06-14-renounce-nato.json").get_json()
+    assert stated["when"]["basis"] == "stated" and stated["when"]["text"] == "14 June 2024"
+
+
+def test_a_position_page_lists_and_draws_report_dates_as_by(curated):
+    page = curated.get(f"/page/position/{FOUR_REGIONS}").get_data(as_text=True)
+    table = page[page.index("<caption>Every attestation") : page.index("</table>")]
+    row = next(r for r in table.split("<tr>") if f"/page/statement/{CEASEFIRE_CONDITION}" in r)
+    assert f'<td data-label="Date">{AS_OF_AUGUST}</td>' in row
+    assert AS_OF_MAY_15 in page  # 002's "today's talks in Istanbul (15.05.2025)"
+    stances = page[page.index("<h3>Stances</h3>") : page.index("</ul>", page.index("<h3>Stances"))]
+    assert AS_OF_AUGUST in stances
+    svg = page[page.index("<svg") : page.index("</svg>")]
+    mark = svg[svg.index(f'<a href="/page/statement/{CEASEFIRE_CONDITION}">') :]
+    mark = mark[: mark.index("</a>")]
+    assert '<g class="mark tone-supporting precision-month as-of">' in mark
+    assert (
+        "<title>by August 2025 (stated in or before August 2025, the month of the report): "
+        "Russia: demands — " in mark
+    )
+    assert 'mask="url(#timeline-fade)"' in mark and '<path class="by"' in mark
+    assert "<circle" not in mark and 'id="timeline-fade"' in svg
+    assert "dated only by a report" in svg[svg.index("<desc") : svg.index("</desc>")]
+    assert "stated by this date (as of a report)" in page  # the legend
+    twin = curated.get(f"/page/position/{FOUR_REGIONS}.json").get_json()
+    (attestation,) = [
+        a for a in twin["attestations"] if a["statement"]["iri"].endswith(CEASEFIRE_CONDITION)
+    ]
+    assert attestation["when"] == AS_OF_JSON
+
+
+def test_source_and_actor_pages_date_reports_as_by(curated):
+    source = curated.get("/page/source/doc-003").get_data(as_text=True)
+    reported = source[source.index('id="reported-heading"') :]
+    assert reported.count(AS_OF_AUGUST) >= 20
+    twin = curated.get("/page/source/doc-003.json").get_json()
+    bases = {r["when"]["basis"] for r in twin["reports"] if r["when"]["date"] == "2025-08"}
+    assert bases == {"as-of"}
+    assert AS_OF_MAY_15 in curated.get("/page/source/doc-002").get_data(as_text=True)
+    actor = curated.get("/page/actor/russia").get_data(as_text=True)
+    statements = actor[actor.index('id="statements-heading"') : actor.index("</table>")]
+    assert AS_OF_AUGUST in statements and AS_OF_MAY_15 in statements
+    assert 'class="mark tone-supporting precision-day as-of"' in actor
+    twin = curated.get("/page/actor/russia.json").get_json()
+    (item,) = [s for s in twin["statements"] if s["statement"]["iri"].endswith(CEASEFIRE_CONDITION)]
+    assert item["when"] == AS_OF_JSON
+
+
+def test_an_answer_page_dates_its_evidence_by_the_report(curated):
+    page = curated.get(f"/questions/timeline?position={FOUR_REGIONS}").get_data(as_text=True)
+    answer = page[page.index('id="answer-heading"') :]
+    evidence = answer[: answer.index(f'href="/page/statement/{CEASEFIRE_CONDITION}">statement')]
+    assert evidence[evidence.rindex('<p class="meta">') :].startswith(
+        '<p class="meta">' + AS_OF_AUGUST
+    )
+    assert 'class="mark tone-supporting precision-month as-of"' in answer
+
+
+OPEN_START = re.compile(r"(?<![\w-])0001(?![\w])|\b1 January 1(?!\d)")
+"""The first day of an interval with no known start, as the build writes it: never shown."""
+
+
+def test_no_curated_page_writes_the_open_start_of_a_report_date(curated):
+    """A statement known only by a report date has no first day; no page (HTML or JSON) shows the
+    build's stand-in for it."""
+    store = curated.application.extensions["ptkg"]
+    found = store.query(
+        "SELECT DISTINCT ?x WHERE { ?x ?p ?o "
+        'FILTER (STRSTARTS(STR(?x), "https://w3id.org/peace-talks-kg/id/statement/")) }'
+    )
+    paths = sorted("/page/" + str(row[0]).split("/id/", 1)[1] for row in found.rows)
+    assert len(paths) > 100
+    paths += [
+        f"/page/position/{FOUR_REGIONS}",
+        "/page/actor/russia",
+        "/page/actor/ukraine",
+        "/page/source/doc-002",
+        "/page/source/doc-003",
+    ]
+    for path in paths:
+        for url in (path, path + ".json"):
+            response = curated.get(url)
+            assert response.status_code == 200, url
+            text = response.get_data(as_text=True)
+            assert not OPEN_START.search(text), (url, OPEN_START.search(text))

@@ -245,6 +245,7 @@ def describe(store: Store, iri: URIRef, href: Href) -> Description:
 
     own = [(p, o) for s, p, o in outbound if s == iri]
     precision = next((o for p, o in own if p == PT.datePrecision), None)
+    basis = next((o for p, o in own if p == PT.dateBasis), None)
     summary_property = next(
         (p for p in DESCRIPTION_PROPERTIES if any(q == p for q, _ in own)), None
     )
@@ -261,7 +262,7 @@ def describe(store: Store, iri: URIRef, href: Href) -> Description:
         for b in {s for s, _, _ in outbound if isinstance(s, BNode)}
     }
     date = next((o for p, o in own if p == PT.date), None)
-    when = When.of(date, precision) if (date is not None or precision is not None) else None
+    when = When.of(date, precision, basis) if (date is not None or precision is not None) else None
     types = [labeller.ref(o) for p, o in own if p == RDF.type]
     return Description(
         iri=iri,
@@ -269,7 +270,7 @@ def describe(store: Store, iri: URIRef, href: Href) -> Description:
         kinds=kinds(store, iri),
         types=sorted(types, key=lambda r: r.label.lower()),
         summary=[str(o) for p, o in own if p == summary_property],
-        groups=_groups(shown, labeller, precision),
+        groups=_groups(shown, labeller, (precision, basis)),
         inbound=_inbound(inbound, owners, labeller),
         matches=[
             labeller.ref(o) for p, o in own if p in EXTERNAL_MATCHES and isinstance(o, URIRef)
@@ -329,8 +330,13 @@ def _data_graph(
     return graph
 
 
+DateOf = tuple[Node | None, Node | None]
+"""A resource's ``pt:datePrecision`` and ``pt:dateBasis`` (either may be None), which tell how
+its ``pt:date`` reads."""
+
+
 def _rows(
-    pairs: Iterable[tuple[Node, Node]], labeller: Labeller, precision: Node | None
+    pairs: Iterable[tuple[Node, Node]], labeller: Labeller, date_of: DateOf | None
 ) -> list[PropertyRow]:
     by_predicate: dict[Node, list[Node]] = defaultdict(list)
     for p, o in pairs:
@@ -338,7 +344,7 @@ def _rows(
     rows = []
     for p, objects in by_predicate.items():
         values = [
-            labeller.ref(o, precision=precision if p == PT.date else None)
+            _value(labeller, p, o, date_of)
             for o in sorted(objects, key=lambda o: (labeller.label(o).lower(), str(o)))
         ]
         rows.append(PropertyRow(labeller.ref(p), values))
@@ -347,11 +353,17 @@ def _rows(
     )
 
 
-def _groups(
-    pairs: list[tuple[Node, Node]], labeller: Labeller, precision: Node | None
-) -> list[Group]:
+def _value(labeller: Labeller, p: Node, o: Node, date_of: DateOf | None) -> Ref:
+    """A property's value; the resource's own ``pt:date`` as precise as it is, and "by …" when
+    it is a report date."""
+    if p == PT.date and date_of is not None:
+        return labeller.ref(o, precision=date_of[0], basis=date_of[1])
+    return labeller.ref(o)
+
+
+def _groups(pairs: list[tuple[Node, Node]], labeller: Labeller, date_of: DateOf) -> list[Group]:
     buckets: dict[int, list[PropertyRow]] = defaultdict(list)
-    for row in _rows(pairs, labeller, precision):
+    for row in _rows(pairs, labeller, date_of):
         buckets[_GROUP_OF.get(row.predicate.term, (len(GROUPS), 0))[0]].append(row)
     names = [name for name, _ in GROUPS] + ["Other"]
     return [Group(names[i], buckets[i]) for i in sorted(buckets)]

@@ -142,7 +142,7 @@ def _reported(row: dict[str, Node], labeller: Labeller) -> Reported:
         parties=[],
         stance=labeller.ref(row["stance"]) if "stance" in row else None,
         about=[],
-        when=When.of(row.get("date"), row.get("precision")),
+        when=When.of(row.get("date"), row.get("precision"), row.get("basis")),
         quotes=[],
     )
 

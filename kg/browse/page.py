@@ -163,11 +163,18 @@ def resource_page(store: Store, iri: URIRef, href: Href) -> ResourcePage:
 
 
 def to_jsonable(value: Any) -> Any:
-    """A page's data as plain JSON values: terms as their IRI or lexical form, dates with precision."""
+    """A page's data as plain JSON values: terms as their IRI or lexical form, dates with precision
+    and basis (``stated``, ``as-of`` for a report date, the statement made on or before it, or
+    null when the data does not say)."""
     if isinstance(value, Ref):
         return _ref_jsonable(value)
     if isinstance(value, When):
-        return {"date": value.iso, "precision": value.precision, "text": value.text}
+        return {
+            "date": value.iso,
+            "precision": value.precision,
+            "basis": value.basis,
+            "text": value.text,
+        }
     if isinstance(value, Graph | Labeller):
         return None
     if is_dataclass(value) and not isinstance(value, type):
@@ -195,6 +202,8 @@ def _ref_jsonable(value: Ref) -> dict[str, Any]:
             out["lang"] = value.lang
         if value.term.datatype:
             out["datatype"] = str(value.term.datatype)
+        if value.when is not None and value.when.basis:
+            out["basis"] = value.when.basis
     else:
         out["blank_node"] = str(value.term)
     return out

@@ -71,7 +71,7 @@ def position_attestations(store: Store, iri: URIRef, href: Href) -> list[Attesta
                 speaker=labeller.ref(row["speaker"]),
                 stance=labeller.ref(row["stance"]),
                 tone=tone_of(row),
-                when=When.of(row.get("date"), row.get("precision")),
+                when=When.of(row.get("date"), row.get("precision"), row.get("basis")),
             )
         attestation = found[key]
         if "evidence" in row and all(
@@ -166,7 +166,7 @@ def actor_statements(store: Store, iri: URIRef, href: Href) -> list[ActorStateme
                 stance=labeller.ref(row["stance"]) if "stance" in row else None,
                 tone=tone_of(row),
                 about=[],
-                when=When.of(row.get("date"), row.get("precision")),
+                when=When.of(row.get("date"), row.get("precision"), row.get("basis")),
             )
         item = found[statement]
         if str(row["role"]) not in item.roles:

@@ -112,9 +112,11 @@ class Labeller:
                 found.append(label)
         return found
 
-    def ref(self, term: Node, *, precision: Node | None = None) -> Ref:
+    def ref(self, term: Node, *, precision: Node | None = None, basis: Node | None = None) -> Ref:
+        """A term as a page shows it; a date literal with its ``precision`` and ``basis`` (the
+        resource's ``pt:datePrecision`` and ``pt:dateBasis``), read as :class:`When`."""
         if isinstance(term, Literal):
-            when = When.of(term, precision) if term.datatype in DATE_TYPES else None
+            when = When.of(term, precision, basis) if term.datatype in DATE_TYPES else None
             return Ref(term, when.text if when and when.known else str(term), None, when)
         href = self.href(term) if isinstance(term, URIRef) else None
         return Ref(term, self.label(term), href)

@@ -3,6 +3,11 @@
 :func:`layout` places dated entries on a time axis for the server-rendered SVG: a day as a dot, a
 month or year as a bar across the whole interval it spans (:class:`kg.browse.dates.When`); undated
 entries are never placed on the axis but listed separately.
+
+An entry dated as of a report (made on or before the report date D, no first day known) is drawn so
+nobody reads it as made on D: a "by" mark at D's end (the day itself for a day) with a short bar
+that points left and fades out, towards the unknown start. Such an entry does not widen the axis to
+the left: the axis spans the entries' known days, for an as-of entry D's own interval.
 """
 
 from __future__ import annotations
@@ -39,7 +44,17 @@ class Mark:
 
     @property
     def is_point(self) -> bool:
-        return self.entry.when.precision == "day"
+        return self.entry.when.precision == "day" and not self.is_as_of
+
+    @property
+    def is_as_of(self) -> bool:
+        """Drawn as "stated by this date": a mark at ``by_x`` and a fading bar to its left."""
+        return self.entry.when.as_of
+
+    @property
+    def by_x(self) -> float:
+        """Where an as-of entry's report date ends (the right end of its mark)."""
+        return self.x + self.width
 
 
 @dataclass
@@ -86,9 +101,20 @@ class Chart:
                 f"row{'' if len(self.lanes) == 1 else 's'}, from {first.year} to "
                 f"{(last - dt.timedelta(days=1)).year}."
             )
+        as_of = sum(1 for m in self.marks if m.is_as_of)
+        if as_of:
+            text += (
+                f" {as_of} dated only by a report: stated on or before the date drawn, "
+                "start unknown."
+            )
         if self.undated:
             text += f" {len(self.undated)} undated, listed below the chart."
         return text
+
+    @property
+    def has_as_of(self) -> bool:
+        """Whether any entry is dated as of a report (the legend then explains its mark)."""
+        return any(m.is_as_of for m in self.marks)
 
 
 WIDTH = 800.0
@@ -99,6 +125,9 @@ LANE_PAD = 8.0
 TOP = 10.0
 AXIS = 34.0
 MIN_GAP = 6.0
+TAIL = 48.0
+"""How far left an as-of entry's fading bar reaches from its report date (user units): it shows
+"earlier, start unknown", not a span."""
 
 
 def layout(
@@ -142,6 +171,8 @@ class _Axis:
 
     @classmethod
     def spanning(cls, dated: Sequence[Entry], right: float) -> _Axis:
+        """The axis over the entries' known days (an as-of entry's ``start``/``end`` are its
+        report date's own interval, so it never reaches back to the year 1)."""
         first = min(e.when.start for e in dated if e.when.start)
         last = max(e.when.end for e in dated if e.when.end)
         end = dt.date(last.year + 1, 1, 1) if (last.month, last.day) != (1, 1) else last
@@ -168,17 +199,30 @@ def _place_lane(chart: Chart, name: str, entries: list[Entry], axis: _Axis, y: f
     rows: list[float] = []  # right edge of the last mark in each row
     placed: list[tuple[int, Entry, float, float]] = []
     for entry in sorted(entries, key=lambda e: e.when.sort_key):
-        assert entry.when.start is not None and entry.when.end is not None
-        x0 = axis.x_of(entry.when.start)
-        x1 = axis.x_of(entry.when.end) if entry.when.precision != "day" else x0
+        x0, x1, gap = _extent(entry, axis)
         row = next((i for i, edge in enumerate(rows) if x0 - MIN_GAP >= edge), None)
         if row is None:
             rows.append(0.0)
             row = len(rows) - 1
-        rows[row] = max(x1, x0) + (MIN_GAP if entry.when.precision == "day" else 1.0)
+        rows[row] = max(x1, x0) + gap
         placed.append((row, entry, x0, x1))
     height = len(rows) * ROW + LANE_PAD
     chart.lanes.append(Lane(name, y, height))
     for row, entry, x0, x1 in placed:
         chart.marks.append(Mark(x0, y + LANE_PAD / 2 + row * ROW + ROW / 2, x1 - x0, entry))
     return y + height
+
+
+def _extent(entry: Entry, axis: _Axis) -> tuple[float, float, float]:
+    """Where an entry's mark starts and ends on the axis, and the room it keeps after itself: a
+    day is a point, a month or year its span; an as-of entry ends at its report date (the day, or
+    the end of the month or year) and reaches :data:`TAIL` to the left, never past the axis start."""
+    when = entry.when
+    assert when.start is not None and when.end is not None
+    if when.as_of:
+        by = axis.x_of(when.start if when.precision == "day" else when.end)
+        return max(LEFT, by - TAIL), by, MIN_GAP
+    x0 = axis.x_of(when.start)
+    if when.precision == "day":
+        return x0, x0, MIN_GAP
+    return x0, axis.x_of(when.end), 1.0
