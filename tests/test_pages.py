@@ -695,8 +695,8 @@ def test_when_as_of_a_report_reads_by_the_report_date(
 
 
 def test_an_as_of_date_sorts_at_its_report_date():
-    """By the first day, then the last, of D (as the temporal questions place it); at the same
-    days a stated date comes first; undated last."""
+    """At the last day of D, by which it was certainly stated (as the temporal questions place
+    it); at the same days a stated date comes first; undated last."""
 
     def of(text: str, basis: URIRef | None = None) -> When:
         return When.of(Literal(text), None, basis)
@@ -711,11 +711,12 @@ def test_an_as_of_date_sorts_at_its_report_date():
         by_may_15,
         of("2025-05-16"),
         in_august,
-        by_august,
         of("2025-08-02"),
+        of("2025-08-31"),
+        by_august,
         When.of(None),
     ]
-    shuffled = [ordered[i] for i in (8, 6, 3, 0, 7, 5, 1, 4, 2)]
+    shuffled = [ordered[i] for i in (9, 7, 3, 0, 6, 5, 1, 4, 2, 8)]
     assert sorted(shuffled, key=lambda w: w.sort_key) == ordered
     assert by_august != in_august and len({by_august, in_august}) == 2  # counted apart
 

@@ -43,7 +43,7 @@ class When:
     date D's own interval (the day, month or year as the source gives it), while the statement
     may have been made on any day up to D's last (:attr:`earliest` is None, :attr:`latest` is D's
     last day). Such a date sorts at its report date, as the temporal questions place it: by D's
-    first day, then D's last (see :attr:`sort_key`); it never stretches a timeline to the year 1.
+    last day (see :attr:`sort_key`); it never stretches a timeline to the year 1.
     """
 
     precision: str
@@ -145,11 +145,12 @@ class When:
     def sort_key(self) -> tuple:
         """Earliest first: by the first day, then the last; at the same days, the more precise
         first, and a stated date before one as of a report; unknown dates last. A date as of a
-        report sorts at its report date D (D's first day, then D's last), as the temporal
-        questions place it."""
+        report, which has no first day, sorts at the last day of its report date D (by which it
+        was certainly stated), as the temporal questions place it."""
         if self.start is None or self.end is None:
             return (1, dt.date.max, dt.date.max, 0, 0)
-        return (0, self.start, self.end, PRECISIONS.index(self.precision), int(self.as_of))
+        first = self.end - dt.timedelta(days=1) if self.as_of else self.start
+        return (0, first, self.end, PRECISIONS.index(self.precision), int(self.as_of))
 
 
 def basis_name(term: Node | str | None) -> str | None:
