@@ -399,7 +399,9 @@ def test_csv_statements_of_the_real_data(runner, real_quads, curated_root):
         assert row["basis"] in ({"StatedDate", "AsOfReport"} if row["date"] else {""})
         assert row["party"] and row["speaker"] and row["stance"] and row["demand_id"]
     as_of = {r["statement"]: r["date"] for r in rows if r["basis"] == "AsOfReport"}
-    assert as_of["statement:russia-undated-ceasefire-condition-withdrawal-four-regions"] == "2025-08"
+    assert (
+        as_of["statement:russia-undated-ceasefire-condition-withdrawal-four-regions"] == "2025-08"
+    )
     quoted = [r for r in rows if r["quote"]]
     assert quoted and all(r["source"].endswith(".txt") for r in quoted)
     putin = [r for r in rows if r["statement"] == "statement:putin-2024-06-14-renounce-nato"]
