@@ -195,13 +195,14 @@ def _timeline_answer(store: Store, request: Request, found: Page) -> Answer:
         select_values(store, "ask-evidence", "statement", (r["statement"] for r in rows))
     )
     shown = statements.resources() | iris(
-        t for r in rows for t in (r["party"], r["position"], r["stance"], r.get("via"))
+        t for r in rows for t in (r["party"], r["position"], r["stance"], r.get("about"))
     )
     statements.labels = read_labels(store, shown)
     items: list[Item] = []
     undated: list[Evidence] = []
     for r in rows:
-        via = r.get("via")
+        about = r.get("about")
+        via = about if about is not None and about != r["position"] else None
         ev = statements.evidence(
             str(r["statement"]),
             str(r["role"]),
