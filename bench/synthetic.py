@@ -49,6 +49,7 @@ def generate(
     contradictions: float = 0.0,
     supersessions: float = 0.0,
     focus: float | None = None,
+    blank_nodes: bool = False,
 ) -> str:
     """N-Quads text of a synthetic graph with about ``triples`` triples, all in one named graph.
 
@@ -56,8 +57,9 @@ def generate(
     positions, ``supersessions`` (a share of the statements) adds ``pt:supersedes`` from a later to
     an earlier statement of the same party. With ``focus``, each party has its own positions (its
     demands): a statement is about one of them with probability ``focus`` (else any position),
-    and a rejection is about one of a rival party's. The defaults (none of these) keep the graph
-    exactly what ``bench/engines.py`` measured.
+    and a rejection is about one of a rival party's. With ``blank_nodes``, each annotation's target
+    and selector are blank nodes, as in the curated data (else IRIs). The defaults (none of these)
+    keep the graph exactly what ``bench/engines.py`` measured.
     """
     rng = random.Random(seed)
     statements = max(1, triples // TRIPLES_PER_STATEMENT)
@@ -139,24 +141,14 @@ def generate(
         add(st, _iri(PT + "evidence"), ev)
         add(ev, _iri(RDF_TYPE), _iri(OA + "Annotation"))
         add(ev, _iri(OA + "hasBody"), st)
-        add(ev, _iri(OA + "hasTarget"), _iri(f"{ID}evidence/s{n}#target"))
-        add(
-            _iri(f"{ID}evidence/s{n}#target"),
-            _iri(OA + "hasSource"),
-            _iri(ID + "source/" + rng.choice(sources)),
-        )
-        add(
-            _iri(f"{ID}evidence/s{n}#target"),
-            _iri(OA + "hasSelector"),
-            _iri(f"{ID}evidence/s{n}#quote"),
-        )
-        add(_iri(f"{ID}evidence/s{n}#quote"), _iri(RDF_TYPE), _iri(OA + "TextQuoteSelector"))
-        add(
-            _iri(f"{ID}evidence/s{n}#quote"),
-            _iri(OA + "exact"),
-            _lit(f"Quote number {n} from the source."),
-        )
-        add(_iri(f"{ID}evidence/s{n}#target"), _iri(RDF_TYPE), _iri(OA + "SpecificResource"))
+        target = f"_:t{n}" if blank_nodes else _iri(f"{ID}evidence/s{n}#target")
+        quote = f"_:q{n}" if blank_nodes else _iri(f"{ID}evidence/s{n}#quote")
+        add(ev, _iri(OA + "hasTarget"), target)
+        add(target, _iri(OA + "hasSource"), _iri(ID + "source/" + rng.choice(sources)))
+        add(target, _iri(OA + "hasSelector"), quote)
+        add(quote, _iri(RDF_TYPE), _iri(OA + "TextQuoteSelector"))
+        add(quote, _iri(OA + "exact"), _lit(f"Quote number {n} from the source."))
+        add(target, _iri(RDF_TYPE), _iri(OA + "SpecificResource"))
     extra = random.Random(seed + 1)
     for _ in range(int(len(positions) * contradictions)):
         first, second = extra.sample(positions, 2)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from kg.browse.stats import statements_per_source, summary
-from server import graph
 from server.service import dataset_facts
 
 bp = Blueprint("home", __name__)
@@ -13,12 +11,11 @@ bp = Blueprint("home", __name__)
 
 @bp.get("/")
 def index() -> str:
-    store = graph()
-    facts = dataset_facts()
+    facts = dataset_facts()  # counted once per app, not on every visit
     return render_template(
         "home/index.html",
-        counts=summary(store),
+        counts=dict(facts.kinds),
         total=sum(n for _, n in facts.graphs),
         graphs=[(str(g), n) for g, n in facts.graphs],
-        sources=statements_per_source(store),
+        sources=list(facts.sources),
     )

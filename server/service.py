@@ -14,6 +14,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, XSD
 
 from kg import settings
+from kg.browse.stats import statements_per_source, summary
 from kg.publish.void import served_dataset
 from kg.rdf.formats import REGISTRY
 from kg.rdf.namespaces import FORMATS, SD, SERVICE, bind_prefixes
@@ -35,10 +36,14 @@ DATATYPES = {float: XSD.decimal, int: XSD.integer}
 
 @dataclass(frozen=True)
 class DatasetFacts:
-    """Counted once per app: the quads in the store and the triples of each named graph."""
+    """Counted once per app: the quads in the store, the triples of each named graph, the counts
+    of the main kinds of thing (:func:`kg.browse.stats.summary`) and the statements each source
+    document evidences (the home page's figures)."""
 
     quads: int
     graphs: tuple[tuple[URIRef, int], ...]
+    kinds: tuple[tuple[str, int], ...] = ()
+    sources: tuple[tuple[str, int], ...] = ()
 
     @property
     def graph_names(self) -> frozenset[str]:
@@ -54,6 +59,8 @@ def dataset_facts() -> DatasetFacts:
         found = DatasetFacts(
             store.quad_count(),
             tuple((URIRef(g), count_value(n)) for g, n in counts.rows if isinstance(g, URIRef)),
+            tuple(summary(store).items()),
+            tuple(statements_per_source(store)),
         )
         current_app.extensions[FACTS] = found
     return found

@@ -1001,3 +1001,35 @@ def test_no_curated_page_writes_the_open_start_of_a_report_date(curated):
             assert response.status_code == 200, url
             text = response.get_data(as_text=True)
             assert not OPEN_START.search(text), (url, OPEN_START.search(text))
+
+
+def test_the_home_page_counts_once_per_app(curated_root):
+    """The home page's figures (kinds, graphs, statements per source) are counted on the first
+    visit and kept: a second visit asks the store nothing."""
+    from server import EXTENSION
+
+    app = create_app({"TESTING": True, "PTKG_ROOT": str(curated_root)})
+    store = app.extensions[EXTENSION]
+    asked: list[str] = []
+    query = store.query
+
+    def counting(text, *args, **kwargs):
+        asked.append(text)
+        return query(text, *args, **kwargs)
+
+    store.query = counting
+    client = app.test_client()
+    first = client.get("/").get_data(as_text=True)
+    assert asked and "Position statements" in first
+    asked.clear()
+    second = client.get("/").get_data(as_text=True)
+    assert (asked, second) == ([], first)
+
+
+def test_canned_queries_are_read_from_their_files_once():
+    from kg.store.queries import canned_query
+
+    canned_query.cache_clear()
+    first = canned_query("summary")
+    assert canned_query("summary") is first
+    assert canned_query.cache_info().misses == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -23,8 +24,10 @@ GRAPH_FORMATS = tuple(RDF_FORMATS)
 """What ``kg query --format`` accepts for CONSTRUCT/DESCRIBE."""
 
 
+@cache
 def canned_query(name: str) -> str:
-    """The text of a canned query shipped with the package (``name`` without ``.rq``)."""
+    """The text of a canned query shipped with the package (``name`` without ``.rq``), read from
+    its file once per process (the files are part of the installed package)."""
     return resources.files("kg").joinpath("queries", f"{name}.rq").read_text(encoding="utf-8")
 
 
