@@ -1033,3 +1033,17 @@ def test_canned_queries_are_read_from_their_files_once():
     first = canned_query("summary")
     assert canned_query("summary") is first
     assert canned_query.cache_info().misses == 1
+
+
+def test_an_answer_page_says_what_a_package_statement_restates_the_position_as_part_of(curated):
+    page = curated.get("/questions/persisted?party=russia&from=2024-06&to=2025").get_data(
+        as_text=True
+    )
+    assert re.search(
+        r'stated as part of <a href="[^"]*ukraine-neutral-status">Neutral status for Ukraine</a>',
+        page,
+    )
+    alone = curated.get(
+        "/questions/persisted?party=russia&from=2024-06&to=2025&packages=exclude"
+    ).get_data(as_text=True)
+    assert "stated as part of" not in alone.split("</form>", 1)[1]
