@@ -11,40 +11,13 @@ skipped, except under ``CI``, where they fail.
 
 from __future__ import annotations
 
-import os
-import re
-from functools import cache
-from pathlib import Path
-
 import pytest
-from rdflib import Graph, Namespace, URIRef
+from rdflib import URIRef
 from rdflib.namespace import DCTERMS, RDF
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = REPO / "data"
-SEEDS = (
-    Path(os.environ["PTKG_SEEDS"])
-    if os.environ.get("PTKG_SEEDS")
-    else REPO.parent / "shared" / "seeds"
-)
+from tests.sources import DATA, OA, PT, data_graph, document_text, normalise, seeds_folder
 
-PT = Namespace("https://w3id.org/peace-talks-kg/ontology#")
-OA = Namespace("http://www.w3.org/ns/oa#")
 MAX_QUOTE = 400
-
-
-def normalise(text: str) -> str:
-    """Collapse every run of whitespace to a single space and trim the ends."""
-    return re.sub(r"\s+", " ", text).strip()
-
-
-@cache
-def data_graph() -> Graph:
-    """All curated data files, merged into one graph."""
-    graph = Graph()
-    for path in sorted(DATA.glob("*.ttl")):
-        graph.parse(path, format="turtle")
-    return graph
 
 
 def annotations() -> list[URIRef]:
@@ -56,21 +29,6 @@ def annotations() -> list[URIRef]:
 
 def local_name(iri: URIRef) -> str:
     return str(iri).rsplit("/", 1)[-1]
-
-
-def seeds_folder() -> Path:
-    """The seeds folder, or skip (fail under CI) when it does not exist."""
-    if not SEEDS.is_dir():
-        reason = f"source documents not found at {SEEDS}; set PTKG_SEEDS"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return SEEDS
-
-
-@cache
-def document_text(identifier: str) -> str:
-    return normalise((seeds_folder() / identifier).read_text(encoding="utf-8"))
 
 
 def quote_and_identifier(annotation: URIRef) -> tuple[str, str]:

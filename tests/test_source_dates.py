@@ -19,70 +19,14 @@ Every offender is reported with its IRI, date and sources. The seeds folder is `
 
 from __future__ import annotations
 
-import os
+import calendar
 import re
 from datetime import date
-from functools import cache
-from pathlib import Path
 
-import pytest
-from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = REPO / "data"
-SEEDS = (
-    Path(os.environ["PTKG_SEEDS"])
-    if os.environ.get("PTKG_SEEDS")
-    else REPO.parent / "shared" / "seeds"
-)
-
-PT = Namespace("https://w3id.org/peace-talks-kg/ontology#")
-OA = Namespace("http://www.w3.org/ns/oa#")
-
-MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-
-
-def normalise(text: str) -> str:
-    """Collapse every run of whitespace to a single space and trim the ends."""
-    return re.sub(r"\s+", " ", text).strip()
-
-
-@cache
-def data_graph() -> Graph:
-    """All curated data files, merged into one graph."""
-    graph = Graph()
-    for path in sorted(DATA.glob("*.ttl")):
-        graph.parse(path, format="turtle")
-    return graph
-
-
-def seeds_folder() -> Path:
-    """The seeds folder, or skip (fail under CI) when it does not exist."""
-    if not SEEDS.is_dir():
-        reason = f"source documents not found at {SEEDS}; set PTKG_SEEDS"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return SEEDS
-
-
-@cache
-def document_text(identifier: str) -> str:
-    return normalise((seeds_folder() / identifier).read_text(encoding="utf-8"))
+from tests.sources import OA, PT, data_graph, document_text, seeds_folder
 
 
 def short(iri: URIRef) -> str:
@@ -106,7 +50,7 @@ def identifier(source: URIRef) -> str:
 
 def day_is_written(day: date, text: str) -> bool:
     """Whether ``text`` writes ``day`` as one of the accepted forms (a written year must match)."""
-    month = MONTHS[day.month - 1]
+    month = calendar.month_name[day.month]
     d = str(day.day)
     if re.search(rf"(?<!\d)0?{day.day}\.0?{day.month}\.{day.year}(?!\d)", text):
         return True

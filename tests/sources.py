@@ -1,0 +1,57 @@
+"""The curated data and the source documents, as the data tests read them: all of data/*.ttl as one graph, and
+each document's text with whitespace collapsed.
+
+The seeds folder is ``$PTKG_SEEDS`` if set, else ``<repo>/../shared/seeds``. When it is missing a test that needs
+it is skipped, except under ``CI``, where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Namespace
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "data"
+SEEDS = (
+    Path(os.environ["PTKG_SEEDS"])
+    if os.environ.get("PTKG_SEEDS")
+    else REPO.parent / "shared" / "seeds"
+)
+
+PT = Namespace("https://w3id.org/peace-talks-kg/ontology#")
+OA = Namespace("http://www.w3.org/ns/oa#")
+
+
+def normalise(text: str) -> str:
+    """Collapse every run of whitespace to a single space and trim the ends."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@cache
+def data_graph() -> Graph:
+    """All curated data files, merged into one graph."""
+    graph = Graph()
+    for path in sorted(DATA.glob("*.ttl")):
+        graph.parse(path, format="turtle")
+    return graph
+
+
+def seeds_folder() -> Path:
+    """The seeds folder, or skip (fail under CI) when it does not exist."""
+    if not SEEDS.is_dir():
+        reason = f"source documents not found at {SEEDS}; set PTKG_SEEDS"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return SEEDS
+
+
+@cache
+def document_text(identifier: str) -> str:
+    """A source document's text, whitespace collapsed (:func:`normalise`)."""
+    return normalise((seeds_folder() / identifier).read_text(encoding="utf-8"))
