@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import cast
@@ -236,19 +236,17 @@ _ONE = timedelta(days=1)
 
 
 def spells(
-    attestations: list[Interval],
-    endings: list[Interval],
-    lapses: Sequence[Iterable[Interval]] = (),
+    attestations: Iterable[tuple[Interval, Iterable[Interval]]], endings: list[Interval]
 ) -> Spells:
     """The maximal runs of days on which the position is held: ``(first, last, certain)``.
 
-    Certainly held on t iff some attestation has s.l <= t < B(s); possibly iff s.e <= t < C(s)
-    (see the module docstring); ``lapses[i]``, when given, are the lapses of ``attestations[i]``.
-    Runs are disjoint, in date order; an open run ends on :data:`NO_END`.
+    ``attestations`` are each an interval with the statement's lapses. Certainly held on t iff
+    some attestation has s.l <= t < B(s); possibly iff s.e <= t < C(s) (see the module
+    docstring). Runs are disjoint, in date order; an open run ends on :data:`NO_END`.
     """
     runs: list[tuple[date, date, int]] = []
-    for i, s in enumerate(attestations):
-        b, c = reach(s, endings, lapses[i] if i < len(lapses) else ())
+    for s, lapses in attestations:
+        b, c = reach(s, endings, lapses)
         # a run ends the day before its ending; one whose ending comes no later than its first day
         # is empty (and, starting on OPEN_START, would have no day before it)
         if b is None or b > s.end:
@@ -287,16 +285,12 @@ def triples(
         yield from _summary_triples(iri, lifecycle)
         found = Runs(iri, lifecycle.party, lifecycle.position)
         runs.append(found)
-        endings = [
-            e.interval for e in lifecycle.entries.values() if not e.attestation and e.interval
-        ]
-        attesting = [e for e in lifecycle.entries.values() if e.attestation and e.interval]
-        attested = [e.interval for e in attesting if e.interval]
-        rejecting = [e for e in lifecycle.entries.values() if e.rejection and e.interval]
-        found.held = spells(attested, endings, [e.lapses for e in attesting])
-        found.opposed = spells(
-            [e.interval for e in rejecting if e.interval], attested, [e.lapses for e in rejecting]
-        )
+        entries = lifecycle.entries.values()
+        endings = [e.interval for e in entries if not e.attestation and e.interval]
+        attested = [(e.interval, e.lapses) for e in entries if e.attestation and e.interval]
+        rejected = [(e.interval, e.lapses) for e in entries if e.rejection and e.interval]
+        found.held = spells(attested, endings)
+        found.opposed = spells(rejected, [interval for interval, _lapses in attested])
         yield from _spell_triples(iri, PT.heldDuring, "held", found.held)
         yield from _spell_triples(iri, PT.opposedDuring, "opposed", found.opposed)
         for statement in sorted(lifecycle.entries):
