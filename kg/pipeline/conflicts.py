@@ -12,27 +12,18 @@ from datetime import date
 from typing import NamedTuple
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import RDF, XSD
+from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from kg.rdf.namespaces import DERIVED_GRAPH, PT
-from kg.rdf.periods import OPEN_START
+from kg.rdf.periods import OPEN_START, day_literal
+from kg.rdf.terms import local_name
 
 Triple = tuple[Node, Node, Node]
 Spells = list[tuple[date, date, bool]]
 """Runs of days ``(first, last, certain)``, disjoint and in date order."""
 NO_END = date(9999, 12, 31)
 """The ``pt:spellEnd`` of a spell nothing in the graph ends."""
-
-
-def local_name(iri: str) -> str:
-    """The last segment of an IRI (after the last ``/`` or ``#``)."""
-    return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
-
-
-def day_literal(value: date) -> Literal:
-    """A day as an ``xsd:date`` literal."""
-    return Literal(value.isoformat(), datatype=XSD.date)
 
 
 @dataclass

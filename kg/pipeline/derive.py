@@ -67,12 +67,11 @@ from kg.pipeline.conflicts import (
     Spells,
     Triple,
     conflict_triples,
-    day_literal,
-    local_name,
 )
 from kg.rdf.namespaces import DERIVED_GRAPH, ID, PT
-from kg.rdf.periods import Interval, interval_of
+from kg.rdf.periods import Interval, day_literal, interval_of
 from kg.rdf.results import SelectResult
+from kg.rdf.terms import local_name
 from kg.store import Store
 from kg.store.queries import canned_query
 

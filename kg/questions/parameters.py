@@ -8,18 +8,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import cast
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from kg.questions.binding import parameter_variables, select
 from kg.questions.registry import MAX_OFFSET, MAX_PAGE_SIZE, PAGE_SIZE, QUESTIONS, Question
 from kg.rdf.namespaces import ID, PREFIXES
-from kg.rdf.periods import Period, PeriodError, parse_period, require_order
-from kg.rdf.terms import BadIRI, checked_iri
+from kg.rdf.periods import Period, PeriodError, day_literal, parse_period, require_order
+from kg.rdf.terms import BadIRI, checked_iri, local_name
 from kg.store import Store
 from kg.store.queries import canned_query
 
@@ -167,16 +165,12 @@ def _period_bindings(
             continue
         for variable, what in p.binds:
             if what == "start":
-                bindings[variable] = _day(period.start)
+                bindings[variable] = day_literal(period.start)
             elif what == "end":
-                bindings[variable] = _day(period.end)
+                bindings[variable] = day_literal(period.end)
             elif variable in parameter_variables(canned_query(query)):
                 bindings[variable] = Literal(_filed_year(store, period.end.year))
     return bindings
-
-
-def _day(value: date) -> Literal:
-    return Literal(value.isoformat(), datatype=XSD.date)
 
 
 def _filed_year(store: Store, year: int) -> int:
@@ -198,8 +192,7 @@ def _filed_year(store: Store, year: int) -> int:
 def short_name(term: Node | str) -> str:
     """An IRI's last segment: the short name a user may type for it (``russia``), and the label
     of a resource that has none."""
-    text = str(term).rstrip("/")
-    return text.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+    return local_name(term)
 
 
 def _slug(text: str) -> str:

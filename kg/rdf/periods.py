@@ -198,3 +198,8 @@ def interval_of(
     except ValueError:
         return None
     return None
+
+
+def day_literal(value: date) -> Literal:
+    """A day as an ``xsd:date`` literal, as the queries compare days."""
+    return Literal(value.isoformat(), datatype=XSD.date)

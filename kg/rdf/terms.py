@@ -15,6 +15,7 @@ import unicodedata
 
 import pyoxigraph as ox
 from rdflib import URIRef
+from rdflib.term import Node
 
 __all__ = ["BadIRI", "checked_iri"]
 
@@ -87,3 +88,9 @@ def _in_some_iri(char: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def local_name(term: Node | str) -> str:
+    """An IRI's last segment (after the last ``/`` or ``#``, a trailing ``/`` ignored):
+    ``actor:russia`` → ``russia``."""
+    return str(term).rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
