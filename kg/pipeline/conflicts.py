@@ -16,14 +16,14 @@ from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from kg.rdf.namespaces import DERIVED_GRAPH, PT
-from kg.rdf.periods import OPEN_START, day_literal
+from kg.rdf.periods import OPEN_END, OPEN_START, day_literal
 from kg.rdf.terms import local_name
 
 Triple = tuple[Node, Node, Node]
 Spells = list[tuple[date, date, bool]]
 """Runs of days ``(first, last, certain)``, disjoint and in date order."""
-NO_END = date(9999, 12, 31)
-"""The ``pt:spellEnd`` of a spell nothing in the graph ends."""
+NO_END = OPEN_END
+"""The ``pt:spellEnd`` of a spell nothing in the graph ends: the day an open-ended period ends on."""
 
 
 @dataclass
