@@ -11,7 +11,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF
 
 from kg.pipeline.build import ARTEFACT, BuildRefused, assemble, build
-from kg.pipeline.load import LoadError, find_root, load_project
+from kg.pipeline.load import LoadError, find_root, load_project, parse_turtle
 from kg.pipeline.manifest import manifest_path
 from kg.pipeline.reason import infer
 from kg.pipeline.validate import validate_project
@@ -33,6 +33,33 @@ def test_each_file_is_its_own_named_graph(fixture_project: Path):
     for f in project.files:
         assert len(project.dataset.graph(f.graph)) > 0
         assert project.file_of_graph(f.graph) == f.path.relative_to(project.root)
+
+
+def test_each_file_reads_as_rdflib_reads_it():
+    """Oxigraph parses the curated files; each graph is what rdflib's Turtle parser makes of it."""
+    project = load_project(REPO)
+    for f in project.files:
+        assert isomorphic(project.dataset.graph(f.graph), parse_turtle(f.path)), f.path
+
+
+def test_blank_node_labels_are_local_to_their_file(tmp_path: Path):
+    project = tmp_path / "p"
+    for kind in ("ontology", "shapes", "data"):
+        (project / kind).mkdir(parents=True)
+    for name in ("a", "b"):
+        (project / "data" / f"{name}.ttl").write_text(
+            f'_:b1 <http://www.w3.org/2000/01/rdf-schema#label> "{name}" .\n'
+        )
+    loaded = load_project(project)
+    assert len(set(loaded.dataset.subjects())) == 2
+
+
+def test_file_describing_names_the_first_file_in_load_order(fixture_project: Path):
+    project = load_project(fixture_project)
+    russia = URIRef("https://w3id.org/peace-talks-kg/id/actor/russia")
+    assert project.file_describing(russia) == "data/statements.ttl"
+    assert project.file_describing(PT.State) == "ontology/mini.ttl"
+    assert project.file_describing(URIRef("https://example.org/nobody")) is None
 
 
 def test_default_graph_is_the_union(fixture_project: Path):
@@ -138,7 +165,7 @@ def test_failed_write_keeps_the_previous_artefact(fixture_project: Path, monkeyp
     def explode(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("kg.pipeline.build.canonical_nquads", explode)
+    monkeypatch.setattr("kg.pipeline.build.canonical_quads", explode)
     with pytest.raises(OSError, match="disk full"):
         build(fixture_project)
     assert artefact.read_bytes() == previous

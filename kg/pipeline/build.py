@@ -12,17 +12,19 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Dataset
+from rdflib import Dataset, Graph
 
 from kg.fsutil import atomic_write
-from kg.pipeline.derive import derive_dataset
+from kg.pipeline.derive import derive_store
 from kg.pipeline.load import Project, find_root, load_project
 from kg.pipeline.manifest import ArtefactError, is_recorded, verify, write_manifest
 from kg.pipeline.reason import infer
 from kg.pipeline.validate import ValidationResult, validate_project
 from kg.rdf.namespaces import INFERRED_GRAPH
 from kg.store import DEFAULT_ENGINE, SparqlHttpStore, Store, is_remote, open_store
-from kg.store.serialize import canonical_nquads
+from kg.store.oxigraph import OxigraphStore
+from kg.store.serialize import canonical_nquads, canonical_quads, graph_sizes
+from kg.store.terms import to_ox_quad
 
 ARTEFACT = Path("build") / "ptkg.nq"
 """Where ``kg build`` writes, relative to the project root."""
@@ -48,13 +50,19 @@ class BuildReport:
 
 def assemble(project: Project, inference: str = "owlrl") -> Dataset:
     """The project's dataset with the closure of ontology + data in ``graph:inferred`` and the
-    lifecycles the temporal questions need in ``graph:derived`` (``kg/pipeline/derive.py``)."""
-    inferred = infer(project.graph("ontology", "data"), inference)
-    target = project.dataset.graph(INFERRED_GRAPH)
-    for triple in inferred:
-        target.add(triple)
-    derive_dataset(project.dataset)
+    lifecycles the temporal questions need in ``graph:derived`` (``kg/pipeline/derive.py``), as
+    rdflib's view (see :func:`close` for the build's own)."""
+    close(project, project.graph("ontology", "data"), inference)
     return project.dataset
+
+
+def close(project: Project, data: Graph, inference: str = "owlrl") -> None:
+    """Add to ``project.quads`` the closure of ``data`` (the project's ontology and data) in
+    ``graph:inferred`` and the derived facts in ``graph:derived``."""
+    inferred = infer(data, inference)
+    graph = INFERRED_GRAPH
+    project.quads.extend(to_ox_quad(s, p, o, graph) for s, p, o in inferred)
+    derive_store(OxigraphStore.of(project.quads))
 
 
 def build(
@@ -70,19 +78,19 @@ def build(
     validation = validate_project(project)
     if not validation.conforms:
         raise BuildRefused(validation)
-    dataset = assemble(project, inference)
-    data = canonical_nquads(dataset)
+    close(project, project.graph("ontology", "data"), inference)
+    data = canonical_quads(project.quads)
     try:
         with atomic_write(path) as handle:
             handle.write(data)
         manifest = write_manifest(path, data)
     except OSError as exc:
         raise ArtefactError(path, f"cannot be written: {exc.strerror or exc}") from None
-    graphs = {str(g.identifier): len(g) for g in dataset.graphs() if len(g)}
+    graphs = graph_sizes(project.quads)
     return BuildReport(
         path=path,
         quads=data.count(b"\n"),
-        inferred=len(dataset.graph(INFERRED_GRAPH)),
+        inferred=graphs.get(str(INFERRED_GRAPH), 0),
         seconds=time.perf_counter() - started,
         graphs=graphs,
         manifest=manifest,

@@ -12,7 +12,7 @@ from rdflib.term import Node
 from kg.rdf.formats import LoadError, file_format
 from kg.rdf.results import AskResult, Result, SelectResult
 from kg.store.base import Quad, QueryDataset, QuerySyntaxError, graph_result
-from kg.store.terms import OxGraphName, OxTerm, from_ox, to_ox, to_ox_quad
+from kg.store.terms import ConvertedTerms, OxGraphName, OxTerm, from_ox, to_ox, to_ox_quad
 
 
 class OxigraphStore:
@@ -22,6 +22,13 @@ class OxigraphStore:
 
     def __init__(self) -> None:
         self._store = ox.Store()
+
+    @classmethod
+    def of(cls, store: ox.Store) -> OxigraphStore:
+        """The engine over a pyoxigraph store that is already filled (the build's own)."""
+        engine = cls.__new__(cls)
+        engine._store = store
+        return engine
 
     def load_file(self, path: Path) -> None:
         fmt = file_format(path).oxigraph
@@ -88,19 +95,6 @@ def _graph_lists(
     return default, named
 
 
-class _Converted(dict[object, Node | None]):
-    """pyoxigraph terms and the rdflib terms made of them, each made on first use (unbound,
-    ``None``, stays ``None``); one per result, so a lookup of a term seen before is a plain
-    dictionary lookup."""
-
-    def __init__(self) -> None:
-        super().__init__({None: None})
-
-    def __missing__(self, term: object) -> Node:
-        node = self[term] = from_ox(term)
-        return node
-
-
 def _solution_rows(
     solutions: ox.QuerySolutions, limit: int | None
 ) -> list[tuple[Node | None, ...]]:
@@ -112,5 +106,5 @@ def _solution_rows(
     dictionary lookup. Equal pyoxigraph terms give equal rdflib terms, so a row holds the same
     values as with one conversion per cell.
     """
-    convert = _Converted().__getitem__
+    convert = ConvertedTerms().__getitem__
     return [tuple(map(convert, solution)) for solution in islice(solutions, limit)]

@@ -133,11 +133,26 @@ def _tsv_term(term: Node) -> str:
 def canonical_nquads(dataset: Dataset) -> bytes:
     """The named graphs of ``dataset`` as N-Quads, one line per quad, sorted, with blank nodes
     labelled by RDFC-1.0: the same dataset always gives the same bytes."""
-    canonical = ox.Dataset(
+    return canonical_quads(
         to_ox_quad(s, p, o, g.identifier) for g in dataset.graphs() for s, p, o in g
     )
+
+
+def canonical_quads(quads: Iterable[ox.Quad]) -> bytes:
+    """:func:`canonical_nquads` of pyoxigraph quads (a store, a dataset, any iterable)."""
+    canonical = ox.Dataset(quads)
     canonical.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     return sorted_lines(canonical, ox.RdfFormat.N_QUADS)
+
+
+def graph_sizes(quads: Iterable[ox.Quad]) -> dict[str, int]:
+    """How many quads each named graph holds (graphs with none are not listed)."""
+    sizes: dict[str, int] = {}
+    for quad in quads:
+        if isinstance(quad.graph_name, ox.NamedNode):
+            name = quad.graph_name.value
+            sizes[name] = sizes.get(name, 0) + 1
+    return sizes
 
 
 def sorted_lines(items: Iterable[ox.Triple] | Iterable[ox.Quad], fmt: ox.RdfFormat) -> bytes:

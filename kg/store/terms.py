@@ -126,6 +126,20 @@ def from_ox(term: object) -> Node:
     raise TypeError(f"unsupported term {term!r}")
 
 
+class ConvertedTerms(dict[object, Node | None]):
+    """pyoxigraph terms and the rdflib terms made of them, each made on first use (unbound,
+    ``None``, stays ``None``). rdflib's constructors (literals above all, which parse and
+    normalise their value) are slow next to a dictionary lookup, and answers and graphs repeat
+    the same terms: one of these per result or per graph converts each distinct term once."""
+
+    def __init__(self) -> None:
+        super().__init__({None: None})
+
+    def __missing__(self, term: object) -> Node:
+        node = self[term] = from_ox(term)
+        return node
+
+
 def from_ox_graph(name: OxGraphName) -> IdentifiedNode | None:
     """A pyoxigraph graph name as rdflib's: ``None`` for the default graph."""
     if isinstance(name, ox.NamedNode):
