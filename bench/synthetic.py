@@ -15,6 +15,7 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 OA = "http://www.w3.org/ns/oa#"
+DCTERMS = "http://purl.org/dc/terms/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 GRAPH = "https://w3id.org/peace-talks-kg/graph/data/synthetic.ttl"
 
@@ -50,6 +51,7 @@ def generate(
     supersessions: float = 0.0,
     focus: float | None = None,
     blank_nodes: bool = False,
+    conforming: bool = False,
 ) -> str:
     """N-Quads text of a synthetic graph with about ``triples`` triples, all in one named graph.
 
@@ -59,7 +61,10 @@ def generate(
     demands): a statement is about one of them with probability ``focus`` (else any position),
     and a rejection is about one of a rival party's. With ``blank_nodes``, each annotation's target
     and selector are blank nodes, as in the curated data (else IRIs). The defaults (none of these)
-    keep the graph exactly what ``bench/engines.py`` measured.
+    keep the graph exactly what ``bench/engines.py`` measured. With ``conforming``, every
+    resource also has what the shapes ask of its kind (labels, definitions, the scheme, each
+    annotation's motivation, each source's identifier and kind), so that together with the curated
+    project the graph validates and ``kg build`` takes it.
     """
     rng = random.Random(seed)
     statements = max(1, triples // TRIPLES_PER_STATEMENT)
@@ -82,15 +87,33 @@ def generate(
     for speaker, _party in speakers:
         add(_iri(ID + "actor/" + speaker), _iri(RDF_TYPE), _iri(PT + "Person"))
         add(_iri(ID + "actor/" + speaker), _iri(LABEL), _lit(speaker.title(), lang="en"))
+    scheme = _iri(ID + "position/scheme")
     for topic in topics:
         add(_iri(ID + "position/" + topic), _iri(RDF_TYPE), _iri(PT + "Topic"))
+        if conforming:
+            iri = _iri(ID + "position/" + topic)
+            add(iri, _iri(SKOS + "prefLabel"), _lit(topic.replace("-", " "), lang="en"))
+            add(iri, _iri(SKOS + "definition"), _lit(f"Synthetic {topic}.", lang="en"))
+            add(iri, _iri(SKOS + "inScheme"), scheme)
+            add(iri, _iri(SKOS + "topConceptOf"), scheme)
     for position in positions:
         iri = _iri(ID + "position/" + position)
         add(iri, _iri(RDF_TYPE), _iri(PT + "Position"))
         add(iri, _iri(SKOS + "broader"), _iri(ID + "position/" + rng.choice(topics)))
         add(iri, _iri(SKOS + "prefLabel"), _lit(position.replace("-", " "), lang="en"))
+        if conforming:
+            add(iri, _iri(SKOS + "definition"), _lit(f"Synthetic {position}.", lang="en"))
+            add(iri, _iri(SKOS + "inScheme"), scheme)
     for source in sources:
         add(_iri(ID + "source/" + source), _iri(RDF_TYPE), _iri(PT + "SourceDocument"))
+        if conforming:
+            iri = _iri(ID + "source/" + source)
+            add(iri, _iri(LABEL), _lit(source.title(), lang="en"))
+            number = int(source.split("-")[1])
+            name = f"{number % 1000:03d}_{number // 1000:016x}.txt"  # as the shapes ask
+            add(iri, _iri(DCTERMS + "identifier"), _lit(name))
+            add(iri, _iri(PT + "sourceKind"), _iri(PT + "NewsReport"))
+            add(iri, _iri(PT + "datePrecision"), _iri(PT + "UnknownDate"))
 
     dated: list[tuple[int, str, int]] = []
     for n in range(statements):
@@ -141,6 +164,9 @@ def generate(
         add(st, _iri(PT + "evidence"), ev)
         add(ev, _iri(RDF_TYPE), _iri(OA + "Annotation"))
         add(ev, _iri(OA + "hasBody"), st)
+        if conforming:
+            add(ev, _iri(OA + "motivatedBy"), _iri(PT + "evidencing"))
+            add(ev, _iri(LABEL), _lit(f"Evidence for statement {n}", lang="en"))
         target = f"_:t{n}" if blank_nodes else _iri(f"{ID}evidence/s{n}#target")
         quote = f"_:q{n}" if blank_nodes else _iri(f"{ID}evidence/s{n}#quote")
         add(ev, _iri(OA + "hasTarget"), target)
