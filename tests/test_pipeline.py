@@ -165,7 +165,7 @@ def test_failed_write_keeps_the_previous_artefact(fixture_project: Path, monkeyp
     def explode(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("kg.pipeline.build.canonical_quads", explode)
+    monkeypatch.setattr("kg.pipeline.build.canonical_store", explode)
     with pytest.raises(OSError, match="disk full"):
         build(fixture_project)
     assert artefact.read_bytes() == previous

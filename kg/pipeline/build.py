@@ -23,7 +23,7 @@ from kg.pipeline.validate import ValidationResult, validate_project
 from kg.rdf.namespaces import INFERRED_GRAPH
 from kg.store import DEFAULT_ENGINE, SparqlHttpStore, Store, is_remote, open_store
 from kg.store.oxigraph import OxigraphStore
-from kg.store.serialize import canonical_nquads, canonical_quads, graph_sizes
+from kg.store.serialize import canonical_nquads, canonical_store, graph_sizes
 from kg.store.terms import to_ox_quad
 
 ARTEFACT = Path("build") / "ptkg.nq"
@@ -79,7 +79,7 @@ def build(
     if not validation.conforms:
         raise BuildRefused(validation)
     close(project, project.graph("ontology", "data"), inference)
-    data = canonical_quads(project.quads)
+    data = canonical_store(project.quads)
     try:
         with atomic_write(path) as handle:
             handle.write(data)

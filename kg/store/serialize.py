@@ -139,20 +139,62 @@ def canonical_nquads(dataset: Dataset) -> bytes:
 
 
 def canonical_quads(quads: Iterable[ox.Quad]) -> bytes:
-    """:func:`canonical_nquads` of pyoxigraph quads (a store, a dataset, any iterable)."""
-    canonical = ox.Dataset(quads)
-    canonical.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    return sorted_lines(canonical, ox.RdfFormat.N_QUADS)
+    """:func:`canonical_nquads` of pyoxigraph quads (any iterable of them)."""
+    store = ox.Store()
+    store.extend(quads)
+    return canonical_store(store)
 
 
-def graph_sizes(quads: Iterable[ox.Quad]) -> dict[str, int]:
-    """How many quads each named graph holds (graphs with none are not listed)."""
-    sizes: dict[str, int] = {}
-    for quad in quads:
-        if isinstance(quad.graph_name, ox.NamedNode):
-            name = quad.graph_name.value
-            sizes[name] = sizes.get(name, 0) + 1
-    return sizes
+_BLANK_QUADS = """SELECT ?s ?p ?o ?g WHERE {
+  { ?s ?p ?o FILTER (isBlank(?s) || isBlank(?o)) }
+  UNION
+  { GRAPH ?g { ?s ?p ?o } FILTER (isBlank(?s) || isBlank(?o) || isBlank(?g)) }
+}"""
+
+
+def canonical_store(store: ox.Store) -> bytes:
+    """:func:`canonical_nquads` of a pyoxigraph store's quads, the store left unchanged.
+
+    RDFC-1.0 labels each blank node from the quads that mention blank nodes and from nothing
+    else (its hashes read only those), so only they are canonicalised, in a dataset of their
+    own; every other line is the store's own N-Quads, less the lines of the blank-node quads.
+    At a million triples that is a tenth of the quads, and no second copy of the rest."""
+    blank = [
+        ox.Quad(row[0], row[1], row[2], row[3] if row[3] is not None else ox.DefaultGraph())
+        for row in _solutions(store, _BLANK_QUADS)
+    ]
+    written = store.dump(format=ox.RdfFormat.N_QUADS)
+    assert written is not None  # without an output file, dump returns the bytes
+    lines = written.split(b"\n")
+    del written
+    if blank:
+        as_stored = set(_lines(blank))
+        lines = [line for line in lines if line not in as_stored]
+        canonical = ox.Dataset(blank)
+        canonical.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+        lines.extend(_lines(canonical))
+    return _sorted(lines)
+
+
+def _solutions(store: ox.Store, select: str) -> ox.QuerySolutions:
+    """The solutions of a SELECT over the store's own default graph and its named graphs."""
+    solutions = store.query(select, use_default_graph_as_union=False)
+    assert isinstance(solutions, ox.QuerySolutions)
+    return solutions
+
+
+def _lines(quads: Iterable[ox.Quad]) -> list[bytes]:
+    written = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+    assert written is not None
+    return written.split(b"\n")
+
+
+def graph_sizes(store: ox.Store) -> dict[str, int]:
+    """How many quads each named graph of a store holds (graphs with none are not listed)."""
+    counted = _solutions(
+        store, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    )
+    return {row[0].value: int(row[1].value) for row in counted if isinstance(row[0], ox.NamedNode)}
 
 
 def sorted_lines(items: Iterable[ox.Triple] | Iterable[ox.Quad], fmt: ox.RdfFormat) -> bytes:
@@ -165,6 +207,11 @@ def sorted_lines(items: Iterable[ox.Triple] | Iterable[ox.Quad], fmt: ox.RdfForm
     assert written is not None  # without an output file, serialize returns the bytes
     lines = written.split(b"\n")
     del written
+    return _sorted(lines)
+
+
+def _sorted(lines: list[bytes]) -> bytes:
+    """The non-blank lines sorted as bytes, joined, each ended by a newline."""
     lines.sort()
     first = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
     del lines[:first]
