@@ -21,6 +21,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
@@ -200,6 +201,9 @@ def interval_of(
     return None
 
 
+@lru_cache(maxsize=1 << 16)
 def day_literal(value: date) -> Literal:
-    """A day as an ``xsd:date`` literal, as the queries compare days."""
+    """A day as an ``xsd:date`` literal, as the queries compare days (remembered: the derived
+    facts write the same few thousand days hundreds of thousands of times, and rdflib makes a
+    date literal slowly)."""
     return Literal(value.isoformat(), datatype=XSD.date)
