@@ -26,7 +26,7 @@ from kg.rdf.namespaces import INFERRED_GRAPH
 from kg.store import DEFAULT_ENGINE, SparqlHttpStore, Store, is_remote, open_store
 from kg.store.oxigraph import OxigraphStore
 from kg.store.serialize import canonical_nquads, canonical_store, graph_sizes
-from kg.store.terms import to_ox_quad
+from kg.store.terms import QuadConverter
 
 ARTEFACT = Path("build") / "ptkg.nq"
 """Where ``kg build`` writes, relative to the project root."""
@@ -88,8 +88,8 @@ def close(
     watch = watch or Stopwatch()
     with watch("reason"):
         inferred = infer(data, inference)
-        graph = INFERRED_GRAPH
-        project.quads.extend(to_ox_quad(s, p, o, graph) for s, p, o in inferred)
+        convert, graph = QuadConverter(), INFERRED_GRAPH
+        project.quads.extend(convert(s, p, o, graph) for s, p, o in inferred)
     with watch("derive"):
         derive_store(OxigraphStore.of(project.quads))
 

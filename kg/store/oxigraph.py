@@ -12,7 +12,7 @@ from rdflib.term import Node
 from kg.rdf.formats import LoadError, file_format
 from kg.rdf.results import AskResult, Result, SelectResult
 from kg.store.base import Quad, QueryDataset, QuerySyntaxError, graph_result
-from kg.store.terms import ConvertedTerms, OxGraphName, OxTerm, from_ox, to_ox, to_ox_quad
+from kg.store.terms import ConvertedTerms, OxGraphName, OxTerm, QuadConverter, from_ox, to_ox
 
 
 class OxigraphStore:
@@ -40,7 +40,8 @@ class OxigraphStore:
             raise LoadError(path, exc.strerror or str(exc)) from None
 
     def add_quads(self, quads: Iterable[Quad]) -> None:
-        self._store.extend(to_ox_quad(*quad) for quad in quads)
+        convert = QuadConverter()
+        self._store.extend(convert(*quad) for quad in quads)
 
     def query(
         self,

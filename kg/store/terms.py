@@ -5,7 +5,8 @@ and :func:`sparql_term`, the one writer of a term into query text."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import cast
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
@@ -106,6 +107,38 @@ def to_ox_quad(s: Node, p: Node, o: Node, g: Node | None) -> ox.Quad:
     """An rdflib quad as a pyoxigraph quad, ``None`` as the graph meaning the default graph (a
     TypeError for a term out of its place)."""
     return ox.Quad(to_ox_resource(s), to_ox_predicate(p), to_ox(o), to_ox_graph(g))
+
+
+class _Made(dict[Node | None, object]):
+    """Each key made into its value once, by ``make``."""
+
+    def __init__(self, make: Callable[[Node | None], object]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: Node | None) -> object:
+        made = self[key] = self.make(key)
+        return made
+
+
+class QuadConverter:
+    """rdflib quads made into pyoxigraph quads, as :func:`to_ox_quad` makes them (the same
+    TypeError for a term out of its place), each distinct term converted once: a build adds
+    hundreds of thousands of quads that repeat the same predicates, graphs, days and resources."""
+
+    def __init__(self) -> None:
+        self._resources = _Made(lambda term: to_ox_resource(cast(Node, term)))
+        self._predicates = _Made(lambda term: to_ox_predicate(cast(Node, term)))
+        self._objects = _Made(lambda term: to_ox(cast(Node, term)))
+        self._graphs = _Made(to_ox_graph)
+
+    def __call__(self, s: Node, p: Node, o: Node, g: Node | None) -> ox.Quad:
+        return ox.Quad(
+            cast(ox.NamedNode | ox.BlankNode, self._resources[s]),
+            cast(ox.NamedNode, self._predicates[p]),
+            cast(OxTerm, self._objects[o]),
+            cast(OxGraphName, self._graphs[g]),
+        )
 
 
 def from_ox(term: object) -> Node:
