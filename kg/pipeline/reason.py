@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from rdflib import Graph, Literal
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
-from kg.pipeline.rules import Unsupported, owl_rl_closure
+from kg.pipeline.rules import Unsupported, owl_rl_closure, without_cycle_collection
 from kg.rdf.namespaces import BASE, bind_prefixes
 
 
@@ -112,11 +112,11 @@ def infer(graph: Graph, inference: str = "owlrl", *, reference: bool = False) ->
     fallback = None
     if inference == "owlrl" and not reference:
         try:
-            closure = owl_rl_closure(graph)
+            with without_cycle_collection():
+                closure = owl_rl_closure(graph)
+                return _kept(Inferred("rules"), closure.triples(), aliases)
         except Unsupported as why:
             fallback = str(why)
-        else:
-            return _kept(Inferred("rules"), closure.triples(), aliases)
     import owlrl
 
     expanded = Graph()
