@@ -1,4 +1,9 @@
-"""OWL 2 RL / RDFS closure with owlrl, kept apart from the curated graphs.
+"""OWL 2 RL / RDFS closure, kept apart from the curated graphs.
+
+The OWL 2 RL closure (``inference="owlrl"``) is computed by ``kg.pipeline.rules``, which gives
+exactly owlrl's answer in a fraction of its time; for a graph it cannot promise that for, owlrl
+runs instead, and the result says so (:class:`Inferred`). ``rdfs`` and ``both`` are owlrl's own
+semantics, as is ``reference=True``.
 
 Only the *new* triples are returned: the caller stores them in the named graph ``graph:inferred`` so
 exports and queries can include or exclude them. Trivial entailments that add nothing for a reader
@@ -13,10 +18,12 @@ in its place. Those copies are left out; the alias links themselves (both direct
 
 from __future__ import annotations
 
-import owlrl
+from collections.abc import Iterable
+
 from rdflib import Graph, Literal
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
+from kg.pipeline.rules import Unsupported, owl_rl_closure, without_cycle_collection
 from kg.rdf.namespaces import BASE, bind_prefixes
 
 
@@ -51,18 +58,24 @@ def _indexed(semantics: type) -> type:
     return Indexed
 
 
-REFERENCE_SEMANTICS = {
-    "rdfs": owlrl.RDFS_Semantics,
-    "owlrl": owlrl.OWLRL_Semantics,
-    "both": owlrl.RDFS_OWLRL_Semantics,
-}
-"""owlrl's own semantics, by pySHACL's inference vocabulary (``none`` means no closure)."""
-SEMANTICS = {
-    "rdfs": owlrl.RDFS_Semantics,
-    "owlrl": _indexed(owlrl.OWLRL_Semantics),
-    "both": _indexed(owlrl.RDFS_OWLRL_Semantics),
-}
-"""What the build runs: owlrl's semantics, the OWL 2 RL ones with :class:`BlankNodes`."""
+INFERENCES = ("rdfs", "owlrl", "both")
+"""pySHACL's inference vocabulary (and ``none``, no closure)."""
+
+
+def semantics(inference: str, *, reference: bool = False) -> type:
+    """owlrl's semantics for ``inference``: its own with ``reference``, else what the build runs
+    when ``kg.pipeline.rules`` cannot (the OWL 2 RL ones with :class:`BlankNodes`). owlrl is
+    imported here, not with this module: importing it costs more than the closure of the curated
+    data."""
+    import owlrl
+
+    own = {
+        "rdfs": owlrl.RDFS_Semantics,
+        "owlrl": owlrl.OWLRL_Semantics,
+        "both": owlrl.RDFS_OWLRL_Semantics,
+    }[inference]
+    return own if reference or inference == "rdfs" else _indexed(own)
+
 
 _VOCABULARIES = tuple(str(ns) for ns in (RDF, RDFS, OWL, XSD))
 _TOP = {OWL.Thing, RDFS.Resource}
@@ -75,26 +88,52 @@ _REFLEXIVE = {
 }
 
 
-def infer(graph: Graph, inference: str = "owlrl", *, reference: bool = False) -> Graph:
-    """The triples the closure adds to ``graph`` (which is left unchanged); ``reference`` runs
-    owlrl's own semantics instead of :data:`SEMANTICS` (the same closure, more slowly)."""
-    inferred = Graph()
-    bind_prefixes(inferred)
+class Inferred(Graph):
+    """The triples a closure adds, with the engine that computed them: ``rules``
+    (``kg.pipeline.rules``), ``owlrl``, or ``none``; ``fallback`` is why owlrl ran where the
+    rules would have, else ``None``."""
+
+    def __init__(self, engine: str, fallback: str | None = None) -> None:
+        super().__init__()
+        bind_prefixes(self)
+        self.engine = engine
+        self.fallback = fallback
+
+
+def infer(graph: Graph, inference: str = "owlrl", *, reference: bool = False) -> Inferred:
+    """The triples the closure adds to ``graph`` (which is left unchanged). ``owlrl`` is computed
+    by ``kg.pipeline.rules`` unless it cannot promise owlrl's answer for this graph; ``rdfs``,
+    ``both`` and ``reference`` run owlrl's (:func:`semantics`)."""
     if inference == "none":
-        return inferred
-    try:
-        semantics = (REFERENCE_SEMANTICS if reference else SEMANTICS)[inference]
-    except KeyError:
-        raise ValueError(f"inference must be one of none, {', '.join(SEMANTICS)}") from None
-    closure = Graph()
-    for triple in graph:
-        closure.add(triple)
-    owlrl.DeductiveClosure(semantics, axiomatic_triples=False, datatype_axioms=False).expand(
-        closure
-    )
+        return Inferred("none")
+    if inference not in INFERENCES:
+        raise ValueError(f"inference must be one of none, {', '.join(INFERENCES)}")
     aliases = external_aliases(graph)
-    for triple in closure:
-        if triple not in graph and not _trivial(triple) and not _alias_copy(triple, aliases):
+    fallback = None
+    if inference == "owlrl" and not reference:
+        try:
+            with without_cycle_collection():
+                closure = owl_rl_closure(graph)
+                return _kept(Inferred("rules"), closure.triples(), aliases)
+        except Unsupported as why:
+            fallback = str(why)
+    import owlrl
+
+    expanded = Graph()
+    for triple in graph:
+        expanded.add(triple)
+    deductive = owlrl.DeductiveClosure(
+        semantics(inference, reference=reference), axiomatic_triples=False, datatype_axioms=False
+    )
+    deductive.expand(expanded)
+    new = (triple for triple in expanded if triple not in graph)
+    return _kept(Inferred("owlrl", fallback), new, aliases)
+
+
+def _kept(inferred: Inferred, new: Iterable, aliases: set) -> Inferred:
+    """``inferred`` with the ``new`` triples that are neither trivial nor alias copies."""
+    for triple in new:
+        if not _trivial(triple) and not _alias_copy(triple, aliases):
             inferred.add(triple)
     return inferred
 
