@@ -1,0 +1,204 @@
+"""Validation results, and the report pySHACL would write for them: its graph and its text.
+
+A :class:`Result` holds what pySHACL's ``make_v_result`` is given; :func:`report` turns a run's
+results into pySHACL's ``(report graph, text)`` with the same triples (blank nodes aside) and the
+same text, result for result, so the fast validator can stand in for pySHACL wherever its report
+is read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from textwrap import indent
+from typing import TYPE_CHECKING, Any
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF
+from rdflib.term import Node
+
+from kg.pipeline.shacl.terms import Describer, copy_blank
+from kg.rdf.namespaces import SH
+
+if TYPE_CHECKING:
+    from kg.pipeline.shacl.shapes import Shape
+
+ALLOWED = frozenset({SH.Info, SH.Warning})
+"""Severities that leave the data conforming (pySHACL's ``allow_warnings``, as ``validate`` asks)."""
+
+
+@dataclass(frozen=True)
+class Component:
+    """A constraint component as pySHACL names it in a result."""
+
+    name: str
+    iri: URIRef
+
+
+@dataclass(slots=True)
+class Result:
+    """One validation result, with what its message and report entry are made from."""
+
+    shape: Shape
+    component: Component
+    focus: Node
+    value: Node | None = None
+    path: Node | None = None
+    source_component: URIRef | None = None
+    source_constraint: Node | None = None
+    generic: Callable[[], Sequence[Node]] | None = None
+    """pySHACL's message for a shape that gives none, written when the report is."""
+    extra_messages: Sequence[Node] | None = None
+    bound: Any = None
+    """The SPARQL row's bindings that fill ``{?var}`` in messages, as pySHACL passes them."""
+    details: list[Result] | None = None
+    """The results of the shape an ``sh:node`` value failed (only ``sh:node`` results have them)."""
+
+    @property
+    def severity(self) -> Node:
+        return self.shape.severity
+
+    @property
+    def result_path(self) -> Node | None:
+        return self.path if self.path is not None else self.shape.path_node
+
+    def messages(self) -> list[Node]:
+        """The ``sh:resultMessage`` objects of this result, as pySHACL adds them."""
+        own = list(self.shape.messages)
+        found: list[Node] = []
+        if self.extra_messages:
+            found += [self._fill(m) for m in self.extra_messages if m not in own]
+        elif not own and self.generic is not None:
+            own = list(self.generic())
+        return found + [self._fill(m) for m in own]
+
+    def _fill(self, message: Node) -> Node:
+        if isinstance(message, Literal) and self.bound is not None:
+            return Literal(fill_message(str(message.value), self.bound))
+        return message
+
+
+def fill_message(text: str, bound: Any) -> str:
+    """pySHACL's ``{?var}``/``{$var}`` substitution in a SPARQL constraint's message."""
+    values: dict[str, Any] = {}
+    if isinstance(bound, tuple | list):
+        if len(bound) == 4:
+            values.update(bound[3])
+            bound = bound[:3]
+        if len(bound) == 3:
+            for name, value in zip(("this", "path", "value"), bound, strict=True):
+                if value is not None:
+                    values[name] = value
+    elif isinstance(bound, dict):
+        values.update(bound)
+    else:
+        return text
+    for name, value in values.items():
+        text = re.sub(f"{{[?$]{name}}}", str(value), text)
+    return text
+
+
+def describe(result: Result, data: Describer, shapes: Describer) -> str:
+    """The result's entry in pySHACL's text report (``make_v_result_description``)."""
+    severity = result.severity
+    kind = "Constraint Violation" if severity == SH.Violation else "Validation Result"
+    text = (
+        f"{kind} in {result.component.name} "
+        f"({result.source_component or result.component.iri}):\n"
+        f"\tSeverity: {shapes(severity)}\n"
+        f"\tSource Shape: {shapes(result.shape.node)}\n"
+        f"\tFocus Node: {_data_text(data, result.focus)}\n"
+    )
+    if result.value is not None:
+        text += f"\tValue Node: {_data_text(data, result.value)}\n"
+    if result.result_path:
+        text += f"\tResult Path: {shapes(result.result_path)}\n"
+    if result.source_constraint:
+        text += f"\tSource Constraint: {shapes(result.source_constraint)}\n"
+    own = list(result.shape.messages)
+    if not own and not result.extra_messages and result.generic is not None:
+        own = list(result.generic())
+    extra = [m for m in sorted(result.extra_messages or (), key=str) if m not in own]
+    for message in [*extra, *sorted(own, key=str)]:
+        if isinstance(message, Literal):
+            line = str(message.value)
+            text += f"\tMessage: {fill_message(line, result.bound) if result.bound is not None else line}\n"
+        else:
+            text += f"\tMessage: {message}\n"
+    if result.details is not None:
+        text += "\tDetails:\n"
+        for detail in result.details:
+            text += indent(describe(detail, data, shapes), "\t\t")
+    return text
+
+
+def _data_text(data: Describer, node: Node) -> str:
+    try:
+        return data.top(node)
+    except (LookupError, ValueError):
+        return str(node)
+
+
+def report(
+    results: Sequence[Result],
+    conforms: bool,
+    data: Graph,
+    shapes: Graph,
+    describers: tuple[Describer, Describer],
+) -> tuple[Graph, str]:
+    """pySHACL's ``(report graph, text)`` for these results (``create_validation_report``)."""
+    text = f"Validation Report\nConforms: {conforms}\n"
+    if results:
+        text += f"Results ({len(results)}):\n"
+    text += "".join(sorted(describe(r, *describers) for r in results))
+    graph = Graph(bind_namespaces="core")
+    for prefix, namespace in shapes.namespace_manager.namespaces():
+        graph.namespace_manager.bind(prefix, namespace)
+    top = BNode()
+    graph.add((top, RDF.type, SH.ValidationReport))
+    graph.add((top, SH.conforms, Literal(conforms)))
+    copies: dict[tuple[str, str], Node] = {}
+    for result in results:
+        graph.add((top, SH.result, _add_result(graph, result, data, shapes, copies)))
+    return graph, text
+
+
+def _add_result(
+    graph: Graph, result: Result, data: Graph, shapes: Graph, copies: dict[tuple[str, str], Node]
+) -> BNode:
+    node = BNode()
+
+    def add(predicate: URIRef, obj: Node, source: Graph | None = None, name: str = "") -> None:
+        if source is not None and not isinstance(obj, Literal):
+            key = (name, str(obj))
+            if key not in copies:
+                copies[key] = (
+                    copy_blank(source, obj, graph, keep_label=True)
+                    if isinstance(obj, BNode)
+                    else URIRef(str(obj))
+                )
+            obj = copies[key]
+        graph.add((node, predicate, obj))
+
+    add(RDF.type, SH.ValidationResult)
+    add(SH.sourceConstraintComponent, result.source_component or result.component.iri, shapes, "sg")
+    add(SH.sourceShape, result.shape.node, shapes, "sg")
+    add(SH.resultSeverity, result.severity)
+    add(SH.focusNode, result.focus, data, "data")
+    if result.value is not None:
+        add(SH.value, result.value, data, "data")
+    if result.result_path is not None:
+        add(SH.resultPath, result.result_path, shapes, "sg")
+    if result.source_constraint is not None:
+        add(SH.sourceConstraint, result.source_constraint, shapes, "sg")
+    for message in result.messages():
+        add(SH.resultMessage, message)
+    for detail in result.details or ():
+        add(SH.detail, _add_result(graph, detail, data, shapes, copies))
+    return node
+
+
+def conforming(results: Iterable[Result]) -> bool:
+    """pySHACL's filter under ``allow_warnings``: only Info and Warning results are allowed."""
+    return all(r.severity in ALLOWED for r in results)
