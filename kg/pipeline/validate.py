@@ -134,7 +134,8 @@ def validate(
     except Unsupported as exc:
         return _with_pyshacl(data, shapes, inference, files, str(exc))
     with collector_paused():
-        violations = _sorted(_fast_violations(found.results, data.namespace_manager, files))
+        short = Namer(data.namespace_manager)
+        violations = _sorted(_fast_violations(found.results, short, files))
     return ValidationResult(
         conforms=not any(v.severity == "Violation" for v in violations),
         violations=violations,
@@ -199,7 +200,7 @@ def _files_by_subject(project: Project) -> dict[Node, str]:
 
 def _violations(report: Graph, data: Graph, file_of: dict[Node, str]) -> Iterator[Violation]:
     """The violations of pySHACL's report graph (nested ``sh:detail`` results among them)."""
-    nm = data.namespace_manager
+    short = Namer(data.namespace_manager)
     for result in report.subjects(SH.resultSeverity, None):
         # SHACL gives every validation result exactly one sh:focusNode.
         focus = cast(Node, report.value(result, SH.focusNode))
@@ -210,21 +211,21 @@ def _violations(report: Graph, data: Graph, file_of: dict[Node, str]) -> Iterato
             report.value(result, SH.resultSeverity),
             report.value(result, SH.sourceShape),
             report.value(result, SH.value),
-            nm,
+            short,
             file_of,
         )
 
 
 def _fast_violations(
-    results: Iterable[Result], nm: NamespaceManager, file_of: dict[Node, str]
+    results: Iterable[Result], short: Namer, file_of: dict[Node, str]
 ) -> Iterator[Violation]:
     """The violations the report graph of these results would hold, read off the results."""
     for r in results:
         messages = [str(m) for m in set(r.messages())]
         yield _violation(
-            r.focus, r.result_path, messages, r.severity, r.shape.node, r.value, nm, file_of
+            r.focus, r.result_path, messages, r.severity, r.shape.node, r.value, short, file_of
         )
-        yield from _fast_violations(r.details or (), nm, file_of)
+        yield from _fast_violations(r.details or (), short, file_of)
 
 
 def _violation(
@@ -234,20 +235,30 @@ def _violation(
     severity: Node | None,
     shape: Node | None,
     value: Node | None,
-    nm: NamespaceManager,
+    short: Namer,
     file_of: dict[Node, str],
 ) -> Violation:
     return Violation(
-        focus=_short(focus, nm),
-        path=_short(path, nm) if path is not None else None,
+        focus=short(focus),
+        path=short(path) if path is not None else None,
         message="; ".join(sorted(messages)) or "(the shape gives no message)",
         severity=str(severity).split("#")[-1] if severity else "Violation",
-        shape=_short(shape, nm) if isinstance(shape, URIRef) else None,
-        value=_short(value, nm) if value is not None else None,
+        shape=short(shape) if isinstance(shape, URIRef) else None,
+        value=short(value) if value is not None else None,
         source_file=file_of.get(focus),
     )
 
 
-def _short(term: Node, nm: NamespaceManager) -> str:
-    """A prefixed name where a prefix is bound, else the term in N-Triples syntax."""
-    return term.n3(nm)
+class Namer:
+    """A term as a prefixed name where a prefix is bound, else in N-Triples syntax; each term
+    written once (a large graph's results name the same shapes and paths over and over)."""
+
+    def __init__(self, nm: NamespaceManager) -> None:
+        self.nm = nm
+        self.names: dict[Node, str] = {}
+
+    def __call__(self, term: Node) -> str:
+        name = self.names.get(term)
+        if name is None:
+            self.names[term] = name = term.n3(self.nm)
+        return name

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -30,7 +30,7 @@ class Run(Protocol):
 
     def validate_each(
         self, shape: Shape, nodes: Sequence[Node]
-    ) -> dict[Node, tuple[bool, list[Result]]]: ...
+    ) -> Mapping[Node, tuple[bool, list[Result]]]: ...
 
 
 class Outcome:

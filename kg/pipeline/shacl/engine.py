@@ -9,7 +9,7 @@ value nodes at once and remembered for the run, so each (shape, node) is checked
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -129,10 +129,12 @@ class Run:
 
     def validate_each(
         self, shape: Shape, nodes: Sequence[Node]
-    ) -> dict[Node, tuple[bool, list[Result]]]:
-        """Each node validated against ``shape`` as its only focus node: conforms?, results."""
+    ) -> Mapping[Node, tuple[bool, list[Result]]]:
+        """Each node validated against ``shape`` as its only focus node: conforms?, results.
+
+        The answer holds these nodes (and the others validated against ``shape`` in this run)."""
         checked = self._checked.setdefault(shape, {})
-        todo = [n for n in dict.fromkeys(nodes) if n not in checked]
+        todo = [n for n in nodes if n not in checked]
         if todo and shape.deactivated:
             checked.update((n, (True, [])) for n in todo)
         elif todo:
@@ -151,4 +153,4 @@ class Run:
                         verdicts[n] = False
                     found[n] += mine
             checked.update((n, (verdicts[n], found[n])) for n in todo)
-        return {n: checked[n] for n in nodes}
+        return checked

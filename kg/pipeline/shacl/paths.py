@@ -8,7 +8,7 @@ pySHACL.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from rdflib import BNode, Graph, URIRef
@@ -83,40 +83,43 @@ def _items(graph: Graph, head: Node, kind: str) -> list[Node]:
     return items
 
 
-def values(path: Path, focus: Node, index: DataIndex, inverse: bool = False) -> Sequence[Node]:
-    """The value nodes of ``focus`` along ``path`` (each once)."""
+Walk = Callable[[Node], Sequence[Node]]
+"""A path made ready for one index: a node's value nodes, each once."""
+
+
+def walker(path: Path, index: DataIndex, inverse: bool = False) -> Walk:
+    """``path`` over ``index``, its tables fetched once: pySHACL's ``value_nodes_from_path``,
+    which inverts each step of an inverse sequence in the written order."""
     if isinstance(path, URIRef):
-        return index.subjects(path, focus) if inverse else index.objects(focus, path)
+        table = index.into(path) if inverse else index.out(path)
+        return lambda node: table.get(node, NOTHING)
     if isinstance(path, Inverse):
-        return values(path.path, focus, index, not inverse)
+        return walker(path.path, index, not inverse)
     if isinstance(path, Alternative):
-        return _union(values(option, focus, index, inverse) for option in path.options)
-    reached: Sequence[Node] = (focus,)
-    for step in path.steps:
-        reached = _union(values(step, node, index, inverse) for node in reached)
-    return reached
+        options = [walker(option, index, inverse) for option in path.options]
+        return lambda node: _union([option(node) for option in options])
+    steps = [walker(step, index, inverse) for step in path.steps]
+
+    def walk(node: Node) -> Sequence[Node]:
+        reached: Sequence[Node] = (node,)
+        for step in steps:
+            reached = step(reached[0]) if len(reached) == 1 else _union([step(n) for n in reached])
+        return reached
+
+    return walk
 
 
 def values_of(path: Path, foci: Iterable[Node], index: DataIndex) -> dict[Node, Sequence[Node]]:
-    """Each focus node's value nodes; a predicate path is read straight off the index."""
-    if isinstance(path, URIRef):
-        table = index.out(path)
-        return {f: table.get(f, NOTHING) for f in foci}
-    return {f: values(path, f, index) for f in foci}
+    """Each focus node's value nodes along ``path``."""
+    walk = walker(path, index)
+    return {f: walk(f) for f in foci}
 
 
-def _union(parts: Iterable[Sequence[Node]]) -> Sequence[Node]:
+def _union(parts: list[Sequence[Node]]) -> Sequence[Node]:
+    found = [part for part in parts if part]
+    if len(found) < 2:
+        return found[0] if found else NOTHING
     merged: dict[Node, None] = {}
-    for part in parts:
+    for part in found:
         merged.update(dict.fromkeys(part))
     return tuple(merged)
-
-
-def used_predicates(path: Path) -> set[URIRef]:
-    """Every predicate the path walks (for reading the index ahead)."""
-    if isinstance(path, URIRef):
-        return {path}
-    if isinstance(path, Inverse):
-        return used_predicates(path.path)
-    parts = path.steps if isinstance(path, Steps) else path.options
-    return set().union(*(used_predicates(p) for p in parts))

@@ -155,48 +155,59 @@ def report(
     graph = Graph(bind_namespaces="core")
     for prefix, namespace in shapes.namespace_manager.namespaces():
         graph.namespace_manager.bind(prefix, namespace)
+    writer = _ReportWriter(graph, {"data": data, "sg": shapes})
     top = BNode()
-    graph.add((top, RDF.type, SH.ValidationReport))
-    graph.add((top, SH.conforms, Literal(conforms)))
-    copies: dict[tuple[str, str], Node] = {}
+    writer.triples += [(top, RDF.type, SH.ValidationReport), (top, SH.conforms, Literal(conforms))]
     for result in results:
-        graph.add((top, SH.result, _add_result(graph, result, data, shapes, copies)))
+        writer.triples.append((top, SH.result, writer.add(result)))
+    graph.addN((s, p, o, graph) for s, p, o in writer.triples)
     return graph, text
 
 
-def _add_result(
-    graph: Graph, result: Result, data: Graph, shapes: Graph, copies: dict[tuple[str, str], Node]
-) -> BNode:
-    node = BNode()
+class _ReportWriter:
+    """The triples of results, with the nodes pySHACL copies from the data and shapes graphs
+    (each blank node's description once, under its own label)."""
 
-    def add(predicate: URIRef, obj: Node, source: Graph | None = None, name: str = "") -> None:
-        if source is not None and not isinstance(obj, Literal):
-            key = (name, str(obj))
-            if key not in copies:
-                copies[key] = (
-                    copy_blank(source, obj, graph, keep_label=True)
-                    if isinstance(obj, BNode)
-                    else URIRef(str(obj))
-                )
-            obj = copies[key]
-        graph.add((node, predicate, obj))
+    def __init__(self, graph: Graph, sources: dict[str, Graph]) -> None:
+        self.graph = graph
+        self.sources = sources
+        self.copies: dict[tuple[str, str], Node] = {}
+        self.triples: list[tuple[Node, Node, Node]] = []
 
-    add(RDF.type, SH.ValidationResult)
-    add(SH.sourceConstraintComponent, result.source_component or result.component.iri, shapes, "sg")
-    add(SH.sourceShape, result.shape.node, shapes, "sg")
-    add(SH.resultSeverity, result.severity)
-    add(SH.focusNode, result.focus, data, "data")
-    if result.value is not None:
-        add(SH.value, result.value, data, "data")
-    if result.result_path is not None:
-        add(SH.resultPath, result.result_path, shapes, "sg")
-    if result.source_constraint is not None:
-        add(SH.sourceConstraint, result.source_constraint, shapes, "sg")
-    for message in result.messages():
-        add(SH.resultMessage, message)
-    for detail in result.details or ():
-        add(SH.detail, _add_result(graph, detail, data, shapes, copies))
-    return node
+    def copy(self, node: Node, source: str) -> Node:
+        if isinstance(node, Literal):
+            return node
+        key = (source, str(node))
+        if key not in self.copies:
+            self.copies[key] = (
+                copy_blank(self.sources[source], node, self.graph, keep_label=True)
+                if isinstance(node, BNode)
+                else URIRef(str(node))
+            )
+        return self.copies[key]
+
+    def add(self, result: Result) -> BNode:
+        node = BNode()
+        found: list[tuple[Node, Node]] = [
+            (RDF.type, SH.ValidationResult),
+            (
+                SH.sourceConstraintComponent,
+                self.copy(result.source_component or result.component.iri, "sg"),
+            ),
+            (SH.sourceShape, self.copy(result.shape.node, "sg")),
+            (SH.resultSeverity, result.severity),
+            (SH.focusNode, self.copy(result.focus, "data")),
+        ]
+        if result.value is not None:
+            found.append((SH.value, self.copy(result.value, "data")))
+        if result.result_path is not None:
+            found.append((SH.resultPath, self.copy(result.result_path, "sg")))
+        if result.source_constraint is not None:
+            found.append((SH.sourceConstraint, self.copy(result.source_constraint, "sg")))
+        found += [(SH.resultMessage, message) for message in result.messages()]
+        found += [(SH.detail, self.add(detail)) for detail in result.details or ()]
+        self.triples += [(node, p, o) for p, o in found]
+        return node
 
 
 def conforming(results: Iterable[Result]) -> bool:

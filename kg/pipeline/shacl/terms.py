@@ -44,6 +44,7 @@ class Describer:
         self.find = find
         """Whether a blank node must occur in the graph (pySHACL looks data nodes up first)."""
         self._blank: dict[BNode, str] = {}
+        self._iri: dict[URIRef, str] = {}
 
     def top(self, node: Node) -> str:
         """A node of a result; raises LookupError for a data blank node the graph does not hold."""
@@ -62,10 +63,14 @@ class Describer:
         if isinstance(node, BNode):
             return self.blank(node, depth + 1)
         if isinstance(node, URIRef):
-            try:
-                return node.n3(namespace_manager=self.namespaces)
-            except Exception:
-                return str(node)
+            written = self._iri.get(node)
+            if written is None:
+                try:
+                    written = node.n3(namespace_manager=self.namespaces)
+                except Exception:
+                    written = str(node)
+                self._iri[node] = written
+            return written
         return str(node)
 
     def literal(self, node: Literal) -> str:
