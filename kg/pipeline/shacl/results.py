@@ -63,15 +63,22 @@ class Result:
     def result_path(self) -> Node | None:
         return self.path if self.path is not None else self.shape.path_node
 
+    def own_messages(self) -> list[Node]:
+        """The shape's messages, else pySHACL's generic ones (unless a SPARQL constraint gives
+        messages of its own)."""
+        own = list(self.shape.messages)
+        if not own and not self.extra_messages and self.generic is not None:
+            own = list(self.generic())
+        return own
+
+    def extra(self, own: list[Node]) -> list[Node]:
+        """The SPARQL constraint's messages that the shape does not give as well."""
+        return [m for m in self.extra_messages or () if m not in own]
+
     def messages(self) -> list[Node]:
         """The ``sh:resultMessage`` objects of this result, as pySHACL adds them."""
-        own = list(self.shape.messages)
-        found: list[Node] = []
-        if self.extra_messages:
-            found += [self._fill(m) for m in self.extra_messages if m not in own]
-        elif not own and self.generic is not None:
-            own = list(self.generic())
-        return found + [self._fill(m) for m in own]
+        own = self.own_messages()
+        return [self._fill(m) for m in [*self.extra(own), *own]]
 
     def _fill(self, message: Node) -> Node:
         if isinstance(message, Literal) and self.bound is not None:
@@ -116,11 +123,8 @@ def describe(result: Result, data: Describer, shapes: Describer) -> str:
         text += f"\tResult Path: {shapes(result.result_path)}\n"
     if result.source_constraint:
         text += f"\tSource Constraint: {shapes(result.source_constraint)}\n"
-    own = list(result.shape.messages)
-    if not own and not result.extra_messages and result.generic is not None:
-        own = list(result.generic())
-    extra = [m for m in sorted(result.extra_messages or (), key=str) if m not in own]
-    for message in [*extra, *sorted(own, key=str)]:
+    own = result.own_messages()
+    for message in [*sorted(result.extra(own), key=str), *sorted(own, key=str)]:
         if isinstance(message, Literal):
             line = str(message.value)
             text += f"\tMessage: {fill_message(line, result.bound) if result.bound is not None else line}\n"

@@ -28,6 +28,7 @@ from rdflib.term import Identifier, Node
 
 from kg.pipeline.shacl.checks import Check, Outcome, Run, Values, component
 from kg.pipeline.shacl.paths import Alternative, Inverse, Path, Steps
+from kg.pipeline.shacl.results import Result
 from kg.pipeline.shacl.unsupported import Unsupported, named
 from kg.pipeline.shacl.values import optional
 from kg.rdf.namespaces import SH
@@ -139,7 +140,7 @@ class Select:
 
     def results(
         self, check: Sparql, run: Run, shape: Shape, focus: Node, rows: list[dict[str, Any]]
-    ) -> list:
+    ) -> list[Result]:
         """pySHACL's results for one focus node's rows (duplicates dropped, as it drops them)."""
         found: list[tuple[Any, ...]] = []
         for original in rows:
