@@ -13,22 +13,33 @@ from kg.cli.errors import user_errors
 from kg.cli.options import inference_option, root_option, store_options
 from kg.pipeline.build import ARTEFACT, build, open_graph
 from kg.pipeline.load import load_project
-from kg.pipeline.validate import validate_project
+from kg.pipeline.validate import ENGINES, validate_project
 from kg.store.queries import table
 
 
 @click.command(short_help="check data + ontology against the SHACL shapes")
 @root_option
 @inference_option("none")
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="fast",
+    show_default=True,
+    help="fast: the fast validator, for inference none and the SHACL it implements (else "
+    "pySHACL, with a note on stderr); pyshacl: pySHACL always. Both give the same results.",
+)
 @click.option("--report", is_flag=True, help="Print pySHACL's full text report instead.")
 @user_errors
-def validate(root: Path | None, inference: str, report: bool) -> None:
+def validate(root: Path | None, inference: str, engine: str, report: bool) -> None:
     """Check data + ontology against the shapes in shapes/.
 
     Prints each problem as file, focus node, path, message and severity. Exits 0 when the data
     conforms, 1 on violations, 2 when a file cannot be loaded (printed as file:line: message).
     """
-    result = validate_project(load_project(root), inference=inference)
+    reference = engine == "pyshacl"
+    result = validate_project(load_project(root), inference=inference, reference=reference)
+    if result.fallback:
+        click.echo(f"note: validated with pySHACL: {result.fallback}", err=True)
     click.echo(result.text if report else result.format())
     sys.exit(result.exit_code)
 

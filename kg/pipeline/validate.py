@@ -1,26 +1,32 @@
-"""SHACL validation of a project's data and ontology against its shapes, with pySHACL.
+"""SHACL validation of a project's data and ontology against its shapes.
 
-Results follow pySHACL: ``(conforms, report graph, text)``, plus a list of :class:`Violation` that
-names the file each focus node was curated in. Exit codes of ``kg validate``: 0 conforms,
-1 violations, 2 cannot load.
+Two engines give the same results: the fast validator of ``kg.pipeline.shacl`` (the default, for
+inference "none") and pySHACL (for the other inference regimes, for shapes that use SHACL the
+fast validator does not implement, and when asked for with ``reference=True``). Results follow
+pySHACL: ``conforms``, the report graph and its text, plus a list of :class:`Violation` that names
+the file each focus node was curated in. Exit codes of ``kg validate``: 0 conforms, 1 violations,
+2 cannot load.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import cast
 
-import pyshacl
 from rdflib import Graph, URIRef
 from rdflib.namespace import NamespaceManager
 from rdflib.term import Node
 
 from kg.pipeline.load import Project
+from kg.pipeline.shacl import Result, ShapesValidator, Unsupported, collector_paused
 from kg.rdf.namespaces import SH
 
 INFERENCE_CHOICES = ("none", "rdfs", "owlrl", "both")
 """pySHACL's inference vocabulary, used by ``validate`` and ``reason`` alike."""
+ENGINES = ("fast", "pyshacl")
+"""``fast``: the fast validator wherever it applies, else pySHACL; ``pyshacl``: pySHACL always."""
 
 
 @dataclass(frozen=True)
@@ -47,15 +53,46 @@ class Violation:
             lines.append(f"  shape: {self.shape}")
         return "\n".join(lines)
 
+    def sort_key(self) -> tuple[bool, str, str, str, str, str, str]:
+        """Violations first, then by file, focus node, path, message, shape and value: a total
+        order, so both engines list the same results alike."""
+        return (
+            self.severity != "Violation",
+            self.source_file or "",
+            self.focus,
+            self.path or "",
+            self.message,
+            self.shape or "",
+            self.value or "",
+        )
+
 
 @dataclass
 class ValidationResult:
-    """What pySHACL found: ``conforms`` is false only when a result has severity Violation."""
+    """What the validation found: ``conforms`` is false only when a result has severity Violation.
+
+    ``report`` (pySHACL's report graph) and ``text`` (its text report) are written on first use.
+    ``engine`` says which engine validated; ``fallback`` why pySHACL did when the fast validator
+    was asked for (None otherwise).
+    """
 
     conforms: bool
-    report: Graph
-    text: str
     violations: list[Violation]
+    engine: str
+    write_report: Callable[[], tuple[Graph, str]] = field(repr=False)
+    fallback: str | None = None
+
+    @cached_property
+    def _written(self) -> tuple[Graph, str]:
+        return self.write_report()
+
+    @property
+    def report(self) -> Graph:
+        return self._written[0]
+
+    @property
+    def text(self) -> str:
+        return self._written[1]
 
     @property
     def exit_code(self) -> int:
@@ -73,34 +110,80 @@ class ValidationResult:
 
 def validate(
     data: Graph,
-    shapes: Graph,
+    shapes: Graph | ShapesValidator,
     *,
     inference: str = "none",
     file_of: dict[Node, str] | None = None,
+    reference: bool = False,
 ) -> ValidationResult:
-    """Validate ``data`` against ``shapes``; ``file_of`` maps focus nodes to the file they came from."""
+    """Validate ``data`` against ``shapes``; ``file_of`` maps focus nodes to the file they came from.
+
+    ``shapes`` may be a :class:`ShapesValidator` already read from the shapes graph (to validate
+    many graphs against the same shapes). ``reference=True`` validates with pySHACL.
+    """
     if inference not in INFERENCE_CHOICES:
         raise ValueError(f"inference must be one of {', '.join(INFERENCE_CHOICES)}")
+    files = file_of or {}
+    if reference:
+        return _with_pyshacl(data, shapes, inference, files, None)
+    if inference != "none":
+        return _with_pyshacl(data, shapes, inference, files, f"inference {inference!r}")
+    try:
+        validator = shapes if isinstance(shapes, ShapesValidator) else ShapesValidator(shapes)
+        found = validator.validate(data)
+    except Unsupported as exc:
+        return _with_pyshacl(data, shapes, inference, files, str(exc))
+    with collector_paused():
+        short = Namer(data.namespace_manager)
+        violations = _sorted(_fast_violations(found.results, short, files))
+    return ValidationResult(
+        conforms=not any(v.severity == "Violation" for v in violations),
+        violations=violations,
+        engine="fast",
+        write_report=found.report,
+    )
+
+
+def validate_project(
+    project: Project, inference: str = "none", reference: bool = False
+) -> ValidationResult:
+    """Validate the project's data and ontology together against its shapes."""
+    data = project.graph("ontology", "data")
+    shapes = project.graph("shapes")
+    return validate(
+        data, shapes, inference=inference, file_of=_files_by_subject(project), reference=reference
+    )
+
+
+def _with_pyshacl(
+    data: Graph,
+    shapes: Graph | ShapesValidator,
+    inference: str,
+    file_of: dict[Node, str],
+    fallback: str | None,
+) -> ValidationResult:
+    import pyshacl  # imported only here: it takes a second, and the fast validator needs none of it
+
+    shapes_graph = shapes.shapes_graph if isinstance(shapes, ShapesValidator) else shapes
     _, report, text = pyshacl.validate(
         data,
-        shacl_graph=shapes,
+        shacl_graph=shapes_graph,
         inference=inference,
         allow_warnings=True,
         advanced=True,
     )
-    violations = sorted(
-        _violations(report, data, file_of or {}),
-        key=lambda v: (v.severity != "Violation", v.source_file or "", v.focus, v.path or ""),
+    violations = _sorted(_violations(report, data, file_of))
+    return ValidationResult(
+        conforms=not any(v.severity == "Violation" for v in violations),
+        violations=violations,
+        engine="pyshacl",
+        write_report=lambda: (report, text),
+        fallback=fallback,
     )
-    conforms = not any(v.severity == "Violation" for v in violations)
-    return ValidationResult(conforms=conforms, report=report, text=text, violations=violations)
 
 
-def validate_project(project: Project, inference: str = "none") -> ValidationResult:
-    """Validate the project's data and ontology together against its shapes."""
-    data = project.graph("ontology", "data")
-    shapes = project.graph("shapes")
-    return validate(data, shapes, inference=inference, file_of=_files_by_subject(project))
+def _sorted(violations: Iterable[Violation]) -> list[Violation]:
+    return sorted(violations, key=Violation.sort_key)
 
 
 def _files_by_subject(project: Project) -> dict[Node, str]:
@@ -116,26 +199,66 @@ def _files_by_subject(project: Project) -> dict[Node, str]:
 
 
 def _violations(report: Graph, data: Graph, file_of: dict[Node, str]) -> Iterator[Violation]:
-    nm = data.namespace_manager
+    """The violations of pySHACL's report graph (nested ``sh:detail`` results among them)."""
+    short = Namer(data.namespace_manager)
     for result in report.subjects(SH.resultSeverity, None):
         # SHACL gives every validation result exactly one sh:focusNode.
         focus = cast(Node, report.value(result, SH.focusNode))
-        severity = report.value(result, SH.resultSeverity)
-        messages = [str(m) for m in report.objects(result, SH.resultMessage)]
-        path = report.value(result, SH.resultPath)
-        value = report.value(result, SH.value)
-        shape = report.value(result, SH.sourceShape)
-        yield Violation(
-            focus=_short(focus, nm),
-            path=_short(path, nm) if path is not None else None,
-            message="; ".join(sorted(messages)) or "(the shape gives no message)",
-            severity=str(severity).split("#")[-1] if severity else "Violation",
-            shape=_short(shape, nm) if isinstance(shape, URIRef) else None,
-            value=_short(value, nm) if value is not None else None,
-            source_file=file_of.get(focus),
+        yield _violation(
+            focus,
+            report.value(result, SH.resultPath),
+            [str(m) for m in report.objects(result, SH.resultMessage)],
+            report.value(result, SH.resultSeverity),
+            report.value(result, SH.sourceShape),
+            report.value(result, SH.value),
+            short,
+            file_of,
         )
 
 
-def _short(term: Node, nm: NamespaceManager) -> str:
-    """A prefixed name where a prefix is bound, else the term in N-Triples syntax."""
-    return term.n3(nm)
+def _fast_violations(
+    results: Iterable[Result], short: Namer, file_of: dict[Node, str]
+) -> Iterator[Violation]:
+    """The violations the report graph of these results would hold, read off the results."""
+    for r in results:
+        messages = [str(m) for m in set(r.messages())]
+        yield _violation(
+            r.focus, r.result_path, messages, r.severity, r.shape.node, r.value, short, file_of
+        )
+        yield from _fast_violations(r.details or (), short, file_of)
+
+
+def _violation(
+    focus: Node,
+    path: Node | None,
+    messages: list[str],
+    severity: Node | None,
+    shape: Node | None,
+    value: Node | None,
+    short: Namer,
+    file_of: dict[Node, str],
+) -> Violation:
+    return Violation(
+        focus=short(focus),
+        path=short(path) if path is not None else None,
+        message="; ".join(sorted(messages)) or "(the shape gives no message)",
+        severity=str(severity).split("#")[-1] if severity else "Violation",
+        shape=short(shape) if isinstance(shape, URIRef) else None,
+        value=short(value) if value is not None else None,
+        source_file=file_of.get(focus),
+    )
+
+
+class Namer:
+    """A term as a prefixed name where a prefix is bound, else in N-Triples syntax; each term
+    written once (a large graph's results name the same shapes and paths over and over)."""
+
+    def __init__(self, nm: NamespaceManager) -> None:
+        self.nm = nm
+        self.names: dict[Node, str] = {}
+
+    def __call__(self, term: Node) -> str:
+        name = self.names.get(term)
+        if name is None:
+            self.names[term] = name = term.n3(self.nm)
+        return name
