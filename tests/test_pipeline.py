@@ -199,3 +199,25 @@ def test_identity_links_to_other_graphs_are_not_copied_onto():
 def test_outside_any_project_the_root_is_the_checkout_the_package_comes_from(tmp_path, monkeypatch):
     monkeypatch.delenv("PTKG_ROOT", raising=False)
     assert find_root(tmp_path) == REPO
+
+
+def test_the_fast_build_writes_the_reference_builds_bytes(curated_root: Path, tmp_path: Path):
+    """The fast validator and rules engine against pySHACL and owlrl's own semantics, on the
+    curated project: the same verdict, the same entailments, the same artefact, byte for byte."""
+    fast = build(curated_root, tmp_path / "fast.nq")
+    reference = build(curated_root, tmp_path / "reference.nq", reference=True)
+    assert fast.engines == {"validate": "fast", "reason": "rules"}
+    assert reference.engines == {"validate": "pyshacl", "reason": "owlrl"}
+    assert fast.fallbacks == reference.fallbacks == {}
+    assert fast.path.read_bytes() == reference.path.read_bytes()
+
+
+def test_a_refused_build_names_the_same_violations_with_either_engine(tmp_path: Path):
+    project = tmp_path / "violation"
+    shutil.copytree(PROJECTS / "violation", project)
+    refusals = []
+    for reference in (False, True):
+        with pytest.raises(BuildRefused) as caught:
+            build(project, reference=reference)
+        refusals.append(caught.value.validation.violations)
+    assert refusals[0] == refusals[1] and refusals[0]

@@ -53,8 +53,17 @@ def validate(root: Path | None, inference: str, engine: str, report: bool) -> No
     default=None,
     help=f"Where to write the artefact (default: <root>/{ARTEFACT}).",
 )
+@click.option(
+    "--reference",
+    is_flag=True,
+    help="Validate with pySHACL and reason with owlrl's own semantics, the reference semantics "
+    "the fast engines match (the same bytes), slowly.",
+)
+@click.option("--timings", is_flag=True, help="Also print the seconds of each stage.")
 @user_errors
-def build_command(root: Path | None, inference: str, out: Path | None) -> None:
+def build_command(
+    root: Path | None, inference: str, out: Path | None, reference: bool, timings: bool
+) -> None:
     """Validate, reason and write the build artefact (sorted N-Quads), atomically, then its
     manifest (FILE.manifest.json: quads, bytes, sha256), which every command that opens the build
     checks first, so a build changed or truncated afterwards is refused rather than served.
@@ -62,7 +71,13 @@ def build_command(root: Path | None, inference: str, out: Path | None) -> None:
     Refuses, writing nothing, when the data does not conform (exit 1), and when --out (or the
     build/ptkg.nq it defaults to) is a directory or cannot be written (exit 2).
     """
-    report = build(root, out, inference)
+    report = build(root, out, inference, reference=reference)
+    for stage, why in report.fallbacks.items():
+        click.echo(f"note: {stage} ran on {report.engines[stage]}: {why}", err=True)
+    if timings:
+        for stage, seconds in report.stages.items():
+            engine = f" ({report.engines[stage]})" if stage in report.engines else ""
+            click.echo(f"{stage:>10} {seconds:8.3f} s{engine}")
     click.echo(
         f"wrote {report.path}: {report.quads} quads in {len(report.graphs)} named graphs "
         f"({report.inferred} inferred) in {report.seconds:.1f} s; manifest {report.manifest}"

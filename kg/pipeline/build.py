@@ -20,7 +20,7 @@ from kg.fsutil import atomic_write
 from kg.pipeline.derive import derive_store
 from kg.pipeline.load import Project, find_root, load_project
 from kg.pipeline.manifest import ArtefactError, is_recorded, verify, write_manifest
-from kg.pipeline.reason import infer
+from kg.pipeline.reason import Inferred, infer
 from kg.pipeline.validate import ValidationResult, validate_project
 from kg.rdf.namespaces import INFERRED_GRAPH
 from kg.store import DEFAULT_ENGINE, SparqlHttpStore, Store, is_remote, open_store
@@ -51,6 +51,10 @@ class BuildReport:
     graphs: dict[str, int] = field(default_factory=dict)
     manifest: Path | None = None
     stages: dict[str, float] = field(default_factory=dict)
+    engines: dict[str, str] = field(default_factory=dict)
+    """Which engine validated and which reasoned (``fast``/``pyshacl``, ``rules``/``owlrl``…)."""
+    fallbacks: dict[str, str] = field(default_factory=dict)
+    """Why the reference engine ran where the fast one would have, by stage."""
 
 
 class Stopwatch:
@@ -81,25 +85,37 @@ def assemble(project: Project, inference: str = "owlrl") -> Dataset:
 
 
 def close(
-    project: Project, data: Graph, inference: str = "owlrl", watch: Stopwatch | None = None
-) -> None:
+    project: Project,
+    data: Graph,
+    inference: str = "owlrl",
+    watch: Stopwatch | None = None,
+    *,
+    reference: bool = False,
+) -> Inferred:
     """Add to ``project.quads`` the closure of ``data`` (the project's ontology and data) in
-    ``graph:inferred`` and the derived facts in ``graph:derived``."""
+    ``graph:inferred`` and the derived facts in ``graph:derived``; return the closure."""
     watch = watch or Stopwatch()
     with watch("reason"):
-        inferred = infer(data, inference)
+        inferred = infer(data, inference, reference=reference)
         convert, graph = QuadConverter(), INFERRED_GRAPH
         project.quads.extend(convert(s, p, o, graph) for s, p, o in inferred)
     with watch("derive"):
         derive_store(OxigraphStore.of(project.quads))
+    return inferred
 
 
 def build(
-    root: Path | None = None, out: Path | None = None, inference: str = "owlrl"
+    root: Path | None = None,
+    out: Path | None = None,
+    inference: str = "owlrl",
+    *,
+    reference: bool = False,
 ) -> BuildReport:
     """Validate, reason and write the artefact, then its manifest; raise :class:`BuildRefused`
     if the data does not conform, :class:`ArtefactError` if the artefact cannot be written there
-    (a directory is refused before any work is done)."""
+    (a directory is refused before any work is done). ``reference`` validates with pySHACL and
+    reasons with owlrl's own semantics: the reference semantics, which the fast engines match
+    (the same bytes), slowly."""
     watch = Stopwatch()
     with watch("load"):
         project = load_project(root)
@@ -108,10 +124,10 @@ def build(
     with watch("view"):
         data = project.graph("ontology", "data")
     with watch("validate"):
-        validation = validate_project(project)
+        validation = validate_project(project, reference=reference, data=data)
     if not validation.conforms:
         raise BuildRefused(validation)
-    close(project, data, inference, watch)
+    inferred = close(project, data, inference, watch, reference=reference)
     del data  # rdflib's copy of ontology + data: the largest thing held, and no longer needed
     with watch("write"):
         written = canonical_store(project.quads)
@@ -130,6 +146,12 @@ def build(
         graphs=graphs,
         manifest=manifest,
         stages=watch.stages,
+        engines={"validate": validation.engine, "reason": inferred.engine},
+        fallbacks={
+            stage: why
+            for stage, why in (("validate", validation.fallback), ("reason", inferred.fallback))
+            if why
+        },
     )
 
 

@@ -14,7 +14,7 @@ always has (``file:line: what is wrong``).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
@@ -60,7 +60,7 @@ class Project:
         wanted = kinds or KINDS
         merged = Graph()
         bind_prefixes(merged)
-        convert = self._converter()
+        convert = self.converter()
         add = merged.add
         for f in self.files:
             if f.kind in wanted:
@@ -74,13 +74,13 @@ class Project:
         view for whoever wants its API; the build itself never makes one."""
         dataset = Dataset(default_union=True)
         bind_prefixes(dataset)
-        convert = self._converter()
+        convert = self.converter()
         for quad in self.quads:
             graph = dataset.graph(cast(URIRef, convert(quad.graph_name)))
             graph.add((convert(quad.subject), convert(quad.predicate), convert(quad.object)))
         return dataset
 
-    def _converter(self) -> Callable[[object], Node]:
+    def converter(self) -> Callable[[object], Node]:
         """pyoxigraph term → rdflib term, each distinct term made once for the project."""
         return cast(Callable[[object], Node], self._terms.__getitem__)
 
@@ -160,15 +160,32 @@ def parse_turtle(path: Path, into: Graph | None = None) -> Graph:
     return graph
 
 
-def load_project(root: Path | None = None, kinds: Iterable[str] = KINDS) -> Project:
-    """Load every curated file of a project into its own named graph of one store."""
+def load_project(
+    root: Path | None = None,
+    kinds: Iterable[str] = KINDS,
+    *,
+    as_loaded: Mapping[str, bytes] | None = None,
+) -> Project:
+    """Load every curated file of a project into its own named graph of one store.
+
+    ``as_loaded`` maps a file (relative to the root) to its triples as an earlier load gave them
+    (N-Triples, ``kg.pipeline.cache``): such a file is read from them, keeping the blank-node
+    labels that load gave, instead of being parsed again (the caller has checked that the file
+    is unchanged)."""
     root = (root or find_root()).resolve()
     if not _is_project(root):
         raise LoadError(root, "not a project folder: expected folders ontology/ and data/")
     quads = ox.Store()
     files = list(curated_files(root, kinds))
+    earlier = as_loaded or {}
     for f in files:
-        _load_turtle(f, quads)
+        name = f.path.relative_to(root).as_posix()
+        if name in earlier:
+            graph = ox.NamedNode(f.graph)
+            triples = ox.parse(earlier[name], format=ox.RdfFormat.N_TRIPLES)
+            quads.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+        else:
+            _load_turtle(f, quads)
     return Project(root=root, quads=quads, files=files)
 
 

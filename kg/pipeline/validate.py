@@ -10,7 +10,7 @@ the file each focus node was curated in. Exit codes of ``kg validate``: 0 confor
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import cast
@@ -113,7 +113,7 @@ def validate(
     shapes: Graph | ShapesValidator,
     *,
     inference: str = "none",
-    file_of: dict[Node, str] | None = None,
+    file_of: Mapping[Node, str] | None = None,
     reference: bool = False,
 ) -> ValidationResult:
     """Validate ``data`` against ``shapes``; ``file_of`` maps focus nodes to the file they came from.
@@ -145,13 +145,19 @@ def validate(
 
 
 def validate_project(
-    project: Project, inference: str = "none", reference: bool = False
+    project: Project,
+    inference: str = "none",
+    reference: bool = False,
+    *,
+    data: Graph | None = None,
 ) -> ValidationResult:
-    """Validate the project's data and ontology together against its shapes."""
-    data = project.graph("ontology", "data")
+    """Validate the project's data and ontology together against its shapes (``data``: the
+    rdflib graph of the two, when the caller has made it already)."""
+    if data is None:
+        data = project.graph("ontology", "data")
     shapes = project.graph("shapes")
     return validate(
-        data, shapes, inference=inference, file_of=_files_by_subject(project), reference=reference
+        data, shapes, inference=inference, file_of=FilesBySubject(project), reference=reference
     )
 
 
@@ -159,7 +165,7 @@ def _with_pyshacl(
     data: Graph,
     shapes: Graph | ShapesValidator,
     inference: str,
-    file_of: dict[Node, str],
+    file_of: Mapping[Node, str],
     fallback: str | None,
 ) -> ValidationResult:
     import pyshacl  # imported only here: it takes a second, and the fast validator needs none of it
@@ -186,19 +192,30 @@ def _sorted(violations: Iterable[Violation]) -> list[Violation]:
     return sorted(violations, key=Violation.sort_key)
 
 
-def _files_by_subject(project: Project) -> dict[Node, str]:
-    """Each subject → the first curated file (ontology or data) that describes it."""
-    found: dict[Node, str] = {}
-    for f in project.files:
-        if f.kind == "shapes":
-            continue
-        name = f.path.relative_to(project.root).as_posix()
-        for subject in project.dataset.graph(f.graph).subjects(unique=True):
-            found.setdefault(subject, name)
-    return found
+class FilesBySubject(Mapping[Node, str]):
+    """Each subject → the first curated file (ontology or data) that describes it, looked up in
+    the project's store when a result names it: a listing of every subject would cost seconds at a
+    million triples, and a build that conforms names none."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+
+    def __getitem__(self, subject: Node) -> str:
+        name = self.project.file_describing(subject)
+        if name is None:
+            raise KeyError(subject)
+        return name
+
+    def __iter__(self) -> Iterator[Node]:
+        return (
+            s for s in self.project.graph("ontology", "data").subjects(unique=True) if s in self
+        )
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
-def _violations(report: Graph, data: Graph, file_of: dict[Node, str]) -> Iterator[Violation]:
+def _violations(report: Graph, data: Graph, file_of: Mapping[Node, str]) -> Iterator[Violation]:
     """The violations of pySHACL's report graph (nested ``sh:detail`` results among them)."""
     short = Namer(data.namespace_manager)
     for result in report.subjects(SH.resultSeverity, None):
@@ -217,7 +234,7 @@ def _violations(report: Graph, data: Graph, file_of: dict[Node, str]) -> Iterato
 
 
 def _fast_violations(
-    results: Iterable[Result], short: Namer, file_of: dict[Node, str]
+    results: Iterable[Result], short: Namer, file_of: Mapping[Node, str]
 ) -> Iterator[Violation]:
     """The violations the report graph of these results would hold, read off the results."""
     for r in results:
@@ -236,7 +253,7 @@ def _violation(
     shape: Node | None,
     value: Node | None,
     short: Namer,
-    file_of: dict[Node, str],
+    file_of: Mapping[Node, str],
 ) -> Violation:
     return Violation(
         focus=short(focus),

@@ -1,0 +1,130 @@
+"""Time ``kg build`` on the curated project and on bigger ones, stage by stage, with its peak memory.
+
+    python bench/build.py [--sizes curated 100000 1000000] [--runs 1] [--engines fast reference]
+                          [--reference-max 100000]
+
+A size N is the curated project plus a synthetic data file of about N triples shaped like ours
+(``bench/synthetic.py`` with ``conforming=True``: it validates, so the build takes it). Each build
+runs in a fresh process (``python bench/build.py --child …``), which reports the seconds of each
+stage and its peak resident memory; the figure is the median of ``--runs``. ``fast`` is the build
+as ``kg build`` runs it; ``reference`` validates with pySHACL and reasons with owlrl's own
+semantics (the reference semantics, slow: only up to ``--reference-max``). Where both ran, the
+table says whether they wrote the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(REPO))
+
+from synthetic import generate  # noqa: E402  (bench/ is the script's folder)
+
+STAGES = ("load", "view", "validate", "reason", "derive", "write")
+SYNTHETIC_GRAPH = " <https://w3id.org/peace-talks-kg/graph/data/synthetic.ttl> ."
+
+
+def make_project(size: str, folder: Path) -> Path:
+    """The curated project, plus ``data/synthetic.ttl`` of about ``size`` triples unless
+    ``size`` is ``curated``."""
+    project = folder / f"project-{size}"
+    for kind in ("ontology", "shapes", "data"):
+        shutil.copytree(REPO / kind, project / kind)
+    if size != "curated":
+        text = generate(int(size), blank_nodes=True, conforming=True, focus=0.7)
+        lines = (line.removesuffix(SYNTHETIC_GRAPH) + " ." for line in text.splitlines())
+        (project / "data" / "synthetic.ttl").write_text("\n".join(lines) + "\n")
+    return project
+
+
+def child(project: Path, out: Path, engine: str) -> None:
+    """Build once in this process and print what it took, as JSON."""
+    from kg.pipeline.build import build
+
+    report = build(project, out, reference=engine == "reference")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    digest = hashlib.sha256(out.read_bytes()).hexdigest()
+    print(
+        json.dumps(
+            {
+                "seconds": report.seconds,
+                "stages": report.stages,
+                "quads": report.quads,
+                "peak": peak,
+                "sha256": digest,
+            }
+        )
+    )
+
+
+def measure(project: Path, engine: str, runs: int) -> dict:
+    results = []
+    for run in range(runs):
+        out = project / "build" / f"{engine}-{run}.nq"
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", str(project), str(out), engine],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"build of {project.name} ({engine}) failed:\n{done.stderr}")
+        results.append(json.loads(done.stdout.splitlines()[-1]))
+    middle = sorted(results, key=lambda r: r["seconds"])[len(results) // 2]
+    middle["seconds"] = statistics.median(r["seconds"] for r in results)
+    return middle
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", nargs="+", default=["curated", "100000", "1000000"])
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--engines", nargs="+", default=["fast", "reference"])
+    parser.add_argument("--reference-max", type=int, default=100_000)
+    parser.add_argument("--child", nargs=3, metavar=("PROJECT", "OUT", "ENGINE"))
+    args = parser.parse_args()
+    if args.child:
+        project, out, engine = args.child
+        child(Path(project), Path(out), engine)
+        return
+    header = ["project", "quads written", "engine", "total", *STAGES, "peak RSS", "same bytes"]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    with tempfile.TemporaryDirectory() as folder:
+        for size in args.sizes:
+            project = make_project(size, Path(folder))
+            digests = set()
+            for engine in args.engines:
+                if engine == "reference" and size != "curated" and int(size) > args.reference_max:
+                    continue
+                found = measure(project, engine, args.runs)
+                digests.add(found["sha256"])
+                cells = [
+                    size if size == "curated" else f"{int(size):,}",
+                    f"{found['quads']:,}",
+                    engine,
+                    f"{found['seconds']:.2f} s",
+                    *(f"{found['stages'].get(stage, 0.0):.2f}" for stage in STAGES),
+                    f"{found['peak'] / 2**20:,.0f} MB",
+                    "yes" if len(digests) == 1 else "**no**",
+                ]
+                print("| " + " | ".join(cells) + " |", flush=True)
+            shutil.rmtree(project)
+
+
+if __name__ == "__main__":
+    main()
