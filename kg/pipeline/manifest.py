@@ -3,7 +3,8 @@
 A build file cut short at a line boundary, or emptied, is still valid N-Quads: a server would load
 what is left and serve it without a word. So ``kg build`` writes, after the artefact and with the
 same atomic helper, ``<artefact>.manifest.json`` (``build/ptkg.nq.manifest.json``): the build's
-format version, its quad count, byte size and SHA-256. Whoever opens a build checks the file
+format version, its quad count, byte size and SHA-256, and the name of the on-disk store loaded
+from it (``kg.store.ondisk``, which tells a store that matches the artefact from a stale one). Whoever opens a build checks the file
 against its manifest first (:func:`verify`) and refuses one that does not match, naming the
 remedy. (Not to be confused with the push manifest, a graph in a remote store: ``kg.publish.push``.)
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from kg.fsutil import atomic_write
 from kg.pipeline.load import LoadError
+from kg.store.ondisk import store_path
 
 BUILD_FORMAT_VERSION = 1
 """The layout of the artefact (sorted canonical N-Quads; a named graph per curated file plus
@@ -67,7 +69,12 @@ class Manifest:
 
     def to_json(self, artefact: Path) -> builtins.bytes:
         """Deterministic JSON (the same build gives the same manifest bytes)."""
-        record = {"artefact": artefact.name, "media_type": MEDIA_TYPE, **asdict(self)}
+        record = {
+            "artefact": artefact.name,
+            "media_type": MEDIA_TYPE,
+            "store": store_path(artefact).name,
+            **asdict(self),
+        }
         return (json.dumps(record, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
