@@ -122,13 +122,18 @@ def loaded_from(folder: Path) -> LoadedFrom | None:
 def open_read_only(folder: Path) -> OxigraphStore:
     """The store in ``folder``, opened read-only; raises :class:`StoreFolderError` when it
     cannot be opened (missing files, a corrupt manifest, a file size that RocksDB's own records
-    contradict, no permission)."""
-    try:
-        return OxigraphStore(ox.Store.read_only(str(folder)), folder=Path(folder))
-    except (OSError, RuntimeError) as exc:  # RocksDB's IO errors, and its "Corruption: …"
-        raise StoreFolderError(
-            folder, f"cannot be opened as an Oxigraph store ({exc}); {REMEDY}"
-        ) from None
+    contradict, no permission).
+
+    A failed open is tried once more: a builder swapping a new store in between RocksDB's read
+    of the folder's ``CURRENT`` and its opening of the files it names makes the first attempt
+    fail, and the second finds the new store whole."""
+    failure: Exception | None = None
+    for _ in range(2):
+        try:
+            return OxigraphStore(ox.Store.read_only(str(folder)), folder=Path(folder))
+        except (OSError, RuntimeError) as exc:  # RocksDB's IO errors, and its "Corruption: …"
+            failure = exc
+    raise StoreFolderError(folder, f"cannot be opened as an Oxigraph store ({failure}); {REMEDY}")
 
 
 def read_only_store(
