@@ -39,6 +39,7 @@ from typing import Any
 from kg.endpoint.sandbox import SandboxUnavailable, deny_network
 from kg.rdf.results import AskResult, GraphResult, SelectResult
 from kg.store import (
+    DEFAULT_ENGINE,
     OxigraphStore,
     QueryDataset,
     QuerySyntaxError,
@@ -102,13 +103,18 @@ class StoreSource:
         return cls(str(root) if root else None, str(dataset), engine)
 
     def open(self) -> Store:
+        """What the app serves: the store beside the dataset that its manifest names, when they
+        match (``kg.pipeline.manifest.named_store``: the app checked the file before any worker
+        started, so it is not hashed again), else what ``open_graph`` opens."""
+        from kg.pipeline.manifest import named_store
+
+        dataset = Path(self.dataset) if self.dataset else None
+        on_disk = named_store(dataset) if self.engine == DEFAULT_ENGINE else None
+        if on_disk is not None:
+            return on_disk
         from kg.pipeline.build import open_graph
 
-        return open_graph(
-            Path(self.root) if self.root else None,
-            Path(self.dataset) if self.dataset else None,
-            self.engine,
-        )
+        return open_graph(Path(self.root) if self.root else None, dataset, self.engine)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from kg.fsutil import atomic_write
 from kg.pipeline.load import LoadError
-from kg.store.ondisk import store_path
+from kg.store.ondisk import read_only_store, store_path
+from kg.store.oxigraph import OxigraphStore
 
 BUILD_FORMAT_VERSION = 1
 """The layout of the artefact (sorted canonical N-Quads; a named graph per curated file plus
@@ -184,3 +185,20 @@ def verify(artefact: Path, *, required: bool = False) -> Manifest | None:
         f"does not match its manifest ({detail}): it was changed or truncated after "
         f"`kg build`; {REMEDY}",
     )
+
+
+def named_store(artefact: Path | None) -> OxigraphStore | None:
+    """The on-disk store beside ``artefact``, opened read-only, when it matches the manifest
+    beside ``artefact``; None when there is no manifest or no such store. The artefact itself is
+    not hashed: this is for a process that opens what another has checked already (a query
+    worker starting once its app has opened the build), which is then ready sooner, and needs
+    none of the pipeline that a rebuild would."""
+    if artefact is None:
+        return None
+    try:
+        manifest = read_manifest(artefact)
+    except ManifestMismatch:
+        return None
+    if manifest is None:
+        return None
+    return read_only_store(artefact, manifest.sha256, manifest.quads, rebuild=False)

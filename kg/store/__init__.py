@@ -14,6 +14,8 @@ Each engine has its module (``oxigraph``, ``memory``, ``remote``); what they sha
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kg.store.base import (
     MAX_SLICE,
     PartialResultError,
@@ -22,7 +24,6 @@ from kg.store.base import (
     RemoteStoreError,
     Store,
 )
-from kg.store.memory import RDFLIB_PARSER_LOCK, RdflibStore
 from kg.store.oxigraph import OxigraphStore
 from kg.store.remote import (
     REMOTE_SCHEMES,
@@ -32,6 +33,9 @@ from kg.store.remote import (
     with_bindings,
 )
 from kg.store.terms import from_ox, sparql_term, to_ox
+
+if TYPE_CHECKING:
+    from kg.store.memory import RDFLIB_PARSER_LOCK, RdflibStore
 
 __all__ = [
     "DEFAULT_ENGINE",
@@ -67,6 +71,8 @@ def open_store(engine: str = DEFAULT_ENGINE) -> Store:
     if engine in ("oxigraph", "oxigraph-memory"):
         return OxigraphStore()
     if engine == "rdflib":
+        from kg.store.memory import RdflibStore
+
         return RdflibStore()
     if is_remote(engine):
         return SparqlHttpStore(engine)
@@ -74,3 +80,13 @@ def open_store(engine: str = DEFAULT_ENGINE) -> Store:
         f"unknown store engine {engine!r}; accepted: {', '.join(ENGINES)} "
         "or a sparql+http(s)://HOST:PORT/PATH URL"
     )
+
+
+def __getattr__(name: str) -> object:
+    """rdflib's engine (``memory``), imported on first use: it brings in rdflib's SPARQL parser
+    and algebra, about half of what a query worker serving Oxigraph imports, for nothing."""
+    if name in ("RDFLIB_PARSER_LOCK", "RdflibStore"):
+        from kg.store import memory
+
+        return getattr(memory, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
