@@ -1,9 +1,12 @@
-"""Writing files so that readers never see half of one."""
+"""Writing files and folders so that readers never see half of one."""
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,3 +35,78 @@ def atomic_write(path: Path, *, overwrite: bool = True) -> Iterator[BinaryIO]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def replace_folder(new: Path, path: Path) -> None:
+    """Put the folder ``new`` at ``path`` in one step, removing what was there.
+
+    A folder cannot be renamed over a folder that holds files, so where one is at ``path`` the
+    two are exchanged atomically (Linux's ``renameat2(RENAME_EXCHANGE)``), and the old one, now at
+    ``new``, is removed: a reader finds the old folder or the new one, never none or half of one.
+    Where the kernel or the filesystem cannot exchange, the old folder is first renamed aside (a
+    moment when there is none at ``path``). The parent folder is synced after the rename."""
+    new, path = Path(new), Path(path)
+    if not os.path.lexists(path):
+        os.rename(new, path)
+    elif _exchange(new, path):
+        _remove(new)
+    else:
+        aside = new.with_name(new.name + ".old")
+        os.rename(path, aside)
+        os.rename(new, path)
+        _remove(aside)
+    _sync_folder(path.parent)
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths atomically; False where that is not supported (no ``renameat2`` in the C
+    library, or a kernel or filesystem that refuses the flag)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        prototype = ctypes.CFUNCTYPE(
+            ctypes.c_int,
+            ctypes.c_int,
+            ctypes.c_char_p,
+            ctypes.c_int,
+            ctypes.c_char_p,
+            ctypes.c_uint,
+            use_errno=True,
+        )
+        renameat2 = prototype(("renameat2", libc))
+    except (OSError, AttributeError):
+        return False
+    done = renameat2(
+        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
+    )
+    if done == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(second))
+
+
+def _remove(path: Path) -> None:
+    """Remove a folder and what it holds, or a file or link that stood where a folder belongs."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (where folders can be opened and synced)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -25,6 +25,7 @@ import pytest
 
 from kg.pipeline.build import ARTEFACT
 from kg.pipeline.manifest import BUILD_FORMAT_VERSION, manifest_path, verify, write_manifest
+from kg.store.ondisk import store_path
 from tests.conftest import REPO, free_port, running_server
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
@@ -102,6 +103,7 @@ def test_build_writes_a_manifest_that_records_the_artefact(built: Path):
     assert sorted(p.name for p in built.parent.iterdir()) == [
         built.name,
         f"{built.name}.manifest.json",
+        store_path(built).name,
     ]
 
 

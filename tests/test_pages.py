@@ -1047,3 +1047,27 @@ def test_an_answer_page_says_what_a_package_statement_restates_the_position_as_p
         "/questions/persisted?party=russia&from=2024-06&to=2025&packages=exclude"
     ).get_data(as_text=True)
     assert "stated as part of" not in alone.split("</form>", 1)[1]
+
+
+def test_a_page_query_bound_in_its_text_answers_as_with_substitutions(curated_build: Path):
+    """A page's canned query gets its resource in its ``# VALUES`` line, which Oxigraph plans
+    with; the rows are those of pyoxigraph's substitutions. A blank node, which no query text
+    can carry, is still passed to the store."""
+    from rdflib import BNode
+
+    from kg.store import OxigraphStore
+    from kg.store.queries import canned_query, fill_bound, select, with_prefixes
+
+    store = OxigraphStore()
+    store.load_file(curated_build)
+    text = canned_query("page-labels")
+    russia = URIRef("https://w3id.org/peace-talks-kg/id/actor/russia")
+    [[blank]] = store.query(with_prefixes("SELECT ?b WHERE { ?e oa:hasTarget ?b } LIMIT 1")).rows
+    assert isinstance(blank, BNode)
+    for resource, filled in ((russia, True), (blank, False)):
+        bound, rest = fill_bound(text, {"resource": resource})
+        assert (f"VALUES ?resource {{ <{russia}> }}" in bound) is filled
+        assert rest == ({} if filled else {"resource": resource})
+        rows = select(store, "page-labels", {"resource": resource}).rows
+        substituted = store.query(with_prefixes(text), {"resource": resource}).rows
+        assert len(rows) == len(substituted) > 0 and set(rows) == set(substituted)

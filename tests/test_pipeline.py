@@ -17,6 +17,7 @@ from kg.pipeline.reason import infer
 from kg.pipeline.validate import validate_project
 from kg.rdf.namespaces import GRAPH, INFERRED_GRAPH, PT
 from kg.store import open_store
+from kg.store.ondisk import store_path
 from tests.conftest import PROJECTS, REPO
 
 POSITION = "https://w3id.org/peace-talks-kg/id/position/"
@@ -173,6 +174,7 @@ def test_failed_write_keeps_the_previous_artefact(fixture_project: Path, monkeyp
     assert sorted(p.name for p in artefact.parent.iterdir()) == [
         artefact.name,
         report.manifest.name,
+        store_path(artefact).name,  # the store loaded from the previous artefact
     ]
 
 

@@ -394,7 +394,10 @@ def test_the_app_answers_502_for_a_partial_result_instead_of_a_page():
 def test_store_option_accepts_engines_and_urls_only(runner):
     result = runner.invoke(cli, ["query", "ASK {}", "--store", "virtuoso"])
     assert result.exit_code == 2
-    assert "'virtuoso' is neither oxigraph nor rdflib nor a remote store URL" in result.output
+    assert (
+        "'virtuoso' is neither oxigraph nor oxigraph-memory nor rdflib nor a remote store URL"
+        in result.output
+    )
     result = runner.invoke(cli, ["query", "ASK {}", "--store", "sparql+http:///sparql"])
     assert result.exit_code == 2 and "no host" in result.output
 

@@ -30,6 +30,7 @@ from kg.endpoint.workers import (
 )
 from server import create_app, sparql
 from tests.conftest import running_server
+from tests.processes import alive, children_of, query_workers, server_pid
 from tests.sparql_http import EX, LIBRARY, Reply, call, form
 
 TIMEOUT = 2.0
@@ -214,7 +215,7 @@ def test_the_pool_turns_away_queries_beyond_its_waiting_line():
         with pytest.raises(PoolBusy):
             pool.run(QueryJob(SIMPLE, "json"))
         busy.join(timeout=10)
-        assert len(raised) == 1 and not _alive(first)
+        assert len(raised) == 1 and not alive(first)
         answer = pool.run(QueryJob(SIMPLE, "json"))  # waits for the replacement worker
         assert b"War and Peace" in answer.body
     finally:
@@ -305,44 +306,9 @@ def _all_at_once(base: str, queries: list[str]) -> list[int]:
 # --- no worker left behind --------------------------------------------------------------------
 
 
-def _alive(pid: int) -> bool:
-    """True if the process exists and is not a zombie."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state != "Z"
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except (FileNotFoundError, ProcessLookupError):
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def _server_pid(base: str) -> int:
-    port = base.rsplit(":", 1)[1]
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                argv = (entry / "cmdline").read_bytes().split(b"\0")
-            except (FileNotFoundError, ProcessLookupError):
-                continue
-            if b"serve" in argv and b"--port" in argv and port.encode() in argv:
-                return int(entry.name)
-    raise AssertionError(f"no kg serve process on port {port}")
-
-
 def _gone(pids: list[int], within: float = 10.0) -> bool:
     deadline = time.monotonic() + within
-    while any(_alive(p) for p in pids):
+    while any(alive(p) for p in pids):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.1)
@@ -353,8 +319,8 @@ def _gone(pids: list[int], within: float = 10.0) -> bool:
 @pytest.mark.parametrize("how", ["terminated", "killed"])
 def test_no_worker_outlives_its_server(how):
     with running_server("--dataset", str(LIBRARY), "--workers", "2") as base:
-        server = _server_pid(base)
-        children = _children(server)  # the query workers and multiprocessing's resource tracker
+        server = server_pid(base)
+        children = children_of(server)  # the query workers and multiprocessing's resource tracker
         workers = [p for p in children if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
         assert len(workers) == min(2, os.cpu_count() or 1)
         assert call(base, "/sparql", params={"query": SIMPLE}).status == 200
@@ -366,24 +332,15 @@ def test_no_worker_outlives_its_server(how):
 def test_in_process_app_stops_its_workers(app, client):
     assert client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"}).status_code == 200
     workers = sparql.query_pool(app).pids()
-    assert workers and all(_alive(p) for p in workers)
+    assert workers and all(alive(p) for p in workers)
     sparql.shutdown(app)
     assert _gone(workers, within=5)
-
-
-def _workers(base: str) -> set[int]:
-    """The live query worker processes of the server at ``base``."""
-    return {
-        pid
-        for pid in _children(_server_pid(base))
-        if _alive(pid) and b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    }
 
 
 def _workers_become(base: str, condition, within: float = 30.0) -> set[int]:
     """The server's workers once ``condition`` holds of them (failing after ``within`` s)."""
     deadline = time.monotonic() + within
-    while not condition(found := _workers(base)):
+    while not condition(found := query_workers(base)):
         assert time.monotonic() < deadline, f"the workers stayed {sorted(found)}"
         time.sleep(0.1)
     return found
@@ -475,12 +432,12 @@ def test_a_worker_killed_while_idle_fails_no_query(capped):
     _workers_become(capped, lambda found: victim not in found and len(found) == len(before))
 
     # Every worker dead at once: the query waits for a replacement.
-    everyone = _workers(capped)
+    everyone = query_workers(capped)
     for pid in everyone:
         os.kill(pid, signal.SIGKILL)
     reply = call(capped, "/sparql", params={"query": "ASK { ?s a pt:PositionStatement }"})
     assert reply.status == 200, reply.text
-    assert not everyone & _workers(capped)
+    assert not everyone & query_workers(capped)
 
 
 @pytest.mark.slow

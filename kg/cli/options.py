@@ -80,9 +80,11 @@ def store_options(command: Callable[..., Any]) -> Callable[..., Any]:
         type=StoreParam(),
         default=DEFAULT_ENGINE,
         show_default=True,
-        help="Query engine: Oxigraph (fast, the default), rdflib's memory store, or a remote "
-        "SPARQL 1.1 endpoint given as sparql+http(s)://[USER:PASSWORD@]HOST:PORT/PATH[?PARAMS] "
-        "(nothing is loaded locally; --dataset is then ignored).",
+        help="Query engine: Oxigraph (fast, the default; the build's on-disk store, opened "
+        "read-only), oxigraph-memory (Oxigraph, the build loaded into memory by each process), "
+        "rdflib's memory store, or a remote SPARQL 1.1 endpoint given as "
+        "sparql+http(s)://[USER:PASSWORD@]HOST:PORT/PATH[?PARAMS] (nothing is loaded locally; "
+        "--dataset is then ignored).",
     )(command)
     command = click.option(
         "--dataset",

@@ -66,7 +66,9 @@ def build_command(
 ) -> None:
     """Validate, reason and write the build artefact (sorted N-Quads), atomically, then its
     manifest (FILE.manifest.json: quads, bytes, sha256), which every command that opens the build
-    checks first, so a build changed or truncated afterwards is refused rather than served.
+    checks first, so a build changed or truncated afterwards is refused rather than served, then
+    the Oxigraph store loaded from it (a folder beside it, FILE without its suffix plus
+    .oxigraph), which the server and its workers open read-only.
 
     Refuses, writing nothing, when the data does not conform (exit 1), and when --out (or the
     build/ptkg.nq it defaults to) is a directory or cannot be written (exit 2).
@@ -80,7 +82,8 @@ def build_command(
             click.echo(f"{stage:>10} {seconds:8.3f} s{engine}")
     click.echo(
         f"wrote {report.path}: {report.quads} quads in {len(report.graphs)} named graphs "
-        f"({report.inferred} inferred) in {report.seconds:.1f} s; manifest {report.manifest}"
+        f"({report.inferred} inferred) in {report.seconds:.1f} s; manifest {report.manifest}; "
+        f"store {report.store}"
     )
 
 

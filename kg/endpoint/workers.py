@@ -2,16 +2,22 @@
 
 Neither Oxigraph nor rdflib can cancel a running query, and Oxigraph releases the GIL, so a
 runaway query would keep a core busy until it ends. Each worker is a separate process (spawn
-context) holding its own copy of the store, loaded from the same source as the app's; it runs one
+context) that opens the same store as the app: the build's on-disk store, read-only (one copy of
+the data, in the page cache every process shares; nothing a killed worker could leave half-written:
+``kg.store.ondisk``), or, for a file without one, its own copy loaded into memory. It runs one
 query at a time and sends back the serialised answer. At the deadline the worker is killed and a
 replacement started; the other workers go on serving. There are never more workers than cores,
 and only a bounded number of requests may wait for one.
 
-A worker may also be given a memory limit: once its store is loaded, its address space is capped
+A worker may also be given a memory limit: once its store is opened, its address space is capped
 at what it then uses plus the limit, so the limit is what one query may take, whatever the size of
-the store. A query that needs more fails in the worker (Python raises MemoryError; Rust, and so
-Oxigraph, aborts the process, which is why a worker that dies of SIGABRT under a cap is taken to
-have run out of memory); it is answered QueryMemoryError and the worker is replaced.
+the store. An in-memory store is all in that address space by then. An on-disk one is not mapped
+into it at all (RocksDB reads its files with ``pread``, through the page cache, which no limit on
+a process counts), but it keeps the blocks it last read in a cache that grows as queries read, up
+to ``kg.store.ondisk.READ_CACHE_MB``: that much is added to the cap, since it is the store's
+memory, not the query's. A query that needs more fails in the worker (Python raises MemoryError;
+Rust, and so Oxigraph, aborts the process, which is why a worker that dies of SIGABRT under a cap
+is taken to have run out of memory); it is answered QueryMemoryError and the worker is replaced.
 """
 
 from __future__ import annotations
@@ -32,7 +38,16 @@ from typing import Any
 
 from kg.endpoint.sandbox import SandboxUnavailable, deny_network
 from kg.rdf.results import AskResult, GraphResult, SelectResult
-from kg.store import QueryDataset, QuerySyntaxError, RemoteStoreError, Store, is_remote
+from kg.store import (
+    DEFAULT_ENGINE,
+    OxigraphStore,
+    QueryDataset,
+    QuerySyntaxError,
+    RemoteStoreError,
+    Store,
+    is_remote,
+)
+from kg.store.ondisk import READ_CACHE_MB
 from kg.store.queries import in_user_lines, with_prefixes
 from kg.store.serialize import serialize
 
@@ -69,7 +84,7 @@ class _NotStarted(Exception):
 
 @dataclass(frozen=True)
 class StoreSource:
-    """What a worker loads: the arguments of ``kg.pipeline.build.open_graph``."""
+    """What a worker opens: the arguments of ``kg.pipeline.build.open_graph``."""
 
     root: str | None
     dataset: str | None
@@ -78,7 +93,8 @@ class StoreSource:
     @classmethod
     def of(cls, root: str | Path | None, dataset: str | Path | None, engine: str) -> StoreSource:
         """The source of what an app serves: its dataset file, else the project's build artefact
-        (which the app has brought up to date), so that a worker never rebuilds."""
+        (which the app has brought up to date, its on-disk store included), so that a worker
+        never rebuilds: it opens the store beside the artefact read-only, as the app does."""
         if dataset is None:
             from kg.pipeline.build import ARTEFACT
             from kg.pipeline.load import find_root
@@ -87,13 +103,18 @@ class StoreSource:
         return cls(str(root) if root else None, str(dataset), engine)
 
     def open(self) -> Store:
+        """What the app serves: the store beside the dataset that its manifest names, when they
+        match (``kg.pipeline.manifest.named_store``: the app checked the file before any worker
+        started, so it is not hashed again), else what ``open_graph`` opens."""
+        from kg.pipeline.manifest import named_store
+
+        dataset = Path(self.dataset) if self.dataset else None
+        on_disk = named_store(dataset) if self.engine == DEFAULT_ENGINE else None
+        if on_disk is not None:
+            return on_disk
         from kg.pipeline.build import open_graph
 
-        return open_graph(
-            Path(self.root) if self.root else None,
-            Path(self.dataset) if self.dataset else None,
-            self.engine,
-        )
+        return open_graph(Path(self.root) if self.root else None, dataset, self.engine)
 
 
 @dataclass(frozen=True)
@@ -145,7 +166,8 @@ def answer(store: Store, job: QueryJob) -> QueryAnswer:
 
 
 def _serve(conn: Connection, source: StoreSource, parent: int, max_memory: int | None) -> None:
-    """A worker's life: load the store, cap its memory, say ready, then for each job say it has
+    """A worker's life: open the store, cap its memory, say ready (and which on-disk store it
+    opened read-only, if any), then for each job say it has
     started (so that the parent can tell a worker that was already dead from one the query
     killed) and answer it, until told to stop. After a MemoryError it answers "memory" and ends:
     the parent replaces it rather than trust a process that ran out of memory mid-query."""
@@ -160,8 +182,10 @@ def _serve(conn: Connection, source: StoreSource, parent: int, max_memory: int |
         conn.send(("failed", f"{type(exc).__name__}: {exc}"))
         return
     # Capped only now, so that the limit is left entirely to queries, whatever the store's size.
-    notes = [note for note in (offline, _cap_memory(max_memory)) if note]
-    conn.send(("ready", (os.getpid(), "; ".join(notes) or None)))
+    folder = store.folder if isinstance(store, OxigraphStore) else None
+    capped = _cap_memory(max_memory, READ_CACHE_MB if folder else 0)
+    notes = [note for note in (offline, capped) if note]
+    conn.send(("ready", (os.getpid(), "; ".join(notes) or None, folder and str(folder))))
     while True:
         try:
             job = conn.recv()
@@ -194,9 +218,10 @@ def _deny_network(source: StoreSource) -> str | None:
     return None
 
 
-def _cap_memory(megabytes: int | None) -> str | None:
+def _cap_memory(megabytes: int | None, reserve: int = 0) -> str | None:
     """Cap this process's address space at what it uses now plus ``megabytes`` (none if 0 or
-    None), and turn off core dumps: a worker that aborts on a failed allocation must not write
+    None), plus ``reserve`` MB for what the store itself may still take (its read cache), and
+    turn off core dumps: a worker that aborts on a failed allocation must not write
     out a core of its whole address space. Returns why no cap could be set, for the parent to
     log, or None."""
     if not megabytes:
@@ -209,7 +234,7 @@ def _cap_memory(megabytes: int | None) -> str | None:
     except (ImportError, OSError, ValueError) as exc:
         return f"no memory limit for queries on this system ({type(exc).__name__}: {exc})"
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    cap = used + megabytes * 1024 * 1024
+    cap = used + (megabytes + reserve) * 1024 * 1024
     if hard != resource.RLIM_INFINITY:
         cap = min(cap, hard)
     resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
@@ -229,6 +254,9 @@ def _exit_with_parent(parent: int) -> None:
 
 class _Worker:
     def __init__(self, context: Any, source: StoreSource, max_memory: int | None) -> None:
+        self.opened: str | None = None
+        """The on-disk store the worker opened read-only (its folder), once ready; None for a
+        store in memory, or a remote one."""
         self.conn, child = context.Pipe()
         self.process = context.Process(
             target=_serve,
@@ -251,7 +279,7 @@ class _Worker:
         if status != "ready":
             self.stop()
             raise WorkerError(f"a query worker could not load its store: {detail}")
-        _, note = detail
+        _, note, self.opened = detail
         if note:
             log.warning("query worker %s: %s", self.process.pid, note)
 
@@ -450,6 +478,12 @@ class QueryPool:
         """Process ids of the live workers."""
         with self._lock:
             return sorted(w.process.pid for w in self._workers if w.process.pid is not None)
+
+    def opened(self) -> dict[int, str | None]:
+        """Each live worker's store, as it reported it when ready: the folder of the on-disk
+        store it opened read-only, or None (in memory, remote, or not ready yet)."""
+        with self._lock:
+            return {w.process.pid: w.opened for w in self._workers if w.process.pid is not None}
 
     def shutdown(self) -> None:
         """Stop every worker (idempotent); later queries are refused."""

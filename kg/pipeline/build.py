@@ -3,7 +3,8 @@
 The artefact is one sorted N-Quads file (``build/ptkg.nq``): every curated file in its own named
 graph, plus the entailments in ``graph:inferred``. It is written atomically, and only for data that
 conforms to the shapes, followed by its manifest (``kg.pipeline.manifest``), against which whoever opens the
-build checks it first.
+build checks it first, and by the on-disk store loaded from it (``kg.store.ondisk``), which the
+server opens read-only.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from rdflib import Dataset, Graph
 from kg.fsutil import atomic_write
 from kg.pipeline.derive import derive_store
 from kg.pipeline.load import Project, find_root, load_project
-from kg.pipeline.manifest import ArtefactError, is_recorded, verify, write_manifest
+from kg.pipeline.manifest import ArtefactError, Manifest, is_recorded, verify, write_manifest
 from kg.pipeline.reason import Inferred, infer
 from kg.pipeline.validate import ValidationResult, validate_project
 from kg.rdf.namespaces import INFERRED_GRAPH
 from kg.store import DEFAULT_ENGINE, SparqlHttpStore, Store, is_remote, open_store
+from kg.store.ondisk import read_only_store, write_store
 from kg.store.oxigraph import OxigraphStore
 from kg.store.serialize import canonical_nquads, canonical_store, graph_sizes
 from kg.store.terms import QuadConverter
@@ -50,6 +52,8 @@ class BuildReport:
     seconds: float
     graphs: dict[str, int] = field(default_factory=dict)
     manifest: Path | None = None
+    store: Path | None = None
+    """The on-disk store the server opens (``kg.store.ondisk``), loaded from the artefact."""
     stages: dict[str, float] = field(default_factory=dict)
     engines: dict[str, str] = field(default_factory=dict)
     """Which engine validated and which reasoned (``fast``/``pyshacl``, ``rules``/``owlrl``…)."""
@@ -137,6 +141,11 @@ def build(
             manifest = write_manifest(path, written)
         except OSError as exc:
             raise ArtefactError(path, f"cannot be written: {exc.strerror or exc}") from None
+    with watch("store"):
+        try:
+            store = write_store(path, written)  # the on-disk store the server opens
+        except OSError as exc:
+            raise ArtefactError(path, f"cannot be written: {exc.strerror or exc}") from None
     graphs = graph_sizes(project.quads)
     return BuildReport(
         path=path,
@@ -152,6 +161,7 @@ def build(
             for stage, why in (("validate", validation.fallback), ("reason", inferred.fallback))
             if why
         },
+        store=store,
     )
 
 
@@ -198,12 +208,23 @@ def open_graph(
     """A store holding what the server serves: ``dataset_file`` if given, else the project's build
     (rebuilt first when a curated file is newer than it), checked against its manifest first
     (:func:`checked_source`). A remote store (``engine`` a ``sparql+http(s)://`` URL) is checked
-    to answer and used as it is: nothing is loaded locally."""
+    to answer and used as it is: nothing is loaded locally.
+
+    The default engine opens the build's on-disk store read-only (``kg.store.ondisk``), rebuilt
+    from the artefact first when it is missing or stale; a ``dataset_file`` is opened so only
+    when a store matching it is beside it, and otherwise loaded into memory, as every other
+    engine loads it (``oxigraph-memory`` is Oxigraph in memory)."""
     if is_remote(engine):
         remote = SparqlHttpStore(engine)
         remote.check()
         return remote
-    source = checked_source(root, dataset_file, inference)
+    source, manifest = checked_build(root, dataset_file, inference)
+    if engine == DEFAULT_ENGINE and manifest is not None:
+        on_disk = read_only_store(
+            source, manifest.sha256, manifest.quads, rebuild=dataset_file is None
+        )
+        if on_disk is not None:
+            return on_disk
     store = open_store(engine)
     store.load_file(source)
     return store
@@ -219,13 +240,19 @@ def checked_source(
     as given, unless a manifest is beside it (it was written by ``kg build --out``, or it is the
     build itself, as the query workers load it), which it must then match. Raises
     :class:`kg.pipeline.manifest.ManifestMismatch` (a :class:`kg.pipeline.load.LoadError`) when it does not."""
+    return checked_build(root, dataset_file, inference)[0]
+
+
+def checked_build(
+    root: Path | None = None, dataset_file: Path | None = None, inference: str = "owlrl"
+) -> tuple[Path, Manifest | None]:
+    """:func:`checked_source`, and the manifest it was checked against (None for a file
+    without one)."""
     if dataset_file is not None:
         dataset_file = Path(dataset_file)
-        verify(dataset_file)
-        return dataset_file
+        return dataset_file, verify(dataset_file)
     root = (root or find_root()).resolve()
     artefact = root / ARTEFACT
     if not is_fresh(root, artefact):
         build(root, artefact, inference)
-    verify(artefact, required=True)
-    return artefact
+    return artefact, verify(artefact, required=True)

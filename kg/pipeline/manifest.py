@@ -3,7 +3,8 @@
 A build file cut short at a line boundary, or emptied, is still valid N-Quads: a server would load
 what is left and serve it without a word. So ``kg build`` writes, after the artefact and with the
 same atomic helper, ``<artefact>.manifest.json`` (``build/ptkg.nq.manifest.json``): the build's
-format version, its quad count, byte size and SHA-256. Whoever opens a build checks the file
+format version, its quad count, byte size and SHA-256, and the name of the on-disk store loaded
+from it (``kg.store.ondisk``, which tells a store that matches the artefact from a stale one). Whoever opens a build checks the file
 against its manifest first (:func:`verify`) and refuses one that does not match, naming the
 remedy. (Not to be confused with the push manifest, a graph in a remote store: ``kg.publish.push``.)
 """
@@ -18,6 +19,8 @@ from pathlib import Path
 
 from kg.fsutil import atomic_write
 from kg.pipeline.load import LoadError
+from kg.store.ondisk import read_only_store, store_path
+from kg.store.oxigraph import OxigraphStore
 
 BUILD_FORMAT_VERSION = 1
 """The layout of the artefact (sorted canonical N-Quads; a named graph per curated file plus
@@ -67,7 +70,12 @@ class Manifest:
 
     def to_json(self, artefact: Path) -> builtins.bytes:
         """Deterministic JSON (the same build gives the same manifest bytes)."""
-        record = {"artefact": artefact.name, "media_type": MEDIA_TYPE, **asdict(self)}
+        record = {
+            "artefact": artefact.name,
+            "media_type": MEDIA_TYPE,
+            "store": store_path(artefact).name,
+            **asdict(self),
+        }
         return (json.dumps(record, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
@@ -177,3 +185,20 @@ def verify(artefact: Path, *, required: bool = False) -> Manifest | None:
         f"does not match its manifest ({detail}): it was changed or truncated after "
         f"`kg build`; {REMEDY}",
     )
+
+
+def named_store(artefact: Path | None) -> OxigraphStore | None:
+    """The on-disk store beside ``artefact``, opened read-only, when it matches the manifest
+    beside ``artefact``; None when there is no manifest or no such store. The artefact itself is
+    not hashed: this is for a process that opens what another has checked already (a query
+    worker starting once its app has opened the build), which is then ready sooner, and needs
+    none of the pipeline that a rebuild would."""
+    if artefact is None:
+        return None
+    try:
+        manifest = read_manifest(artefact)
+    except ManifestMismatch:
+        return None
+    if manifest is None:
+        return None
+    return read_only_store(artefact, manifest.sha256, manifest.quads, rebuild=False)

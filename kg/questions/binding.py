@@ -15,67 +15,15 @@ from rdflib import URIRef
 from rdflib.term import Node
 
 from kg.rdf.results import SelectResult
-from kg.store import Store, sparql_term
-from kg.store.queries import canned_query
+from kg.store import Store
+from kg.store.queries import UNDEF, canned_query, fill_values, values_lines
 
-_VALUES_LINE = re.compile(
-    r"^(?P<indent>[ \t]*)# VALUES (?P<vars>\((?:\s*\?\w+)+\s*\)|\?\w+) \{.*\}[ \t]*$", re.M
-)
 _PAGE_LINE = re.compile(r"^(?P<indent>[ \t]*)# LIMIT \d+ OFFSET \d+[ \t]*$", re.M)
-
-
-class _Undefined:
-    """``UNDEF`` in a ``VALUES`` row: an optional parameter left open."""
-
-
-UNDEF = _Undefined()
-
-
-def _written(term: Node | _Undefined) -> str:
-    """A term of a ``VALUES`` row as SPARQL text."""
-    return "UNDEF" if isinstance(term, _Undefined) else sparql_term(term)
-
-
-def fill_values(
-    text: str, variables: tuple[str, ...], rows: Iterable[tuple[Node | _Undefined, ...]]
-) -> str:
-    """The query with each commented ``# VALUES`` line for exactly ``variables`` replaced by a
-    ``VALUES`` block of ``rows``.
-
-    This is how parameters are bound: the same line(s) a researcher uncomments to run the query
-    by hand. The terms are RDF terms (IRIs checked by :func:`kg.rdf.terms.checked_iri`, dates computed
-    from a parsed period, or IRIs the store itself returned), written by
-    :func:`kg.store.sparql_term`, which refuses an IRI that could end early; user text never
-    reaches the query. (Measured on Oxigraph, an inline ``VALUES`` block is also several times
-    faster than pyoxigraph's ``substitutions``, which moreover bind only variables every
-    projection repeats.)
-    """
-    rows = list(rows)
-    head = f"({' '.join('?' + n for n in variables)})" if len(variables) > 1 else f"?{variables[0]}"
-    body = " ".join(
-        "(" + " ".join(map(_written, row)) + ")" if len(variables) > 1 else _written(row[0])
-        for row in rows
-    )
-
-    def replace(match: re.Match[str]) -> str:
-        if tuple(re.findall(r"\?(\w+)", match.group("vars"))) != variables:
-            return match.group(0)
-        return f"{match.group('indent')}VALUES {head} {{ {body} }}"
-
-    filled = _VALUES_LINE.sub(replace, text)
-    if filled == text:
-        raise RuntimeError(f"the query has no '# VALUES' line for {', '.join(variables)}")
-    return filled
-
-
-def _values_lines(text: str) -> list[tuple[str, ...]]:
-    """The variables of each commented ``# VALUES`` line of a query, in order."""
-    return [tuple(re.findall(r"\?(\w+)", m.group("vars"))) for m in _VALUES_LINE.finditer(text)]
 
 
 def parameter_variables(text: str) -> tuple[str, ...]:
     """The variables of a query's commented ``# VALUES`` lines (its parameters), each once."""
-    return tuple(dict.fromkeys(v for line in _values_lines(text) for v in line))
+    return tuple(dict.fromkeys(v for line in values_lines(text) for v in line))
 
 
 def bind(text: str, bindings: Mapping[str, Node]) -> str:
@@ -83,7 +31,7 @@ def bind(text: str, bindings: Mapping[str, Node]) -> str:
     without a value is ``UNDEF``, which matches anything), each further one when all its variables
     have values (else it stays a comment: an optional restriction left out, which lets the engine
     plan the query without it)."""
-    for n, names in enumerate(_values_lines(text)):
+    for n, names in enumerate(values_lines(text)):
         if n == 0 or all(name in bindings for name in names):
             row = tuple(bindings.get(name, UNDEF) for name in names)
             text = fill_values(text, names, [row])

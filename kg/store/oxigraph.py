@@ -1,4 +1,5 @@
-"""pyoxigraph's in-memory store: the default engine, and the one that serves."""
+"""pyoxigraph's store: the default engine, and the one that serves, in memory or opened read-only
+from the build's on-disk store (``kg.store.ondisk``)."""
 
 from __future__ import annotations
 
@@ -16,12 +17,15 @@ from kg.store.terms import ConvertedTerms, OxGraphName, OxTerm, QuadConverter, f
 
 
 class OxigraphStore:
-    """pyoxigraph's in-memory store, queried with the union of all graphs as default graph."""
+    """A pyoxigraph store, queried with the union of all graphs as default graph: a new one in
+    memory, or ``store`` as opened from ``folder`` (read-only: see ``kg.store.ondisk``)."""
 
     engine = "oxigraph"
 
-    def __init__(self) -> None:
-        self._store = ox.Store()
+    def __init__(self, store: ox.Store | None = None, *, folder: Path | None = None) -> None:
+        self._store = ox.Store() if store is None else store
+        self.folder = folder
+        """The on-disk store this one reads, opened read-only; None for a store in memory."""
 
     @classmethod
     def of(cls, store: ox.Store) -> OxigraphStore:

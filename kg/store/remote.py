@@ -28,7 +28,6 @@ from kg.store.base import (
     graph_result,
 )
 from kg.store.http_client import ANY_CHALLENGE, Credentials, HttpClient, HttpStatusError
-from kg.store.memory import select_result
 from kg.store.terms import first_count, from_json, sparql_term
 
 REMOTE_SCHEMES = ("sparql+http://", "sparql+https://")
@@ -295,6 +294,8 @@ class SparqlHttpStore:
 
     def _xml_results(self, body: bytes) -> SelectResult | AskResult:
         from rdflib.query import Result as RdflibResult
+
+        from kg.store.memory import select_result
 
         try:
             parsed = RdflibResult.parse(io.BytesIO(body), format="xml")
