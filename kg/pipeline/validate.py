@@ -123,7 +123,7 @@ def validate(
     """
     if inference not in INFERENCE_CHOICES:
         raise ValueError(f"inference must be one of {', '.join(INFERENCE_CHOICES)}")
-    files = file_of or {}
+    files = file_of if file_of is not None else {}
     if reference:
         return _with_pyshacl(data, shapes, inference, files, None)
     if inference != "none":
