@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, TypedDict
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup, escape
 from rdflib import Literal, URIRef
@@ -30,11 +30,14 @@ from kg.questions import (
     Evidence,
     Item,
     Question,
+    StoreMemo,
     ask,
     question_query,
 )
 from kg.rdf.results import SelectResult
+from kg.store import Store
 from kg.store.queries import canned_query, run
+from kg.store.remote import SparqlHttpStore
 from server import graph
 from server.errors import error_response
 from server.pages import href
@@ -92,6 +95,27 @@ def api_url(name: str, params: dict[str, str]) -> str:
         return f"{request.script_root}/api/ask/{name}" + (f"?{urlencode(params)}" if params else "")
 
 
+MEMO = "ptkg.questions"
+
+
+def served_answer(name: str, params: Mapping[str, str]) -> Answer:
+    """The answer to a question on the served graph (the form's and the JSON API's), with what
+    earlier answers read of the graph (:class:`~kg.questions.memo.StoreMemo`, kept by the app)."""
+    store = graph()
+    return ask(store, name, params, questions_memo(store))
+
+
+def questions_memo(store: Store) -> StoreMemo | None:
+    """The app's memo of what the questions read of the graph it serves, made on first use. A
+    remote store can change while it is served, so its answers are read afresh (``None``)."""
+    if store.engine == SparqlHttpStore.engine:
+        return None
+    found = current_app.extensions.get(MEMO)
+    if found is None or found.store is not store:
+        found = current_app.extensions[MEMO] = StoreMemo(store)
+    return found
+
+
 @dataclass
 class Choice:
     value: str
@@ -140,7 +164,7 @@ def question(name: str) -> ResponseReturnValue:
     error: str | None = None
     if asked:
         try:
-            answer = ask(graph(), name, params)
+            answer = served_answer(name, params)
         except AskError as exc:
             error = str(exc)
     view = {
@@ -178,7 +202,10 @@ def _answer_view(q: Question, answer: Answer, params: dict[str, str]) -> dict[st
     return {
         "json_url": api_url(q.name, params),
         # the query as kg ask ran it (parameters bound, the page), to run again in the editor
-        "query_url": url_for("editor.editor", query=question_query(graph(), q.name, params)),
+        "query_url": url_for(
+            "editor.editor",
+            query=question_query(graph(), q.name, params, questions_memo(graph())),
+        ),
         "query_file_url": url_for("editor.example", name=answer.query),
         "categories": categories,
         "certain": sum(1 for i in items if i.certain),

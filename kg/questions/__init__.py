@@ -13,13 +13,16 @@ The modules, in the order an answer flows through them: :mod:`~kg.questions.regi
 questions and what each declares), :mod:`~kg.questions.binding` (query text bound, paged and run),
 :mod:`~kg.questions.parameters` (request text to a typed request), :mod:`~kg.questions.paging`
 (a page of rows), :mod:`~kg.questions.answers` (the answer dataclasses),
-:mod:`~kg.questions.evidence` (statements, quotes, labels), :mod:`~kg.questions.assemble`
-(:func:`ask`) and :mod:`~kg.questions.render` (table, JSON, CSV).
+:mod:`~kg.questions.evidence` (statements, quotes, labels), :mod:`~kg.questions.memo` (what is
+kept of a store from one answer to the next), :mod:`~kg.questions.assemble` (:func:`ask`),
+:mod:`~kg.questions.jsontext` (an answer's JSON text) and :mod:`~kg.questions.render` (table,
+JSON, CSV).
 """
 
 from kg.questions.answers import Answer, Evidence, Item, Quote, Resource, StatementDate
 from kg.questions.assemble import ask
 from kg.questions.binding import bind, fill_values, page
+from kg.questions.memo import StoreMemo
 from kg.questions.paging import question_query
 from kg.questions.parameters import AskError, get_question, resolve_party, resolve_position
 from kg.questions.registry import (
@@ -48,6 +51,7 @@ __all__ = [
     "Quote",
     "Resource",
     "StatementDate",
+    "StoreMemo",
     "ask",
     "bind",
     "fill_values",

@@ -4,10 +4,12 @@ evidence, and the undated statements in scope; :meth:`Answer.to_dict` is its one
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
+from kg.questions.jsontext import Written, indented
 from kg.questions.registry import PAGE_SIZE
 
 
@@ -112,6 +114,11 @@ class Evidence:
             "quotes": [q.to_dict() for q in self.quotes],
         }
 
+    @cached_property
+    def written(self) -> Written:
+        """:meth:`to_dict` as JSON text, written once however many answers cite the statement."""
+        return Written(indented(self.to_dict()))
+
 
 @dataclass(frozen=True)
 class Item:
@@ -137,7 +144,8 @@ class Item:
     def certain(self) -> bool:
         return self.certainty == "certain"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, evidence: Callable[[Evidence], Any] = Evidence.to_dict) -> dict[str, Any]:
+        """The item as JSON-ready data, each statement of its evidence as ``evidence`` gives it."""
         return {
             "position": self.position.to_dict(),
             "party": self.party.to_dict() if self.party else None,
@@ -153,7 +161,7 @@ class Item:
                 if self.last_attested
                 else None
             ),
-            "evidence": [e.to_dict() for e in self.evidence],
+            "evidence": [evidence(e) for e in self.evidence],
         }
 
 
@@ -180,8 +188,9 @@ class Answer:
     offset: int = 0
     next: int | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """The one JSON-ready form of an answer (CLI ``--format json`` and the JSON API)."""
+    def to_dict(self, evidence: Callable[[Evidence], Any] = Evidence.to_dict) -> dict[str, Any]:
+        """The one JSON-ready form of an answer (CLI ``--format json`` and the JSON API), each
+        statement of its evidence as ``evidence`` gives it."""
         return {
             "question": self.question,
             "title": self.title,
@@ -189,9 +198,15 @@ class Answer:
             "parameters": dict(self.parameters),
             "bounds": dict(self.bounds),
             "page": {"limit": self.limit, "offset": self.offset, "next": self.next},
-            "items": [i.to_dict() for i in self.items],
-            "undated": [e.to_dict() for e in self.undated],
+            "items": [i.to_dict(evidence) for i in self.items],
+            "undated": [evidence(e) for e in self.undated],
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        """:meth:`to_dict` as JSON text (an indent of two, non-ASCII kept), each statement's
+        evidence written once (:attr:`Evidence.written`)."""
+        return indented(self.to_dict(_written)) + "\n"
+
+
+def _written(evidence: Evidence) -> Written:
+    return evidence.written

@@ -11,8 +11,9 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from kg.questions.answers import Answer, Evidence, Item, Resource
-from kg.questions.binding import iris, select, select_values
+from kg.questions.binding import iris
 from kg.questions.evidence import Entry, Statements, read_entries, read_labels, read_undated
+from kg.questions.memo import StoreMemo, memo_for
 from kg.questions.paging import Page, read_page
 from kg.questions.parameters import AskError, Request, get_question, understand
 from kg.questions.registry import Shape, Undated
@@ -27,19 +28,26 @@ _Keyed = tuple[tuple[Any, ...], Evidence]
 """Evidence with its sort key."""
 
 
-def ask(store: Store, question: str, params: Mapping[str, str | None]) -> Answer:
+def ask(
+    store: Store,
+    question: str,
+    params: Mapping[str, str | None],
+    memo: StoreMemo | None = None,
+) -> Answer:
     """Answer a question (a key of :data:`~kg.questions.registry.QUESTIONS`) with raw parameter
     values (strings, as typed on the command line or in a URL); raise :class:`AskError` for a
-    user's mistake."""
+    user's mistake. ``memo`` keeps what is read of ``store`` for the next question on it (a
+    server passes the one it keeps for its graph); without one, everything is read afresh."""
+    memo = memo_for(store, memo)
     q = get_question(question)
-    request = understand(store, q, params)
-    found = read_page(store, request)
-    if (not found.rows or not q.shape.rows_show_derived) and not select(store, "ask-derived").rows:
+    request = understand(store, q, params, memo)
+    found = read_page(memo, request)
+    if (not found.rows or not q.shape.rows_show_derived) and not memo.rows("ask-derived").rows:
         raise AskError(
             "this graph has no derived lifecycles (graph:derived), which the questions need: "
             "ask on a build made by `kg build` (build/ptkg.nq), not on curated files alone"
         )
-    return _ASSEMBLERS[q.shape](store, request, found)
+    return _ASSEMBLERS[q.shape](memo, request, found)
 
 
 def _evidence_key(e: Evidence) -> tuple[Any, ...]:
@@ -97,17 +105,17 @@ class _DatedEvidence:
         return found
 
 
-def _lifecycle_answer(store: Store, request: Request, found: Page) -> Answer:
+def _lifecycle_answer(memo: StoreMemo, request: Request, found: Page) -> Answer:
     """Items from the question's rows, each with the dated statements of its lifecycle(s) as
     evidence; the undated statements in scope (as the question declares) listed apart."""
     rows = found.rows
     lifecycles = [r["lifecycle"] for r in rows] + [
         r["otherLifecycle"] for r in rows if "otherLifecycle" in r
     ]
-    statements = Statements()
-    entries = read_entries(store, "lifecycle", lifecycles, statements)
+    statements = Statements(memo)
+    entries = read_entries(memo, "lifecycle", lifecycles, statements)
     scope = request.party if request.question.undated is Undated.PARTY else None
-    undated_rows = read_undated(store, scope, rows, entries, statements)
+    undated_rows = read_undated(memo, scope, rows, entries, statements)
     shown = statements.resources() | iris([request.party])
     packages = _follows_packages(request)
     if packages:
@@ -115,7 +123,7 @@ def _lifecycle_answer(store: Store, request: Request, found: Page) -> Answer:
     shown |= iris(t for r in rows for k, t in r.items() if k in _ROW_RESOURCES)
     for undated_party, position, _statement, _role in undated_rows:
         shown.update((undated_party, position))
-    labels = statements.labels = read_labels(store, shown)
+    labels = statements.labels = read_labels(memo.store, shown, memo)
     dated = _DatedEvidence(entries, statements, packages)
     items = [_lifecycle_item(r, request.party, dated, labels) for r in rows]
     undated = sorted(
@@ -186,18 +194,16 @@ def _dedupe(evidence: Iterable[Evidence]) -> list[Evidence]:
     return out
 
 
-def _timeline_answer(store: Store, request: Request, found: Page) -> Answer:
+def _timeline_answer(memo: StoreMemo, request: Request, found: Page) -> Answer:
     """Each dated statement of the rows an item of its own (its role as category); the undated
     ones listed apart."""
     rows = found.rows
-    statements = Statements()
-    statements.read(
-        select_values(store, "ask-evidence", "statement", (r["statement"] for r in rows))
-    )
+    statements = Statements(memo)
+    statements.read(str(r["statement"]) for r in rows)
     shown = statements.resources() | iris(
         t for r in rows for t in (r["party"], r["position"], r["stance"], r.get("about"))
     )
-    statements.labels = read_labels(store, shown)
+    statements.labels = read_labels(memo.store, shown, memo)
     items: list[Item] = []
     undated: list[Evidence] = []
     for r in rows:
@@ -254,7 +260,7 @@ def _is_day(term: Node) -> bool:
     return isinstance(term, Literal) and term.datatype == XSD.date
 
 
-_ASSEMBLERS: Mapping[Shape, Callable[[Store, Request, Page], Answer]] = {
+_ASSEMBLERS: Mapping[Shape, Callable[[StoreMemo, Request, Page], Answer]] = {
     Shape.LIFECYCLE: _lifecycle_answer,
     Shape.TIMELINE: _timeline_answer,
 }

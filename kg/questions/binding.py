@@ -73,13 +73,30 @@ def select(store: Store, name: str, bindings: Mapping[str, Node] | None = None) 
     return run_select(store, bind(text, bindings) if bindings else text)
 
 
+VALUES_CHUNK = 40
+"""The most IRIs a helper query is run with at once. Oxigraph (0.5) follows each row of a small
+``VALUES`` block into the graph, but joins a larger one (from about 60 rows) with whole
+properties: at a million triples the evidence of 400 statements took 42 ms in one query and
+13 ms in blocks of 40 (``docs/performance.md``)."""
+
+
 def select_values(
     store: Store, name: str, variable: str, terms: Iterable[Node | None]
 ) -> SelectResult | None:
     """Run a helper query with its ``# VALUES ?variable`` line filled with the given IRIs (which
-    come from the store's own answers, never from a user); ``None`` when there are none."""
+    come from the store's own answers, never from a user), :data:`VALUES_CHUNK` at a time, and
+    return all the rows (each block's rows after the block before); ``None`` when there are no
+    IRIs."""
     found = sorted(iris(terms))
     if not found:
         return None
-    rows = [(URIRef(i),) for i in found]
-    return run_select(store, fill_values(canned_query(name), (variable,), rows))
+    text = canned_query(name)
+    result: SelectResult | None = None
+    for start in range(0, len(found), VALUES_CHUNK):
+        rows = [(URIRef(i),) for i in found[start : start + VALUES_CHUNK]]
+        block = run_select(store, fill_values(text, (variable,), rows))
+        if result is None:
+            result = block
+        else:
+            result.rows.extend(block.rows)
+    return result

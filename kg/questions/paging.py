@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from rdflib.term import Node
 
-from kg.questions.binding import bind, page, parameter_variables, run_select, select
+from kg.questions.binding import bind, page, parameter_variables, run_select
+from kg.questions.memo import StoreMemo
 from kg.questions.parameters import Request, get_question, understand
 from kg.store import Store
 from kg.store.queries import canned_query
@@ -26,10 +27,15 @@ def bound_query(
     return bindings, page(bind(text, bindings), limit, offset)
 
 
-def question_query(store: Store, question: str, params: Mapping[str, str | None]) -> str:
+def question_query(
+    store: Store,
+    question: str,
+    params: Mapping[str, str | None],
+    memo: StoreMemo | None = None,
+) -> str:
     """The SPARQL text that answers a question's items, with its parameters bound: what
     ``kg/queries/ask-<question>.rq`` becomes with its ``VALUES`` line filled in."""
-    request = understand(store, get_question(question), params)
+    request = understand(store, get_question(question), params, memo)
     return bound_query(request, request.limit, request.offset)[1]
 
 
@@ -43,16 +49,16 @@ class Page:
     next: int | None
 
 
-def read_page(store: Store, request: Request) -> Page:
+def read_page(memo: StoreMemo, request: Request) -> Page:
     """The request's page of rows. One row more than the page holds is read, to tell whether
     another page follows."""
     more = request.limit + 1 if request.limit is not None else None
     bindings, text = bound_query(request, more, request.offset)
-    parties = _parties(store, request)
+    parties = _parties(memo, request)
     if parties is not None and more is not None:
-        rows = _rows_by_party(store, request, parties, more)
+        rows = _rows_by_party(memo.store, request, parties, more)
     else:
-        rows = list(run_select(store, text).dicts())
+        rows = list(run_select(memo.store, text).dicts())
     following = None
     if request.limit is not None and len(rows) > request.limit:
         rows = rows[: request.limit]
@@ -60,7 +66,7 @@ def read_page(store: Store, request: Request) -> Page:
     return Page(bindings, rows, following)
 
 
-def _parties(store: Store, request: Request) -> list[Node] | None:
+def _parties(memo: StoreMemo, request: Request) -> list[Node] | None:
     """The parties whose rows are read one party after another, or ``None`` to run the query once.
 
     A question whose rows are ordered by party first may declare a parties query: a page over
@@ -71,7 +77,7 @@ def _parties(store: Store, request: Request) -> list[Node] | None:
     parties_query = request.question.parties_query
     if parties_query is None or request.party is not None or request.limit is None:
         return None
-    parties = [row[0] for row in select(store, parties_query).rows]
+    parties = [row[0] for row in memo.rows(parties_query).rows]
     return [p for p in parties if p is not None] or None
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import cast
 
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from kg.questions.binding import parameter_variables, select
+from kg.questions.memo import StoreMemo, memo_for
 from kg.questions.registry import MAX_OFFSET, MAX_PAGE_SIZE, PAGE_SIZE, QUESTIONS, Question
 from kg.rdf.namespaces import ID, PREFIXES
 from kg.rdf.periods import Period, PeriodError, day_literal, parse_period, require_order
@@ -56,9 +58,16 @@ class Request:
         return self.question.query_name(self.mode)
 
 
-def understand(store: Store, question: Question, params: Mapping[str, str | None]) -> Request:
+def understand(
+    store: Store,
+    question: Question,
+    params: Mapping[str, str | None],
+    memo: StoreMemo | None = None,
+) -> Request:
     """The request for ``question`` from raw parameter values (strings, as typed on the command
-    line or in a URL; ``None`` for not given); :class:`AskError` for a mistake."""
+    line or in a URL; ``None`` for not given); :class:`AskError` for a mistake. What it looks up
+    in ``store`` (is this a party, the years conflicts are filed under) is kept in ``memo``."""
+    memo = memo_for(store, memo)
     given = _given(question, params)
     parameters: dict[str, str] = {}
     bindings: dict[str, Node] = {}
@@ -74,11 +83,11 @@ def understand(store: Store, question: Question, params: Mapping[str, str | None
                 raise AskError(f"{question.name} needs the parameter {p.name!r}: {p.help}")
             continue
         if p.kind == "party":
-            party = resolve_party(store, value)
+            party = resolve_party(store, value, memo)
             parameters[p.name] = str(party)
             bindings["party"] = party
         elif p.kind == "position":
-            position = resolve_position(store, value)
+            position = resolve_position(store, value, memo)
             parameters[p.name] = str(position)
             bindings["position"] = position
         elif p.kind in ("mode", "choice"):
@@ -98,7 +107,7 @@ def understand(store: Store, question: Question, params: Mapping[str, str | None
             periods[p.name] = _period(value, p.name, p.kind == "open-period")
             parameters[p.name] = periods[p.name].text
     _require_order(question, periods)
-    bindings.update(_period_bindings(store, question.query_name(mode), question, periods))
+    bindings.update(_period_bindings(memo, question.query_name(mode), question, periods))
     return Request(question, parameters, bindings, party, mode, limit, offset)
 
 
@@ -154,7 +163,7 @@ def _require_order(question: Question, periods: Mapping[str, Period]) -> None:
 
 
 def _period_bindings(
-    store: Store, query: str, question: Question, periods: Mapping[str, Period]
+    memo: StoreMemo, query: str, question: Question, periods: Mapping[str, Period]
 ) -> dict[str, Node]:
     """The variables the periods bind (as their parameters declare), in the order of the
     parameters; the filed year only where ``query`` takes it (finding it costs a query)."""
@@ -169,14 +178,14 @@ def _period_bindings(
             elif what == "end":
                 bindings[variable] = day_literal(period.end)
             elif variable in parameter_variables(canned_query(query)):
-                bindings[variable] = Literal(_filed_year(store, period.end.year))
+                bindings[variable] = Literal(_filed_year(memo, period.end.year))
     return bindings
 
 
-def _filed_year(store: Store, year: int) -> int:
+def _filed_year(memo: StoreMemo, year: int) -> int:
     """The year under which the conflicts of a day in ``year`` are filed (``pt:conflictYear``):
     that year, or the first or last year conflicts are filed under when it is outside them."""
-    rows = select(store, "ask-conflict-years").dicts()
+    rows = memo.rows("ask-conflict-years").dicts()
     found = next(iter(rows), {})
     since, until = found.get("since"), found.get("until")
     if isinstance(until, Literal):
@@ -211,18 +220,18 @@ def _expand(text: str, namespace: str) -> URIRef:
     return checked_iri(f"{ID}{namespace}/{_slug(text)}")
 
 
-def resolve_party(store: Store, text: str) -> URIRef:
+def resolve_party(store: Store, text: str, memo: StoreMemo | None = None) -> URIRef:
     """The party named by an IRI, a prefixed name, a short name or a label; :class:`AskError`
     listing the accepted names when there is no such party."""
-    return _resolve(store, text, "party", "actor")
+    return _resolve(store, text, "party", "actor", memo)
 
 
-def resolve_position(store: Store, text: str) -> URIRef:
+def resolve_position(store: Store, text: str, memo: StoreMemo | None = None) -> URIRef:
     """The position named by an IRI, a prefixed name, a short name or its preferred label."""
-    return _resolve(store, text, "position", "position")
+    return _resolve(store, text, "position", "position", memo)
 
 
-def _resolve(store: Store, text: str, kind: str, namespace: str) -> URIRef:
+def _resolve(store: Store, text: str, kind: str, namespace: str, memo: StoreMemo | None) -> URIRef:
     """Resolve ``text`` to a party or position with the ``ask-is-<kind>`` and ``ask-<kind>s``
     queries: an exact IRI first, then a short name or label compared as slugs."""
     if not text or not text.strip():
@@ -231,7 +240,8 @@ def _resolve(store: Store, text: str, kind: str, namespace: str) -> URIRef:
         iri = _expand(text, namespace)
     except BadIRI as exc:
         raise AskError(f"{kind} {text!r} is {exc}; " + _accepted(store, kind)) from None
-    if select(store, f"ask-is-{kind}", {kind: iri}).rows:
+    is_one = memo.rows if memo is not None else partial(select, store)
+    if is_one(f"ask-is-{kind}", {kind: iri}).rows:
         return iri
     wanted = _slug(text)
     for row in select(store, f"ask-{_plural(kind)}").dicts():
