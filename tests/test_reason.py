@@ -20,10 +20,10 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from bench.synthetic import generate
-from kg.pipeline import rule_terms
 from kg.pipeline.load import load_project
 from kg.pipeline.reason import BlankNodes, Inferred, infer
 from kg.pipeline.rules import ERROR
+from kg.pipeline.rules import terms as rule_terms
 from tests.conftest import FIXTURES, PROJECTS, REPO
 
 REASONING = sorted((FIXTURES / "reasoning").glob("*.ttl"))

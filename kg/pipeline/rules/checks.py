@@ -5,8 +5,8 @@ cax-adc), with owlrl's messages word for word, quirks included.
 owlrl tests them on the graph of every cycle; each tests for triples being present, so what they
 find over all cycles is what they find in the final closure, where they run here once. eq-diff2/3
 (members of an ``owl:AllDifferent`` that are the same) cannot arise here: the closure restates
-the list with each member's equals, and ``kg.pipeline.rules`` leaves a graph whose lists grow to
-owlrl.
+the list with each member's equals, and ``kg.pipeline.rules.closure`` leaves a graph whose lists
+grow to owlrl.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterator
 from rdflib.namespace import OWL
 from rdflib.term import Node
 
-from kg.pipeline.rule_index import Index
-from kg.pipeline.rule_terms import (
+from kg.pipeline.rules.index import Index
+from kg.pipeline.rules.terms import (
     DISJOINT,
     MAX,
     MAX_QUALIFIED,

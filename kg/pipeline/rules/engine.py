@@ -8,21 +8,21 @@ instance fires when the last of its premises is processed, so the result is the 
 
 Triples of the schema (``rdfs:subClassOf``, ``owl:onProperty``, ``a owl:FunctionalProperty``, ...)
 are processed before the data, and what the schema asks of a property or a class is worked out
-once into a profile (``kg.pipeline.rule_index``), kept until the schema changes again. The scm-*
+once into a profile (``kg.pipeline.rules.index``), kept until the schema changes again. The scm-*
 rules, joins of schema triples with each other, run over the whole (small) schema whenever it
 has changed and the work lists are empty. Equality follows owlrl literally: ``owl:sameAs`` is
 symmetric and transitive and every triple is restated with each equal of each of its terms; only
-the reflexive ``x owl:sameAs x`` of every term is left implicit (``kg.pipeline.rules`` makes sure
-no rule could use it). The rules that only report inconsistencies are in
-``kg.pipeline.rule_checks``.
+the reflexive ``x owl:sameAs x`` of every term is left implicit (``kg.pipeline.rules.closure``
+makes sure no rule could use it). The rules that only report inconsistencies are in
+``kg.pipeline.rules.checks``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from kg.pipeline.rule_index import ClassProfile, Index, PropertyProfile, Schema, each
-from kg.pipeline.rule_terms import (
+from kg.pipeline.rules.index import ClassProfile, Index, PropertyProfile, Schema, each
+from kg.pipeline.rules.terms import (
     ALL,
     CHAIN,
     CLASS,
@@ -54,7 +54,7 @@ from kg.pipeline.rule_terms import (
     TYPE,
     UNION,
 )
-from kg.pipeline.rule_triggers import ScanRules
+from kg.pipeline.rules.triggers import ScanRules
 
 Triple = tuple[int, int, int]
 

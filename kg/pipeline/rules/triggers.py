@@ -1,4 +1,4 @@
-"""The rules a schema triple sets off in ``kg.pipeline.rule_engine``: owlrl's own rule bodies for
+"""The rules a schema triple sets off in ``kg.pipeline.rules.engine``: owlrl's own rule bodies for
 that triple, joined with the data processed so far (data processed later meets the schema through
 the profiles), the scm-* rules over the whole schema, and the two rules that walk several
 triples of the data, prp-spo2 (property chains) and prp-key (keys).
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from kg.pipeline import rule_terms as vocab
-from kg.pipeline.rule_index import Index, Schema, each
+from kg.pipeline.rules import terms as vocab
+from kg.pipeline.rules.index import Index, Schema, each
 
 
 class ScanRules:

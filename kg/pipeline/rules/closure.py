@@ -2,11 +2,11 @@
 
 owlrl 7.6 (``OWLRL_Semantics`` with ``axiomatic_triples=False, datatype_axioms=False``) applies
 every rule to every triple of the graph in every cycle, in Python: minutes at 100k triples. This
-closure numbers the terms, applies the same rules to each triple once (``kg.pipeline.rule_engine``)
-and reports the same inconsistencies (``kg.pipeline.rule_checks``), with owlrl's quirks: its
-one-time datatype rules (``kg.pipeline.rule_terms``), its prp-key and prp-adp loops that stop one
-item short, its removal of triples whose predicate is a blank node, and its error messages added
-as blank nodes of type ``err:ErrorMessage``.
+closure numbers the terms, applies the same rules to each triple once
+(``kg.pipeline.rules.engine``) and reports the same inconsistencies (``kg.pipeline.rules.checks``),
+with owlrl's quirks: its one-time datatype rules (``kg.pipeline.rules.terms``), its prp-key and
+prp-adp loops that stop one item short, its removal of triples whose predicate is a blank node,
+and its error messages added as blank nodes of type ``err:ErrorMessage``.
 
 Where owlrl's answer would depend on the order it meets triples in, or on something this engine
 leaves implicit, it raises :class:`Unsupported` with the reason, and the caller runs owlrl
@@ -29,10 +29,10 @@ from rdflib import BNode, Graph, Literal, Namespace
 from rdflib.namespace import OWL, RDF
 from rdflib.term import Node
 
-from kg.pipeline.rule_checks import Inconsistencies
-from kg.pipeline.rule_engine import Engine
-from kg.pipeline.rule_index import PropertyProfile, each
-from kg.pipeline.rule_terms import (
+from kg.pipeline.rules.checks import Inconsistencies
+from kg.pipeline.rules.engine import Engine
+from kg.pipeline.rules.index import PropertyProfile, each
+from kg.pipeline.rules.terms import (
     FIRST,
     MAX,
     MAX_QUALIFIED,

@@ -1,5 +1,5 @@
 """The triples a closure has processed, indexed for the rules' joins, and what the schema among
-them asks of each property and class (its *profile*), for ``kg.pipeline.rule_engine``.
+them asks of each property and class (its *profile*), for ``kg.pipeline.rules.engine``.
 
 A value of an index is one int while a key has one partner, a list once it has more: most
 subjects have one object per property, and a list of one costs far more memory than an int.
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from kg.pipeline import rule_terms as vocab
+from kg.pipeline.rules import terms as vocab
 
 _NONE: tuple[int, ...] = ()
 
