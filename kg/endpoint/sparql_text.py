@@ -161,6 +161,8 @@ def service_words(text: str) -> list[str]:
     number-glued word or other bare text holding ``service`` in any case counts. Only variable
     names and the local part of a prefixed name are safe: the engine reads each whole.
     """
+    if not _SERVICE.search(text):  # every piece found is part of the text: none to find
+        return []
     found: list[str] = []
     for token in tokens(text):
         if token.kind in ("space", "comment", "string", "iri", "var"):
