@@ -28,6 +28,7 @@ the web server calls the guard from many threads: every parse holds
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache, partial
@@ -100,6 +101,15 @@ class CheckedQuery:
     def returns_graph(self) -> bool:
         """True for CONSTRUCT and DESCRIBE, whose answer is RDF rather than a result table."""
         return self.form in ("CONSTRUCT", "DESCRIBE")
+
+    def footprint(self) -> int:
+        """Bytes this decision holds beyond the text as sent (for a cache of decisions to count):
+        the canonical text, the graph IRIs, the base and the map of positions."""
+        strings = [self.text, self.base or ""]
+        if self.dataset is not None:
+            strings += [*(self.dataset.default or ()), *(self.dataset.named or ())]
+        held = sum(map(sys.getsizeof, strings))
+        return held + (0 if self._canonical is None else self._canonical.footprint())
 
     def explain(self, message: str) -> str:
         """A parser's message about ``text`` with its positions moved to the text as sent."""

@@ -22,6 +22,7 @@ ways a reader may take the text as sent, so that a query on which readers could 
 from __future__ import annotations
 
 import re
+import sys
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -97,6 +98,11 @@ class CanonicalText:
         if index < 0:
             return 0
         return min(self._origins[index] + (offset - self._starts[index]), len(self.source))
+
+    def footprint(self) -> int:
+        """Bytes held by the map of positions (each position counted as an integer object of its
+        own), the source and the text not included."""
+        return sys.getsizeof(self._starts) + sys.getsizeof(self._origins) + 56 * len(self._starts)
 
     def position(self, offset: int) -> tuple[int, int]:
         """Line and column (both from 1) in the source of the character at ``offset``."""
