@@ -95,15 +95,15 @@ def answer(question: str) -> ResponseReturnValue:
             return error_response(400, f"parameter {key!r} given {len(values)} times; give it once")
         params[key] = values[0]
     cache = answer_cache()
-    key = (question, tuple(sorted(params.items())))
-    text = cache.get(key) if cache is not None else None
+    asked = (question, tuple(sorted(params.items())))
+    text = cache.get(asked) if cache is not None else None
     if text is None:
         try:
             text = served_answer(question, params).to_json()
         except AskError as exc:
             return error_response(400, str(exc))
         if cache is not None:
-            cache.put(key, text)
+            cache.put(asked, text)
     return Response(text, mimetype=JSON)
 
 

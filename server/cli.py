@@ -22,7 +22,13 @@ from kg.cli.errors import fail, user_errors
 from kg.cli.options import setting_options, store_options
 from kg.pipeline.load import find_root
 from server import create_app
-from server.listening import ListenError, bind, listening_port, waitress_limits
+from server.listening import (
+    ListenError,
+    bind,
+    listening_port,
+    waitress_limits,
+    warn_of_queueing_sparingly,
+)
 from server.sparql import query_pool, trusted_proxies
 
 SERVED = settings.with_options()
@@ -109,6 +115,7 @@ def _bind(host: str, port: int) -> list[socket.socket]:
 
 
 def _run_waitress(app: Flask, sockets: list[socket.socket], threads: int) -> None:
+    warn_of_queueing_sparingly()
     waitress.serve(
         app,
         sockets=sockets,

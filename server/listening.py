@@ -9,12 +9,20 @@ waitress buffers a request body up to its ``max_request_body_size`` (1 GiB by de
 app sees the request, so the app's own cap (``PTKG_MAX_REQUEST_BYTES``) alone would answer 413
 only after a client had been allowed to send a gigabyte. :func:`waitress_limits` derives
 waitress's limits from the app's, so waitress itself refuses what the app would refuse anyway.
+
+waitress also warns ("Task queue depth is N") on every request that finds all its threads busy:
+under a steady load of more clients than threads, on nearly every request, hundreds of lines a
+second, each written while waitress holds the lock its threads take their work from.
+:func:`warn_of_queueing_sparingly` lets one such warning through a minute.
 """
 
 from __future__ import annotations
 
 import errno
+import logging
 import socket
+import threading
+import time
 
 HEADROOM = 64 * 1024
 """Bytes waitress accepts beyond the app's cap: in a body, so that a request a little over the cap
@@ -97,3 +105,34 @@ def waitress_limits(max_request_bytes: int) -> dict[str, int]:
         "max_request_body_size": max_request_bytes + HEADROOM,
         "max_request_header_size": max_request_bytes + HEADROOM,
     }
+
+
+QUEUE_LOGGER = "waitress.queue"
+QUEUE_WARNING_EVERY = 60.0
+"""Seconds between two of waitress's warnings that requests are queueing."""
+
+
+class _Sparingly(logging.Filter):
+    """Lets one record through every ``seconds``, and drops the others."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self._next = float("-inf")
+        self._lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        with self._lock:
+            now = time.monotonic()
+            if now < self._next:
+                return False
+            self._next = now + self.seconds
+            return True
+
+
+def warn_of_queueing_sparingly(seconds: float = QUEUE_WARNING_EVERY) -> None:
+    """At most one of waitress's "Task queue depth" warnings every ``seconds`` (once per
+    process, however often this is called)."""
+    logger = logging.getLogger(QUEUE_LOGGER)
+    if not any(isinstance(f, _Sparingly) for f in logger.filters):
+        logger.addFilter(_Sparingly(seconds))

@@ -25,8 +25,9 @@ from flask import (
 )
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from kg.endpoint.decisions import Decisions
 from kg.endpoint.fairness import ClientQuota, Network, TooManyQueries, client_address, parse_proxies
-from kg.endpoint.guard import CheckedQuery, QueryRefused, check_query
+from kg.endpoint.guard import CheckedQuery, QueryRefused
 from kg.endpoint.workers import (
     PoolBusy,
     QueryJob,
@@ -46,6 +47,7 @@ bp = Blueprint("sparql", __name__)
 
 POOL = "ptkg.query-pool"
 QUOTA = "ptkg.client-quota"
+DECISIONS = "ptkg.guard-decisions"
 PROXIES = "ptkg.trusted-proxies"
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
@@ -77,9 +79,10 @@ class ProtocolRequest:
 
 
 def init_app(app: Flask) -> None:
-    """Give ``app`` its pool of query workers (they start on the first query, or ``start()``)
-    and its count of queries per client. Unless configured, a client may have one query less
-    than there are workers (at least one), so that one client never holds every worker."""
+    """Give ``app`` its pool of query workers (they start on the first query, or ``start()``),
+    its count of queries per client and its memory of the guard's decisions. Unless configured,
+    a client may have one query less than there are workers (at least one), so that one client
+    never holds every worker."""
     config = app.config
     proxies = parse_proxies(config["PTKG_TRUSTED_PROXY"])  # a bad entry fails here, not later
     pool = QueryPool(
@@ -97,6 +100,7 @@ def init_app(app: Flask) -> None:
         config["PTKG_MAX_QUERIES_PER_CLIENT"], heavy_limit=max(1, pool.size - 1)
     )
     app.extensions[PROXIES] = proxies
+    app.extensions[DECISIONS] = Decisions()
     app.extensions[POOL] = pool
 
 
@@ -142,7 +146,7 @@ def query():
         return error_response(400, "the 'query' parameter is empty")
 
     try:
-        checked = check_query(
+        checked = current_app.extensions[DECISIONS].check(
             text,
             default_graph_uris=sent.default_graph_uris,
             named_graph_uris=sent.named_graph_uris,

@@ -164,6 +164,8 @@ def client_address(
     header made up."""
     if remote is None:
         return "unknown"
+    if not trusted:  # no proxy to believe: the connection's address, as it is
+        return remote
     peer = _address(remote)
     if peer is None or not any(peer in network for network in trusted):
         return remote

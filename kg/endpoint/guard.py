@@ -5,8 +5,16 @@ canonical form (``kg.endpoint.sparql_text``: one line, no comments, strings and 
 which rdflib's parser and Oxigraph's read the same terminals, and returns that text to be run in
 place of what was sent. The canonical text is then checked twice: for any word the engine could
 read as the keyword ``SERVICE`` (Oxigraph sends it to the remote IRI, with no switch to turn that
-off), and by rdflib's parser, whose algebra is walked for ``SERVICE`` too and gives the query's
+off), and by rdflib's parser, whose parse tree is walked for ``SERVICE`` too and gives the query's
 form and dataset. SPARQL Update (``INSERT``, ``LOAD``, ``DROP`` …) is refused.
+
+The parse tree is read after the first step of rdflib's translation to algebra, which expands
+every prefixed name and resolves every relative IRI (and fails on an undeclared prefix), done by
+rdflib's own functions with the bindings ``translateQuery`` would make: that step is the only
+one of the translation that can refuse a query the parser took, and the tree already holds the
+form, the dataset clauses and every ``SERVICE`` pattern, so the rest of the translation (about a
+millisecond a query) is not done. ``tests/test_guard_decisions.py`` checks, on the fuzzer's
+corpus and its mutations, that the tree gives what the algebra gave.
 
 The dataset (``FROM``/``FROM NAMED`` or the protocol's ``default-graph-uri``/``named-graph-uri``)
 is read from the text and handed to the engine explicitly, so no engine ever fetches a graph: a
@@ -20,15 +28,19 @@ the web server calls the guard from many threads: every parse holds
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache, partial
 from typing import Any
 
 from pyparsing import ParseException, ParseResults
-from rdflib import URIRef
-from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib import Graph, URIRef
+from rdflib.namespace import NamespaceManager
+from rdflib.plugins.sparql.algebra import translatePName, translatePrologue, traverse
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.plugins.sparql.sparql import Prologue
 
 from kg.endpoint.sparql_text import CanonicalText, canonical, readings, service_words, tokens
 from kg.rdf.namespaces import PREFIXES
@@ -90,6 +102,15 @@ class CheckedQuery:
         """True for CONSTRUCT and DESCRIBE, whose answer is RDF rather than a result table."""
         return self.form in ("CONSTRUCT", "DESCRIBE")
 
+    def footprint(self) -> int:
+        """Bytes this decision holds beyond the text as sent (for a cache of decisions to count):
+        the canonical text, the graph IRIs, the base and the map of positions."""
+        strings = [self.text, self.base or ""]
+        if self.dataset is not None:
+            strings += [*(self.dataset.default or ()), *(self.dataset.named or ())]
+        held = sum(map(sys.getsizeof, strings))
+        return held + (0 if self._canonical is None else self._canonical.footprint())
+
     def explain(self, message: str) -> str:
         """A parser's message about ``text`` with its positions moved to the text as sent."""
         if self._canonical is None:
@@ -123,35 +144,71 @@ def check_query(
     runnable = written.text
     checked = CheckedQuery("SELECT", None, runnable, base, written)
     _check_slices(written)
-    try:
-        with PARSER_LOCK:
-            parsed = parseQuery(runnable)
-    except ParseException as exc:
-        operation = update_operation(runnable)
-        if operation:
-            raise QueryRefused(
-                f"this endpoint is read-only: {operation} is SPARQL Update, which it does not accept"
-            ) from None
-        raise QuerySyntaxError(checked.explain(str(exc))) from None
-    try:
-        query = translateQuery(parsed, base=base, initNs=PREFIXES)
-    except Exception as exc:  # rdflib raises plain exceptions, e.g. for an undeclared prefix
-        raise QuerySyntaxError(checked.explain(str(exc))) from None
-    for node in _nodes(query.algebra):
+    query = _resolved(_parsed(checked), checked)
+    for node in _nodes(query):
         if node.name == "ServiceGraphPattern":
             raise QueryRefused(
                 f"SERVICE {node['term'].n3()} is not allowed: this endpoint makes no "
                 "requests to other services"
             )
-    clauses = _field(query.algebra, "datasetClause") or []
+    clauses = _field(query, "datasetClause") or []
     if default_graph_uris or named_graph_uris:
         default = [_graph_iri("default-graph-uri", iri) for iri in default_graph_uris]
         named = [_graph_iri("named-graph-uri", iri) for iri in named_graph_uris]
     else:
         default = [_from_iri(checked, "FROM", c["default"]) for c in clauses if "default" in c]
         named = [_from_iri(checked, "FROM NAMED", c["named"]) for c in clauses if "named" in c]
-    form = QUERY_FORMS[query.algebra.name]
+    form = QUERY_FORMS[query.name]
     return CheckedQuery(form, _dataset(default, named), runnable, base, written)
+
+
+def _parsed(checked: CheckedQuery) -> ParseResults:
+    """rdflib's parse of the canonical text: its prologue and its query. Raises QueryRefused
+    for SPARQL Update, QuerySyntaxError for anything else it cannot parse."""
+    try:
+        with PARSER_LOCK:
+            return parseQuery(checked.text)
+    except ParseException as exc:
+        operation = update_operation(checked.text)
+        if operation:
+            raise QueryRefused(
+                f"this endpoint is read-only: {operation} is SPARQL Update, which it does not accept"
+            ) from None
+        raise QuerySyntaxError(checked.explain(str(exc))) from None
+
+
+def _resolved(parsed: ParseResults, checked: CheckedQuery) -> CompValue:
+    """The query of ``parsed`` with its prefixed names expanded and its relative IRIs resolved
+    against ``checked.base`` (or the query's ``BASE``): the first step of rdflib's
+    ``translateQuery`` with the project's prefixes predeclared, by rdflib's own functions.
+    Raises QuerySyntaxError where that step fails (an undeclared prefix)."""
+    try:
+        prologue = translatePrologue(parsed[0], checked.base, None, _Predeclared())
+        return traverse(parsed[1], visitPost=partial(translatePName, prologue=prologue))
+    except Exception as exc:  # rdflib raises plain exceptions, e.g. for an undeclared prefix
+        raise QuerySyntaxError(checked.explain(str(exc))) from None
+
+
+class _Predeclared(Prologue):
+    """rdflib's prologue as ``translateQuery(initNs=PREFIXES)`` starts it: its own namespaces
+    and the project's, bound in that order. Binding them one by one takes rdflib most of a
+    millisecond, so the bindings that ends with are copied in instead (the same two tables of
+    prefixes and namespaces, so the query's own ``PREFIX`` lines then bind, and displace, exactly
+    as they would there), in a few dozen microseconds."""
+
+    def __init__(self) -> None:  # Prologue.__init__ would bind rdflib's namespaces one by one
+        self.base = ""  # what translatePrologue starts a prologue of its own with
+        self.namespace_manager = NamespaceManager(Graph(), bind_namespaces="none")
+        store = self.namespace_manager.store
+        for prefix, namespace in _predeclared_bindings():
+            store.bind(prefix, namespace)
+
+
+@cache
+def _predeclared_bindings() -> tuple[tuple[str, URIRef], ...]:
+    """The prefixes and namespaces of rdflib's prologue once ``PREFIXES`` are bound, as
+    ``translateQuery(initNs=PREFIXES)`` binds them (worked out once, by rdflib itself)."""
+    return tuple(translatePrologue(ParseResults([]), None, PREFIXES).namespace_manager.namespaces())
 
 
 def update_operation(text: str) -> str | None:
@@ -186,6 +243,8 @@ def _from_iri(checked: CheckedQuery, clause: str, iri: URIRef) -> URIRef:
 def _check_slices(written: CanonicalText) -> None:
     """Refuse a ``LIMIT`` or ``OFFSET`` beyond :data:`kg.store.MAX_SLICE`, the largest every
     engine takes, before a parser turns its digits into a number (rdflib fails on the way)."""
+    if not _SLICE_KEYWORD.search(written.text):  # the keywords are words of the text, if any
+        return
     previous = ""
     for token in tokens(written.text):
         if token.kind == "space":
@@ -199,6 +258,9 @@ def _check_slices(written: CanonicalText) -> None:
                     f"larger than the largest this endpoint accepts ({MAX_SLICE})"
                 )
         previous = token.text.upper() if token.kind == "word" else ""
+
+
+_SLICE_KEYWORD = re.compile("LIMIT|OFFSET", re.IGNORECASE)
 
 
 def _shortened(text: str, most: int = 40) -> str:
@@ -249,7 +311,7 @@ def _field(node: CompValue, key: str) -> Any:
 
 
 def _nodes(root: object) -> Iterator[CompValue]:
-    """Every algebra node under ``root``, depth first."""
+    """Every node of a parse tree (or of an algebra) under ``root``, depth first."""
     stack = [root]
     seen: set[int] = set()
     while stack:

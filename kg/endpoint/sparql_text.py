@@ -22,6 +22,7 @@ ways a reader may take the text as sent, so that a query on which readers could 
 from __future__ import annotations
 
 import re
+import sys
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -98,6 +99,11 @@ class CanonicalText:
             return 0
         return min(self._origins[index] + (offset - self._starts[index]), len(self.source))
 
+    def footprint(self) -> int:
+        """Bytes held by the map of positions (each position counted as an integer object of its
+        own), the source and the text not included."""
+        return sys.getsizeof(self._starts) + sys.getsizeof(self._origins) + 56 * len(self._starts)
+
     def position(self, offset: int) -> tuple[int, int]:
         """Line and column (both from 1) in the source of the character at ``offset``."""
         at = self.origin(offset)
@@ -161,6 +167,8 @@ def service_words(text: str) -> list[str]:
     number-glued word or other bare text holding ``service`` in any case counts. Only variable
     names and the local part of a prefixed name are safe: the engine reads each whole.
     """
+    if not _SERVICE.search(text):  # every piece found is part of the text: none to find
+        return []
     found: list[str] = []
     for token in tokens(text):
         if token.kind in ("space", "comment", "string", "iri", "var"):

@@ -22,10 +22,13 @@ is taken to have run out of memory); it is answered QueryMemoryError and the wor
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import math
 import multiprocessing
 import os
 import queue
+import select
 import signal
 import threading
 import time
@@ -80,6 +83,11 @@ class WorkerError(Exception):
 class _NotStarted(Exception):
     """The worker was dead before it took the job (killed while idle, say): the query never ran,
     so another worker may run it."""
+
+
+class _FoundDead(Exception):
+    """The worker was dead when handed the job, which never reached it: as if it had been found
+    dead among the idle ones."""
 
 
 @dataclass(frozen=True)
@@ -165,12 +173,19 @@ def answer(store: Store, job: QueryJob) -> QueryAnswer:
 # --- inside a worker process ------------------------------------------------------------------
 
 
-def _serve(conn: Connection, source: StoreSource, parent: int, max_memory: int | None) -> None:
+def _serve(
+    conn: Connection,
+    source: StoreSource,
+    parent: int,
+    max_memory: int | None,
+    taken: ctypes.c_ulonglong,
+) -> None:
     """A worker's life: open the store, cap its memory, say ready (and which on-disk store it
-    opened read-only, if any), then for each job say it has
-    started (so that the parent can tell a worker that was already dead from one the query
-    killed) and answer it, until told to stop. After a MemoryError it answers "memory" and ends:
-    the parent replaces it rather than trust a process that ran out of memory mid-query."""
+    opened read-only, if any), then for each job count it in ``taken`` (memory shared with the
+    parent, which reads it only when the worker has died, to tell a worker that was already dead
+    from one the query killed) and answer it, until told to stop. After a MemoryError it answers
+    "memory" and ends: the parent replaces it rather than trust a process that ran out of memory
+    mid-query."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
     # Before any thread starts (a seccomp filter binds the thread that sets it and those it
     # starts later), and before the store is opened.
@@ -193,7 +208,7 @@ def _serve(conn: Connection, source: StoreSource, parent: int, max_memory: int |
             return
         if job is None:
             return
-        conn.send(("started", None))
+        taken.value += 1  # from now on, the query is running
         try:
             reply: tuple[str, Any] = ("ok", answer(store, job))
         except PASSED_ON as exc:
@@ -258,14 +273,28 @@ class _Worker:
         """The on-disk store the worker opened read-only (its folder), once ready; None for a
         store in memory, or a remote one."""
         self.conn, child = context.Pipe()
+        # How many jobs the worker has taken: counted in shared memory rather than said over the
+        # pipe, so that a query's answer is the only message that wakes the thread waiting for it.
+        self.taken = context.RawValue("Q", 0)
         self.process = context.Process(
             target=_serve,
-            args=(child, source, os.getpid(), max_memory),
+            args=(child, source, os.getpid(), max_memory, self.taken),
             name="ptkg-query",
             daemon=True,
         )
         self.process.start()
         child.close()
+        self._poller = select.poll() if hasattr(select, "poll") else None
+        if self._poller is not None:
+            self._poller.register(self.conn.fileno(), select.POLLIN)
+
+    def replied(self, timeout: float) -> bool:
+        """Whether the worker has sent something, or closed its end, within ``timeout`` seconds:
+        ``conn.poll`` with one poller kept for the worker (``conn.poll`` builds and drops a
+        selector on every call, five times the cost of polling an answer that is there)."""
+        if self._poller is None:
+            return self.conn.poll(timeout)
+        return bool(self._poller.poll(math.ceil(timeout * 1000)))
 
     def wait_ready(self, timeout: float) -> None:
         if not self.conn.poll(timeout):
@@ -370,21 +399,26 @@ class QueryPool:
             raise PoolBusy(f"all {self.size} query workers are busy and the waiting line is full")
         try:
             deadline = time.monotonic() + self.timeout
-            try:
-                return self._run_on(self._take(deadline), job, deadline)
-            except _NotStarted as exc:
-                log.warning("%s; the query goes to another worker", exc)
-            try:
-                return self._run_on(self._take(deadline), job, deadline)
-            except _NotStarted as exc:
-                raise WorkerError(f"two query workers in a row were dead: {exc}") from None
+            retried = False
+            while True:
+                try:
+                    return self._run_on(self._take(deadline), job, deadline)
+                except _FoundDead:
+                    continue
+                except _NotStarted as exc:
+                    if retried:
+                        raise WorkerError(f"two query workers in a row were dead: {exc}") from None
+                    log.warning("%s; the query goes to another worker", exc)
+                    retried = True
         finally:
             self._admission.release()
 
     def _take(self, deadline: float) -> _Worker:
-        """An idle worker that is alive, before ``deadline``; a dead one found on the way is
-        replaced. A worker that comes free only once the deadline has passed goes back to the
-        idle ones: it would be killed at once, its query having no time left."""
+        """An idle worker, before ``deadline``. A worker that comes free only once the deadline
+        has passed goes back to the idle ones: it would be killed at once, its query having no
+        time left. Whether it is alive is found out by handing it the job (``_run_on``): asking
+        first would cost every query a system call, and the time to get the interpreter back
+        after it, for what sending tells anyway."""
         while True:
             try:
                 worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
@@ -393,39 +427,28 @@ class QueryPool:
             if time.monotonic() >= deadline:
                 self._idle.put(worker)
                 raise PoolBusy(f"no query worker became free within {self.timeout:g} s")
-            if worker.process.is_alive():
-                return worker
-            log.warning(
-                "query worker %s had died while idle (exit code %s); replacing it",
-                worker.process.pid,
-                worker.process.exitcode,
-            )
-            self._replace(worker)
+            return worker
 
     def _run_on(self, worker: _Worker, job: QueryJob, deadline: float) -> QueryAnswer:
         """Run ``job`` on ``worker``, killing it (and raising QueryTimeout) at ``deadline``."""
+        taken = worker.taken.value
         try:
             worker.conn.send(job)
-            started = worker.conn.poll(max(0.0, deadline - time.monotonic()))
-            if started:
-                worker.conn.recv()  # ("started", None): from now on, the query is running
-        except (EOFError, OSError) as exc:
-            code = worker.exit_code(wait=1.0)
+        except OSError:  # the other end is closed: the worker is gone, and the job with it
+            log.warning(
+                "query worker %s had died while idle (exit code %s); replacing it",
+                worker.process.pid,
+                worker.exit_code(wait=1.0),
+            )
             self._replace(worker)
-            raise _NotStarted(
-                f"query worker {worker.process.pid} was dead ({exc!r}, exit code {code})"
-            ) from None
+            raise _FoundDead() from None
         try:
-            if not started or not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+            if not worker.replied(max(0.0, deadline - time.monotonic())):
                 self._replace(worker)
                 raise QueryTimeout(f"the query ran longer than {self.timeout:g} s")
             status, detail = worker.conn.recv()
         except (EOFError, OSError) as exc:
-            code = worker.exit_code(wait=5.0)
-            self._replace(worker)
-            if self.max_memory and code == -signal.SIGABRT:
-                raise self._out_of_memory() from None
-            raise WorkerError(f"a query worker died ({exc!r}, exit code {code})") from None
+            raise self._died(worker, exc, started=taken) from None
         if status == "memory":
             self._replace(worker)
             raise self._out_of_memory()
@@ -435,6 +458,20 @@ class QueryPool:
         if status == "raise":
             raise detail
         raise WorkerError(detail)
+
+    def _died(self, worker: _Worker, exc: BaseException, started: int) -> Exception:
+        """What to raise for ``worker``, found dead (``exc``) while it had a job: _NotStarted if
+        it died before taking the job (its count of jobs taken still ``started``), else what
+        killed the query. The worker is replaced."""
+        code = worker.exit_code(wait=5.0)  # once it has ended, its count is final
+        self._replace(worker)
+        if worker.taken.value == started:
+            return _NotStarted(
+                f"query worker {worker.process.pid} was dead ({exc!r}, exit code {code})"
+            )
+        if self.max_memory and code == -signal.SIGABRT:
+            return self._out_of_memory()
+        return WorkerError(f"a query worker died ({exc!r}, exit code {code})")
 
     def _out_of_memory(self) -> QueryMemoryError:
         return QueryMemoryError(f"the query needed more than {self.max_memory} MB")
