@@ -197,7 +197,9 @@ def test_a_query_queued_behind_a_runaway_is_answered_within_the_limit():
 
 
 def test_the_pool_turns_away_queries_beyond_its_waiting_line():
-    pool = QueryPool(StoreSource.of(None, LIBRARY, "oxigraph"), size=1, timeout=1, max_waiting=0)
+    # The runaway holds the only worker for 5 s: long enough that a loaded machine cannot let it
+    # be killed and replaced before the second query is sent.
+    pool = QueryPool(StoreSource.of(None, LIBRARY, "oxigraph"), size=1, timeout=5, max_waiting=0)
     raised: list[Exception] = []
 
     def runaway() -> None:
@@ -211,7 +213,9 @@ def test_the_pool_turns_away_queries_beyond_its_waiting_line():
         [first] = pool.pids()
         busy = threading.Thread(target=runaway)
         busy.start()
-        time.sleep(0.3)
+        deadline = time.monotonic() + 5
+        while pool.idle() and time.monotonic() < deadline:  # until the runaway has the worker
+            time.sleep(0.01)
         with pytest.raises(PoolBusy):
             pool.run(QueryJob(SIMPLE, "json"))
         busy.join(timeout=10)

@@ -511,6 +511,10 @@ class QueryPool:
             self._idle.put(worker)
             return
 
+    def idle(self) -> int:
+        """How many workers wait for a job now."""
+        return self._idle.qsize()
+
     def pids(self) -> list[int]:
         """Process ids of the live workers."""
         with self._lock:
