@@ -18,7 +18,7 @@ in its place. Those copies are left out; the alias links themselves (both direct
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from rdflib import Graph, Literal
 from rdflib.namespace import OWL, RDF, RDFS, XSD
@@ -79,6 +79,7 @@ def semantics(inference: str, *, reference: bool = False) -> type:
 
 _VOCABULARIES = tuple(str(ns) for ns in (RDF, RDFS, OWL, XSD))
 _TOP = {OWL.Thing, RDFS.Resource}
+_NOTHING, _SAME = OWL.Nothing, OWL.sameAs  # looked up once: the filters run for every triple
 _REFLEXIVE = {
     OWL.sameAs,
     OWL.equivalentClass,
@@ -108,13 +109,12 @@ def infer(graph: Graph, inference: str = "owlrl", *, reference: bool = False) ->
         return Inferred("none")
     if inference not in INFERENCES:
         raise ValueError(f"inference must be one of none, {', '.join(INFERENCES)}")
-    aliases = external_aliases(graph)
     fallback = None
     if inference == "owlrl" and not reference:
         try:
             with without_cycle_collection():
                 closure = owl_rl_closure(graph)
-                return _kept(Inferred("rules"), closure.triples(), aliases)
+                return rules_inferred(closure.triples(), graph.subject_objects(OWL.sameAs))
         except Unsupported as why:
             fallback = str(why)
     import owlrl
@@ -127,30 +127,41 @@ def infer(graph: Graph, inference: str = "owlrl", *, reference: bool = False) ->
     )
     deductive.expand(expanded)
     new = (triple for triple in expanded if triple not in graph)
-    return _kept(Inferred("owlrl", fallback), new, aliases)
+    return _filled(Inferred("owlrl", fallback), kept(new, graph.subject_objects(OWL.sameAs)))
 
 
-def _kept(inferred: Inferred, new: Iterable, aliases: set) -> Inferred:
-    """``inferred`` with the ``new`` triples that are neither trivial nor alias copies."""
-    for triple in new:
-        if not _trivial(triple) and not _alias_copy(triple, aliases):
-            inferred.add(triple)
+def rules_inferred(new: Iterable, same_as: Iterable) -> Inferred:
+    """What :func:`infer` gives for the triples ``kg.pipeline.rules`` adds to a graph whose own
+    ``owl:sameAs`` pairs are ``same_as`` (an incremental closure gives its triples here too)."""
+    return _filled(Inferred("rules"), kept(new, same_as))
+
+
+def kept(new: Iterable, same_as: Iterable) -> Iterator:
+    """The ``new`` triples that are neither trivial nor copies for an alias of ``same_as``, the
+    graph's own ``owl:sameAs`` pairs (read at once)."""
+    external = aliases(same_as)
+    return (t for t in new if not _trivial(t) and not _alias_copy(t, external))
+
+
+def _filled(inferred: Inferred, triples: Iterable) -> Inferred:
+    for triple in triples:
+        inferred.add(triple)
     return inferred
 
 
-def external_aliases(graph: Graph) -> set:
-    """IRIs outside our namespace that a curated ``owl:sameAs`` equates with one of ours."""
-    aliases = set()
-    for s, o in graph.subject_objects(OWL.sameAs):
+def aliases(same_as: Iterable) -> set:
+    """The IRIs outside our namespace that the ``owl:sameAs`` pairs equate with one of ours."""
+    found = set()
+    for s, o in same_as:
         for ours, theirs in ((s, o), (o, s)):
             if str(ours).startswith(BASE) and not str(theirs).startswith(BASE):
-                aliases.add(theirs)
-    return aliases
+                found.add(theirs)
+    return found
 
 
 def _alias_copy(triple, aliases: set) -> bool:
     s, p, o = triple
-    return p != OWL.sameAs and (s in aliases or o in aliases)
+    return p != _SAME and (s in aliases or o in aliases)
 
 
 def _trivial(triple) -> bool:
@@ -159,4 +170,4 @@ def _trivial(triple) -> bool:
         return True
     if s == o and p in _REFLEXIVE:
         return True
-    return o in _TOP or s == OWL.Nothing
+    return o in _TOP or s == _NOTHING

@@ -32,15 +32,16 @@ from rdflib.term import Node
 from kg.pipeline.rules.checks import Inconsistencies
 from kg.pipeline.rules.engine import Engine
 from kg.pipeline.rules.index import PropertyProfile, each
+from kg.pipeline.rules.onetime import OneTimeRules
 from kg.pipeline.rules.terms import (
     FIRST,
     MAX,
     MAX_QUALIFIED,
     ON_PROPERTY,
     REST,
+    RL_SET,
     SAME,
     TYPE,
-    OneTimeRules,
     Terms,
     UnsureLiteral,
     first_items,
@@ -65,17 +66,23 @@ class RuleClosure:
     errors: list[str]
 
     def triples(self) -> Iterator[tuple[Node, Node, Node]]:
-        """The new triples (none with a blank-node predicate: owlrl's ``post_process`` removes
-        them), then two per error message, as owlrl adds them."""
-        term, blank, unpack = self.terms.terms, self.terms.blank, self.engine.unpack
-        for key in self.engine.derived:
-            s, p, o = unpack(key)
-            if not blank[p]:
-                yield term[s], term[p], term[o]
-        for message in self.errors:
-            node = BNode()
-            yield node, RDF.type, ERROR.ErrorMessage
-            yield node, ERROR.error, Literal(message)
+        unpack = self.engine.unpack
+        return new_triples(self.terms, (unpack(key) for key in self.engine.derived), self.errors)
+
+
+def new_triples(
+    terms: Terms, derived: Iterable[Triple], errors: Iterable[str]
+) -> Iterator[tuple[Node, Node, Node]]:
+    """The ``derived`` triples as terms (none with a blank-node predicate: owlrl's
+    ``post_process`` removes them), then two per error message, as owlrl adds them."""
+    term, blank = terms.terms, terms.blank
+    for s, p, o in derived:
+        if not blank[p]:
+            yield term[s], term[p], term[o]
+    for message in errors:
+        node = BNode()
+        yield node, RDF.type, ERROR.ErrorMessage
+        yield node, ERROR.error, Literal(message)
 
 
 @contextmanager
@@ -94,28 +101,60 @@ def without_cycle_collection() -> Iterator[None]:
 
 def owl_rl_closure(graph: Graph) -> RuleClosure:
     """owlrl's OWL 2 RL closure of ``graph`` (left unchanged), or :class:`Unsupported`."""
+    closed = close(graph)
+    return RuleClosure(closed.engine, closed.terms, closed.errors())
+
+
+@dataclass
+class Closed:
+    """A closure as the engine left it, with the graph's RDF lists and one-time rules, and (when
+    asked for) the keys of the graph's own triples: what an incremental closure continues from."""
+
+    terms: Terms
+    engine: Engine
+    lists: Lists
+    one_time: OneTimeRules
+    asserted: set[int] | None
+
+    def errors(self) -> list[str]:
+        """owlrl's error messages: the one-time rules', then the inconsistencies'."""
+        engine, terms = self.engine, self.terms
+        checks = Inconsistencies(terms, engine.index, engine.has, self.lists.items, value_of(terms))
+        return self.one_time.errors + checks.messages()
+
+
+def close(graph: Graph, *, room: bool = False) -> Closed:
+    """The closure of ``graph`` (left unchanged), or :class:`Unsupported`. With ``room``, the
+    triples' keys leave room for as many terms again (:func:`key_base`) and the graph's own
+    keys are kept."""
     terms = Terms()
     triples = _numbered(graph, terms)
-    _check_input(triples, terms)
+    check_input(triples, terms)
     lists = Lists(terms, triples)
+    check_equalities([(s, o) for s, p, o in triples if p == SAME], datatyped(triples, terms), terms)
     one_time = OneTimeRules(terms)
-    typed = [(s, o) for s, p, o in triples if p == TYPE]
-    _check_equalities(triples, terms, one_time, typed)
     try:
-        one_time.run([n for n in range(len(terms)) if terms.literal[n]], typed)
+        one_time.count(triples)
     except UnsureLiteral as exc:
         raise Unsupported(str(exc)) from None
-    del typed
-    engine = Engine(len(terms), terms.literal, lists.items, _value_of(terms))
+    one_time.changes()  # all of them are the graph's, none a change
+    base = key_base(len(terms)) if room else len(terms)
+    engine = Engine(base, terms.literal, lists.items, value_of(terms))
     engine.seed(triples)
+    asserted = set(engine.known) if room else None
     del triples
     for s, p, o in one_time.triples:
         engine.add(s, p, o)
     engine.run()
-    _check_closure(engine, terms, lists)
-    _check_same_as(engine, terms)
-    checks = Inconsistencies(terms, engine.index, engine.has, lists.items, _value_of(terms))
-    return RuleClosure(engine, terms, one_time.errors + checks.messages())
+    check_closure(engine, terms, lists)
+    check_same_as(engine, terms)
+    return Closed(terms, engine, lists, one_time, asserted)
+
+
+def key_base(size: int) -> int:
+    """A base for the keys of a closure of ``size`` terms that can grow: a power of two with
+    room for twice as many (a key is ``(s * base + p) * base + o``)."""
+    return 1 << max(10, (2 * size).bit_length())
 
 
 def _numbered(graph: Graph, terms: Terms) -> list[Triple]:
@@ -134,7 +173,7 @@ def _numbered(graph: Graph, terms: Terms) -> list[Triple]:
     return triples
 
 
-def _check_input(triples: list[Triple], terms: Terms) -> None:
+def check_input(triples: Iterable[Triple], terms: Terms) -> None:
     literal = terms.literal
     for s, p, o in triples:
         if literal[s] or literal[p]:
@@ -143,21 +182,21 @@ def _check_input(triples: list[Triple], terms: Terms) -> None:
             raise Unsupported("a cardinality restriction's number is not a literal")
 
 
-def _check_equalities(
-    triples: list[Triple], terms: Terms, one_time: OneTimeRules, typed: list[tuple[int, int]]
-) -> None:
+def datatyped(triples: Iterable[Triple], terms: Terms) -> set[int]:
+    """The nodes the graph types with an OWL RL datatype."""
+    node = terms.terms
+    return {s for s, p, o in triples if p == TYPE and node[o] in RL_SET}
+
+
+def check_equalities(pairs: list[tuple[int, int]], datatyped: set[int], terms: Terms) -> None:
     """owlrl's datatype rules read ``owl:sameAs`` pairs in the graph's order: refuse any that
     matter to them."""
-    pairs = [(s, o) for s, p, o in triples if p == SAME]
-    if not pairs:
-        return
-    datatyped = one_time.explicitly_typed(typed)
     for s, o in pairs:
         if terms.literal[o] or s in datatyped or o in datatyped:
             raise Unsupported("owl:sameAs links a literal or a node typed with a datatype")
 
 
-def _check_closure(engine: Engine, terms: Terms, lists: Lists) -> None:
+def check_closure(engine: Engine, terms: Terms, lists: Lists) -> None:
     """What owlrl would have read differently: a list that grew, a cardinality no number."""
     for p, given in ((FIRST, lists.first), (REST, lists.rest)):
         if sum(len(each(o)) for o in engine.index.out.get(p, {}).values()) != len(given):
@@ -167,7 +206,7 @@ def _check_closure(engine: Engine, terms: Terms, lists: Lists) -> None:
             raise Unsupported("the closure makes a cardinality restriction's number a resource")
 
 
-def _check_same_as(engine: Engine, terms: Terms) -> None:
+def check_same_as(engine: Engine, terms: Terms) -> None:
     """Every term is ``owl:sameAs`` itself in owlrl's closure, which this one leaves implicit: no
     rule may read those triples, so ``owl:sameAs`` must mean nothing as a property here."""
     index = engine.index
@@ -192,7 +231,7 @@ def _check_same_as(engine: Engine, terms: Terms) -> None:
         raise Unsupported("owl:sameAs is used as a property with a meaning of its own")
 
 
-def _value_of(terms: Terms) -> Callable[[int], object]:
+def value_of(terms: Terms) -> Callable[[int], object]:
     """owlrl's ``n.value`` of a cardinality (``None`` for a resource, where owlrl would fail)."""
     nodes = terms.terms
 

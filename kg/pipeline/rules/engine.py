@@ -19,7 +19,8 @@ makes sure no rule could use it). The rules that only report inconsistencies are
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 from kg.pipeline.rules.index import ClassProfile, Index, PropertyProfile, Schema, each
 from kg.pipeline.rules.terms import (
@@ -72,6 +73,12 @@ SCHEMA_CLASSES = frozenset(
     )
 )
 """Classes whose ``rdf:type`` triples do the same."""
+
+
+def in_schema(p: int, o: int) -> bool:
+    """Is a triple of predicate ``p`` and object ``o`` part of the schema (processed first, and
+    read into the profiles)?"""
+    return p in SCHEMA_PREDICATES or (p == TYPE and o in SCHEMA_CLASSES)
 
 
 class Engine(ScanRules):
@@ -129,10 +136,20 @@ class Engine(ScanRules):
         return s, p, o
 
     def _queue(self, s: int, p: int, o: int) -> None:
-        if p in SCHEMA_PREDICATES or (p == TYPE and o in SCHEMA_CLASSES):
+        if in_schema(p, o):
             self.schema_queue.append((s, p, o))
         else:
             self.data_queue.append((s, p, o))
+
+    @contextmanager
+    def redirected(self, add: Callable[[int, int, int], None]) -> Iterator[None]:
+        """The rules' conclusions go to ``add`` instead of :meth:`add` while this lasts (an
+        incremental closure collects what to over-delete, or guards what it derives)."""
+        self.__dict__["add"] = add
+        try:
+            yield
+        finally:
+            del self.__dict__["add"]
 
     def run(self) -> None:
         while True:
@@ -157,6 +174,12 @@ class Engine(ScanRules):
 
     def _process(self, s: int, p: int, o: int) -> None:
         self.index.insert(s, p, o)
+        self.fire(s, p, o)
+
+    def fire(self, s: int, p: int, o: int) -> None:
+        """Every rule instance with ``s p o`` (already in the index) as one premise and the
+        others in the index: what a triple derives when it is the last of its premises to be
+        processed, and (with ``add`` redirected) what an incremental closure over-deletes."""
         if p == TYPE:
             if o in SCHEMA_CLASSES:
                 self._schema_grew()

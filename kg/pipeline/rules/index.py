@@ -25,6 +25,16 @@ def _put(table: dict[int, Any], key: int, value: int) -> None:
         table[key] = [held, value]
 
 
+def _drop(table: dict[int, Any], key: int, value: int) -> None:
+    held = table[key]
+    if held.__class__ is list:
+        held.remove(value)
+        if len(held) == 1:
+            table[key] = held[0]
+    else:
+        del table[key]
+
+
 def each(held: Any) -> Sequence[int]:
     """The values an index holds under a key (``held`` as the index stores it)."""
     if held is None:
@@ -52,6 +62,13 @@ class Index:
         by_object = self.inn.get(p)
         if by_object is not None:
             _put(by_object, o, s)
+
+    def remove(self, s: int, p: int, o: int) -> None:
+        """Take out a triple the index holds (a predicate keeps its tables, empty or not)."""
+        _drop(self.out[p], s, o)
+        by_object = self.inn.get(p)
+        if by_object is not None:
+            _drop(by_object, o, s)
 
     def objects(self, s: int, p: int) -> Sequence[int]:
         by_subject = self.out.get(p)

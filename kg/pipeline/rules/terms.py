@@ -1,5 +1,6 @@
-"""The vocabulary the OWL 2 RL rules of ``kg.pipeline.rules`` know by number, and owlrl's one-time
-rules (the datatype and annotation axioms it adds before its cycles), without importing owlrl.
+"""The vocabulary the OWL 2 RL rules of ``kg.pipeline.rules`` know by number, and the datatype
+tables and lexical checks of owlrl's one-time rules (``kg.pipeline.rules.onetime``), without
+importing owlrl.
 
 Every term of a graph is numbered by :class:`Terms`; the RDF, RDFS and OWL terms the rules test
 for come first, in the order of :data:`VOCABULARY`, so that a rule compares plain ints
@@ -13,7 +14,6 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable, Iterable
-from typing import cast
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
@@ -198,78 +198,27 @@ class Terms:
             self.blank.append(not isinstance(term, (Literal, URIRef)))
         return number
 
+    @classmethod
+    def of(cls, nodes: list[Node]) -> Terms:
+        """``nodes`` numbered in their order, which must start with :data:`VOCABULARY` and
+        name each term once (another closure's ``terms``); else ``ValueError``."""
+        if tuple(nodes[: len(VOCABULARY)]) != VOCABULARY:
+            raise ValueError("the vocabulary is not numbered first, in its order")
+        terms = cls()
+        terms.terms = nodes
+        terms.ids = dict(zip(nodes, range(len(nodes)), strict=True))
+        if len(terms.ids) != len(nodes):
+            raise ValueError("a term is numbered twice")
+        terms.literal = bytearray(isinstance(node, Literal) for node in nodes)
+        terms.blank = bytearray(not isinstance(node, (Literal, URIRef)) for node in nodes)
+        return terms
+
     def __len__(self) -> int:
         return len(self.terms)
 
 
-class OneTimeRules:
-    """owlrl's ``one_time_rules`` with ``axiomatic_triples=False, datatype_axioms=False``:
-    cls-thing, cls-nothing1, prp-ap, dt-type1, dt-type2, the datatype subsumptions and the
-    disjointness of the datatypes in use, and dt-not-type's error messages. ``sameAs`` is each
-    ``owl:sameAs`` pair of the graph; the caller makes sure none touches a datatype or a typed
-    literal, where owlrl's answer depends on the order it meets them in."""
-
-    def __init__(self, terms: Terms) -> None:
-        self.terms = terms
-        self.triples: list[tuple[int, int, int]] = []
-        self.errors: list[str] = []
-
-    def run(self, literals: Iterable[int], typed: Iterable[tuple[int, int]]) -> None:
-        """``literals``: the literals in object position; ``typed``: the ``rdf:type`` pairs."""
-        add = self.triples.append
-        add((THING, TYPE, CLASS))  # cls-thing
-        add((NOTHING, TYPE, CLASS))  # cls-nothing1
-        for prop in ANNOTATION_PROPERTIES:  # prp-ap
-            add((self.terms.id(prop), TYPE, ANNOTATION_PROPERTY))
-        implicit = self._literal_types(literals)
-        explicit: dict[int, set[URIRef]] = {}
-        used = set(implicit.values())
-        for s, o in typed:
-            dt = self.terms.terms[o]
-            if isinstance(dt, URIRef) and dt in _RL_SET:
-                used.add(dt)
-                if s not in implicit:
-                    explicit.setdefault(s, set()).add(dt)
-        for dt in (*RL_DATATYPES, *(dt for dts in explicit.values() for dt in dts)):  # dt-type1
-            add((self.terms.id(dt), TYPE, DATATYPE))
-        for node, dts in explicit.items():
-            for dt in dts:
-                self._subsumptions(node, dt)
-        for lit, dt in implicit.items():
-            self._subsumptions(lit, dt)
-        for left, right in DISJOINT_DATATYPES:
-            if left in used and right in used:
-                add((self.terms.id(left), DISJOINT, self.terms.id(right)))
-
-    def _literal_types(self, literals: Iterable[int]) -> dict[int, URIRef]:
-        """dt-type2 and dt-not-type: each literal of an OWL RL datatype is of its datatype, and
-        its lexical form had better fit it."""
-        implicit: dict[int, URIRef] = {}
-        for lit in literals:
-            literal = cast(Literal, self.terms.terms[lit])
-            if literal.datatype in _RL_SET:
-                implicit[lit] = literal.datatype
-                self.triples.append((lit, TYPE, self.terms.id(literal.datatype)))
-                if not lexically_valid(literal):
-                    message = "Lexical value of the literal '%s' does not match its datatype (%s)"
-                    self._error(message % (literal, literal.datatype))
-        return implicit
-
-    def explicitly_typed(self, typed: Iterable[tuple[int, int]]) -> set[int]:
-        """The nodes typed with an OWL RL datatype."""
-        return {s for s, o in typed if self.terms.terms[o] in _RL_SET}
-
-    def _subsumptions(self, node: int, dt: URIRef) -> None:
-        for wider in SUBSUMPTIONS.get(dt, ()):
-            self.triples.append((node, TYPE, self.terms.id(wider)))
-            self.triples.append((self.terms.id(wider), TYPE, DATATYPE))
-
-    def _error(self, message: str) -> None:
-        if message not in self.errors:
-            self.errors.append(message)
-
-
-_RL_SET = frozenset(RL_DATATYPES)
+RL_SET = frozenset(RL_DATATYPES)
+"""The same, to test membership."""
 
 _INTEGER = re.compile(r"[+-]?[0-9]+\Z")
 _DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)\Z")
