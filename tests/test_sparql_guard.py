@@ -325,3 +325,11 @@ def test_every_tricky_form_gets_one_verdict(store, listener):
         assert engine_calls(store, checked.text, listener) == 0, checked.text
         assert oxigraph_parses(checked.text), checked.text
     assert calls_seen >= 10  # the control: unguarded, the engine does call out on this corpus
+
+
+def test_groups_nested_beyond_the_parsers_depth_are_a_syntax_error():
+    """rdflib's parser recurses once per group: a deep enough nest exhausts Python's stack, which
+    the guard answers as the sender's mistake (a 400), not as a failure of its own."""
+    deep = "SELECT * WHERE " + "{ " * 400 + "?s ?p ?o " + "} " * 400
+    with pytest.raises(QuerySyntaxError, match="nests its groups too deeply"):
+        check_query(deep)

@@ -452,6 +452,13 @@ def test_a_query_the_engine_rejects_is_400_with_the_users_line_numbers(server):
     assert reply.json()["error"].startswith("query syntax error: error at 2:")
 
 
+def test_a_query_nested_too_deeply_is_400_not_a_failure(server):
+    deep = "SELECT * WHERE " + "{ " * 400 + "?s ?p ?o " + "} " * 400
+    reply = call(server, "/sparql", params={"query": deep})
+    assert reply.status == 400
+    assert "nests its groups too deeply" in reply.json()["error"]
+
+
 # --- protocol corners ---------------------------------------------------------------------------
 
 

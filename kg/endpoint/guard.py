@@ -168,6 +168,10 @@ def _parsed(checked: CheckedQuery) -> ParseResults:
     try:
         with PARSER_LOCK:
             return parseQuery(checked.text)
+    except RecursionError:
+        raise QuerySyntaxError(
+            "the query nests its groups too deeply for this endpoint's parser"
+        ) from None
     except ParseException as exc:
         operation = update_operation(checked.text)
         if operation:
