@@ -14,6 +14,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import warnings
+from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
 
@@ -352,3 +353,30 @@ def test_results_name_nodes_as_the_data_graph_prefixes_them() -> None:
     fast, _ = both(data)
     [violation] = [v for v in fast.violations if v.path == "pt:speaker"]
     assert violation.focus.startswith("statement:")
+
+
+class FilesAskedFor(Mapping):
+    """Files of focus nodes that may be asked for one node at a time, never listed or counted
+    (as ``FilesBySubject``, which would look up every subject of the project)."""
+
+    def __init__(self) -> None:
+        self.asked: set = set()
+
+    def __getitem__(self, node):
+        self.asked.add(node)
+        return "data/file.ttl"
+
+    def __iter__(self) -> Iterator:
+        raise AssertionError("the files of every node were listed")
+
+    def __len__(self) -> int:
+        raise AssertionError("the files of every node were counted")
+
+
+@pytest.mark.parametrize("reference", [False, True], ids=["fast", "pyshacl"])
+def test_files_are_looked_up_only_for_the_focus_nodes_of_results(reference: bool) -> None:
+    data = with_ontology(FIXTURES / "shapes" / "statement-without-speaker.ttl")
+    files = FilesAskedFor()
+    result = validate(data, shapes(), file_of=files, reference=reference)
+    assert result.violations and {v.source_file for v in result.violations} == {"data/file.ttl"}
+    assert len(files.asked) == len({v.focus for v in result.violations})

@@ -123,7 +123,8 @@ def validate(
     """
     if inference not in INFERENCE_CHOICES:
         raise ValueError(f"inference must be one of {', '.join(INFERENCE_CHOICES)}")
-    files = file_of or {}
+    # Not `file_of or {}`: truth-testing a FilesBySubject counts it, listing every subject.
+    files: Mapping[Node, str] = {} if file_of is None else file_of
     if reference:
         return _with_pyshacl(data, shapes, inference, files, None)
     if inference != "none":
