@@ -39,7 +39,14 @@ PROJECTS = ["good", "violation"]
 
 sys.path.insert(0, str(REPO / "bench"))
 from synthetic import generate  # noqa: E402  (bench/ holds the generator of synthetic graphs)
-from validation_graphs import EXTRA_DATA, EXTRA_SHAPES, curated, ontology, shapes  # noqa: E402
+from validation_graphs import (  # noqa: E402
+    EXTRA_DATA,
+    EXTRA_SHAPES,
+    curated,
+    ontology,
+    shapes,
+    without_messages,
+)
 
 
 def with_ontology(*paths: Path) -> Graph:
@@ -202,18 +209,9 @@ def test_mutated_curated_data(data) -> None:
 # --- shapes beyond ours ---------------------------------------------------------------------------
 
 
-def without_messages() -> Graph:
-    stripped = Graph()
-    stripped += shapes()
-    stripped.remove((None, SH.message, None))
-    for prefix, namespace in shapes().namespaces():
-        stripped.bind(prefix, namespace)
-    return stripped
-
-
 @pytest.mark.parametrize("fixture", SHAPE_FIXTURES[:-1], ids=[f.name for f in SHAPE_FIXTURES[:-1]])
 def test_generic_messages_of_shapes_without_sh_message(fixture: Path) -> None:
-    fast, reference = both(with_ontology(fixture), without_messages())
+    fast, reference = both(with_ontology(fixture), without_messages(shapes()))
     assert_same(fast, reference)
 
 

@@ -30,7 +30,7 @@ from kg.pipeline.shacl import ShapesValidator
 from kg.pipeline.shacl.reads import Position, Reads
 from kg.pipeline.validate import ValidationResult, validate
 from kg.pipeline.validate_incremental import IncrementalValidation, Revalidation, StateError
-from kg.rdf.namespaces import PT, SH
+from kg.rdf.namespaces import PT
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "shapes"
@@ -39,7 +39,13 @@ OA = "http://www.w3.org/ns/oa#"
 
 sys.path.insert(0, str(REPO / "bench"))
 from synthetic import generate  # noqa: E402  (bench/ holds the generator of synthetic graphs)
-from validation_graphs import EXTRA_DATA, EXTRA_SHAPES, curated, ontology  # noqa: E402
+from validation_graphs import (  # noqa: E402
+    EXTRA_DATA,
+    EXTRA_SHAPES,
+    curated,
+    ontology,
+    without_messages,
+)
 
 Triple = tuple
 Edit = tuple[tuple[Triple, ...], tuple[Triple, ...]]
@@ -88,13 +94,8 @@ def beyond() -> tuple[Graph, ShapesValidator]:
 
 
 @cache
-def without_messages() -> ShapesValidator:
-    stripped = Graph()
-    stripped += our_shapes()
-    stripped.remove((None, SH.message, None))
-    for prefix, namespace in our_shapes().namespaces():
-        stripped.bind(prefix, namespace)
-    return ShapesValidator(stripped)
+def messageless() -> ShapesValidator:
+    return ShapesValidator(without_messages(our_shapes()))
 
 
 @pytest.fixture(scope="module")
@@ -300,7 +301,7 @@ def test_random_edits_of_a_synthetic_graph_with_violations(saved, data) -> None:
 def test_random_edits_under_generic_messages(saved, data) -> None:
     """Shapes without sh:message: pySHACL's messages write focus and value nodes out."""
     graph = valid_fixture()
-    shapes = without_messages()
+    shapes = messageless()
     list(check_saves(graph, shapes, saved(graph, shapes), data.draw(saves(graph))))
 
 
@@ -376,12 +377,12 @@ def test_a_change_to_the_class_hierarchy_is_validated_in_full(saved) -> None:
 def test_other_shapes_or_prefixes_are_validated_in_full(saved) -> None:
     graph = valid_fixture()
     path = saved(graph, validator())
-    other = IncrementalValidation.load(path, without_messages())
+    other = IncrementalValidation.load(path, messageless())
     reason = other.stale
     assert reason == "the shapes are not the ones the saved validation used"
     result = other.update(graph, (), ())
     assert other.last is not None and other.last.full == reason
-    assert result.violations == validate(graph, without_messages()).violations
+    assert result.violations == validate(graph, messageless()).violations
     renamed = Graph()
     renamed += graph
     for prefix, namespace in graph.namespaces():

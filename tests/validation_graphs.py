@@ -12,6 +12,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from kg.pipeline.load import load_project
+from kg.rdf.namespaces import SH
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -29,6 +30,16 @@ def ontology() -> Graph:
 @cache
 def curated() -> Graph:
     return load_project(REPO).graph("ontology", "data")
+
+
+def without_messages(shapes_graph: Graph) -> Graph:
+    """A copy of the shapes without their sh:message: pySHACL's generic messages instead."""
+    stripped = Graph()
+    stripped += shapes_graph
+    stripped.remove((None, SH.message, None))
+    for prefix, namespace in shapes_graph.namespaces():
+        stripped.bind(prefix, namespace)
+    return stripped
 
 
 EXTRA_SHAPES = """
