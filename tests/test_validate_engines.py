@@ -14,6 +14,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import warnings
+from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
 
@@ -38,21 +39,14 @@ PROJECTS = ["good", "violation"]
 
 sys.path.insert(0, str(REPO / "bench"))
 from synthetic import generate  # noqa: E402  (bench/ holds the generator of synthetic graphs)
-
-
-@cache
-def shapes() -> Graph:
-    return Graph().parse(REPO / "shapes" / "ptkg-shapes.ttl", format="turtle")
-
-
-@cache
-def ontology() -> Graph:
-    return Graph().parse(REPO / "ontology" / "ptkg.ttl", format="turtle")
-
-
-@cache
-def curated() -> Graph:
-    return load_project(REPO).graph("ontology", "data")
+from validation_graphs import (  # noqa: E402
+    EXTRA_DATA,
+    EXTRA_SHAPES,
+    curated,
+    ontology,
+    shapes,
+    without_messages,
+)
 
 
 def with_ontology(*paths: Path) -> Graph:
@@ -215,65 +209,10 @@ def test_mutated_curated_data(data) -> None:
 # --- shapes beyond ours ---------------------------------------------------------------------------
 
 
-def without_messages() -> Graph:
-    stripped = Graph()
-    stripped += shapes()
-    stripped.remove((None, SH.message, None))
-    for prefix, namespace in shapes().namespaces():
-        stripped.bind(prefix, namespace)
-    return stripped
-
-
 @pytest.mark.parametrize("fixture", SHAPE_FIXTURES[:-1], ids=[f.name for f in SHAPE_FIXTURES[:-1]])
 def test_generic_messages_of_shapes_without_sh_message(fixture: Path) -> None:
-    fast, reference = both(with_ontology(fixture), without_messages())
+    fast, reference = both(with_ontology(fixture), without_messages(shapes()))
     assert_same(fast, reference)
-
-
-EXTRA_SHAPES = """
-@prefix sh: <http://www.w3.org/ns/shacl#> .
-@prefix ex: <http://example.org/> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-
-ex:Thing a rdfs:Class, sh:NodeShape ;
-    sh:property [ sh:path [ sh:inversePath ex:owns ] ; sh:maxCount 1 ] ;
-    sh:property [ sh:path ex:name ; sh:minLength 3 ; sh:maxLength 5 ; sh:pattern "^a" ; sh:flags "i" ] ;
-    sh:property [ sh:path ex:size ; sh:minExclusive 0 ; sh:maxExclusive 10 ; sh:datatype xsd:integer ] ;
-    sh:property [ sh:path ex:part ; sh:node ex:PartShape ; sh:class ex:Part ] ;
-    sh:property [ sh:path ( ex:part ex:name ) ; sh:uniqueLang true ; sh:severity sh:Info ] ;
-    sh:property [ sh:path ex:kind ; sh:in ( ex:a ex:b "c" ) ; sh:hasValue ex:a ] ;
-    sh:property [ sh:path ex:twin ; sh:equals ex:owns ; sh:severity sh:Warning ] ;
-    sh:not [ sh:property [ sh:path ex:banned ; sh:minCount 1 ] ] ;
-    sh:and ( [ sh:nodeKind sh:IRI ] [ sh:property [ sh:path ex:name ; sh:minCount 1 ] ] ) ;
-    sh:sparql [ sh:select "SELECT $this ?value WHERE { $this ex:size ?value . FILTER (?value > 5) }" ;
-                sh:prefixes ex:decl ; sh:message "{$this} is big: {?value}" ] .
-
-ex:decl sh:declare [ sh:prefix "ex" ; sh:namespace "http://example.org/"^^xsd:anyURI ] .
-
-ex:PartShape a sh:NodeShape ;
-    sh:property [ sh:path ex:name ; sh:minCount 1 ; sh:languageIn ( "en" ) ] ;
-    sh:property [ sh:path ex:weight ; sh:maxInclusive 5 ; sh:minInclusive 1 ] .
-
-ex:Switched a sh:NodeShape ; sh:targetClass ex:Thing ; sh:deactivated true ; sh:nodeKind sh:Literal .
-
-ex:Owners a sh:NodeShape ; sh:targetSubjectsOf ex:owns ;
-    sh:property [ sh:path ex:owns ;
-        sh:sparql [ sh:select "SELECT $this ?value WHERE { $this $PATH ?value . FILTER isBlank(?value) }" ;
-                    sh:prefixes ex:decl ] ] .
-"""
-
-EXTRA_DATA = """
-@prefix ex: <http://example.org/> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-
-ex:one a ex:Thing ; ex:name "Apple"@en, "ab"@en ; ex:size 7, "x" ; ex:kind ex:b, "c" ;
-    ex:part ex:p1, [ ex:name "nameless"@fr ] ; ex:twin ex:two ; ex:owns ex:two .
-ex:two a ex:Thing ; ex:name "AXE" ; ex:size 20 ; ex:kind ex:a ; ex:banned true ; ex:owns [ ex:name "x" ] .
-ex:three ex:owns ex:two .
-ex:p1 a ex:Part ; ex:weight 9, "heavy" ; ex:name "Part"@en-GB .
-_:anon a ex:Thing ; ex:kind ex:a ; ex:name "a nameless thing" .
-"""
 
 
 def test_shapes_beyond_ours() -> None:
@@ -352,3 +291,30 @@ def test_results_name_nodes_as_the_data_graph_prefixes_them() -> None:
     fast, _ = both(data)
     [violation] = [v for v in fast.violations if v.path == "pt:speaker"]
     assert violation.focus.startswith("statement:")
+
+
+class FilesAskedFor(Mapping):
+    """Files of focus nodes that may be asked for one node at a time, never listed or counted
+    (as ``FilesBySubject``, which would look up every subject of the project)."""
+
+    def __init__(self) -> None:
+        self.asked: set = set()
+
+    def __getitem__(self, node):
+        self.asked.add(node)
+        return "data/file.ttl"
+
+    def __iter__(self) -> Iterator:
+        raise AssertionError("the files of every node were listed")
+
+    def __len__(self) -> int:
+        raise AssertionError("the files of every node were counted")
+
+
+@pytest.mark.parametrize("reference", [False, True], ids=["fast", "pyshacl"])
+def test_files_are_looked_up_only_for_the_focus_nodes_of_results(reference: bool) -> None:
+    data = with_ontology(FIXTURES / "shapes" / "statement-without-speaker.ttl")
+    files = FilesAskedFor()
+    result = validate(data, shapes(), file_of=files, reference=reference)
+    assert result.violations and {v.source_file for v in result.violations} == {"data/file.ttl"}
+    assert len(files.asked) == len({v.focus for v in result.violations})

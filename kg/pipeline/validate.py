@@ -11,7 +11,7 @@ the file each focus node was curated in. Exit codes of ``kg validate``: 0 confor
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import cast
 
@@ -20,7 +20,7 @@ from rdflib.namespace import NamespaceManager
 from rdflib.term import Node
 
 from kg.pipeline.load import Project
-from kg.pipeline.shacl import Result, ShapesValidator, Unsupported, collector_paused
+from kg.pipeline.shacl import Finding, ShapesValidator, Unsupported, collector_paused, findings
 from kg.rdf.namespaces import SH
 
 INFERENCE_CHOICES = ("none", "rdfs", "owlrl", "both")
@@ -82,6 +82,18 @@ class ValidationResult:
     write_report: Callable[[], tuple[Graph, str]] = field(repr=False)
     fallback: str | None = None
 
+    @classmethod
+    def of(
+        cls,
+        violations: list[Violation],
+        engine: str,
+        write_report: Callable[[], tuple[Graph, str]],
+        fallback: str | None = None,
+    ) -> ValidationResult:
+        """The result of these violations (sorted): it conforms when none is a Violation."""
+        conforms = not any(v.severity == "Violation" for v in violations)
+        return cls(conforms, violations, engine, write_report, fallback)
+
     @cached_property
     def _written(self) -> tuple[Graph, str]:
         return self.write_report()
@@ -123,7 +135,8 @@ def validate(
     """
     if inference not in INFERENCE_CHOICES:
         raise ValueError(f"inference must be one of {', '.join(INFERENCE_CHOICES)}")
-    files = file_of if file_of is not None else {}
+    # Not `file_of or {}`: truth-testing a FilesBySubject counts it, listing every subject.
+    files: Mapping[Node, str] = {} if file_of is None else file_of
     if reference:
         return _with_pyshacl(data, shapes, inference, files, None)
     if inference != "none":
@@ -133,15 +146,8 @@ def validate(
         found = validator.validate(data)
     except Unsupported as exc:
         return _with_pyshacl(data, shapes, inference, files, str(exc))
-    with collector_paused():
-        short = Namer(data.namespace_manager)
-        violations = _sorted(_fast_violations(found.results, short, files))
-    return ValidationResult(
-        conforms=not any(v.severity == "Violation" for v in violations),
-        violations=violations,
-        engine="fast",
-        write_report=found.report,
-    )
+    violations = fast_violations(findings(found.results), data, file_of)
+    return ValidationResult.of(violations, "fast", found.report)
 
 
 def validate_project(
@@ -179,13 +185,7 @@ def _with_pyshacl(
         advanced=True,
     )
     violations = _sorted(_violations(report, data, file_of))
-    return ValidationResult(
-        conforms=not any(v.severity == "Violation" for v in violations),
-        violations=violations,
-        engine="pyshacl",
-        write_report=lambda: (report, text),
-        fallback=fallback,
-    )
+    return ValidationResult.of(violations, "pyshacl", lambda: (report, text), fallback)
 
 
 def _sorted(violations: Iterable[Violation]) -> list[Violation]:
@@ -229,20 +229,37 @@ def _violations(report: Graph, data: Graph, file_of: Mapping[Node, str]) -> Iter
             report.value(result, SH.sourceShape),
             report.value(result, SH.value),
             short,
-            file_of,
+            file_of.get(focus),
         )
 
 
-def _fast_violations(
-    results: Iterable[Result], short: Namer, file_of: Mapping[Node, str]
-) -> Iterator[Violation]:
-    """The violations the report graph of these results would hold, read off the results."""
-    for r in results:
-        messages = [str(m) for m in set(r.messages())]
-        yield _violation(
-            r.focus, r.result_path, messages, r.severity, r.shape.node, r.value, short, file_of
-        )
-        yield from _fast_violations(r.details or (), short, file_of)
+def fast_violations(
+    found: Iterable[Finding], data: Graph, file_of: Mapping[Node, str] | None
+) -> list[Violation]:
+    """The violations, sorted, that the fast validator's report graph of these findings would
+    hold, read off the findings (``data`` names the terms)."""
+    short = Namer(data.namespace_manager)
+    return placed(((f.focus, shown(f, short)) for f in found), file_of)
+
+
+def shown(finding: Finding, short: Namer) -> Violation:
+    """The violation of a finding, without its file (:func:`placed` adds it)."""
+    f = finding
+    messages = list(f.messages)
+    return _violation(
+        f.focus, f.result_path, messages, f.severity, f.shape.node, f.value, short, None
+    )
+
+
+def placed(
+    violations: Iterable[tuple[Node, Violation]], file_of: Mapping[Node, str] | None
+) -> list[Violation]:
+    """The violations (each with the focus node whose file it names), given their files when
+    ``file_of`` says them, sorted."""
+    with collector_paused():
+        if file_of is None:
+            return _sorted(v for _, v in violations)
+        return _sorted(replace(v, source_file=file_of.get(focus)) for focus, v in violations)
 
 
 def _violation(
@@ -253,7 +270,7 @@ def _violation(
     shape: Node | None,
     value: Node | None,
     short: Namer,
-    file_of: Mapping[Node, str],
+    source_file: str | None,
 ) -> Violation:
     return Violation(
         focus=short(focus),
@@ -262,7 +279,7 @@ def _violation(
         severity=str(severity).split("#")[-1] if severity else "Violation",
         shape=short(shape) if isinstance(shape, URIRef) else None,
         value=short(value) if value is not None else None,
-        source_file=file_of.get(focus),
+        source_file=source_file,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from rdflib import Literal
 from rdflib.term import Node
@@ -12,9 +12,11 @@ from rdflib.term import Node
 from kg.pipeline.shacl.index import DataIndex
 from kg.pipeline.shacl.results import Component, Result
 from kg.pipeline.shacl.terms import Describer
+from kg.pipeline.shacl.unsupported import Unsupported
 from kg.rdf.namespaces import SH
 
 if TYPE_CHECKING:
+    from kg.pipeline.shacl.reads import Position, Reads
     from kg.pipeline.shacl.shapes import Shape
 
 Values = dict[Node, Sequence[Node]]
@@ -58,6 +60,15 @@ class Check:
     def run(self, run: Run, shape: Shape, values: Values) -> Outcome:
         raise NotImplementedError
 
+    def reads(
+        self, reads: Reads, shape: Shape, focus: Position, values: list[Position], surfaced: bool
+    ) -> None:
+        """Tell ``reads`` what this check reads of the data for a focus node at ``focus`` whose
+        value nodes are at ``values``, beyond the value nodes themselves (``kg.pipeline.shacl.reads``:
+        what incremental validation revalidates after a change); ``surfaced``: whether its
+        results reach the report. A check that does not say cannot be revalidated in part."""
+        raise Unsupported(f"{type(self).__name__} does not say what it reads of the data")
+
     def generic(self, run: Run, shape: Shape, focus: Node, value: Node | None) -> list[Literal]:
         """pySHACL's message for a shape that gives none (``make_generic_messages``)."""
         return []
@@ -74,6 +85,15 @@ class EachValue(Check):
     sh:pattern, …): a result for every value node a rule does not accept."""
 
     rules: Sequence[Any] = (None,)
+    describes_values: ClassVar[bool] = False
+    """Whether the generic message writes the value node out."""
+
+    def reads(
+        self, reads: Reads, shape: Shape, focus: Position, values: list[Position], surfaced: bool
+    ) -> None:
+        """Each value node's term only (and, in a generic message, perhaps its description)."""
+        if self.describes_values:
+            reads.describe(shape, values, surfaced)
 
     def accepts(self, run: Run, rule: Any, value: Node) -> bool:
         raise NotImplementedError

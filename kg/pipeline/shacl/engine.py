@@ -89,10 +89,13 @@ class Validation:
 
 
 class Run:
-    """One validation of one data graph: its index, its describers, the nested shapes checked."""
+    """One validation of one data graph: its index, its describers, the nested shapes checked.
 
-    def __init__(self, data: Graph, shapes: Graph) -> None:
-        self.index = DataIndex(data)
+    ``index`` defaults to a :class:`DataIndex` of ``data``; revalidating a few focus nodes passes a
+    :class:`NodeIndex`, which gives the same answers."""
+
+    def __init__(self, data: Graph, shapes: Graph, index: DataIndex | None = None) -> None:
+        self.index = index if index is not None else DataIndex(data)
         self.shapes_graph = shapes
         self.data_text = Describer(data, namespaces_like(data.namespace_manager, "core"), find=True)
         self.shapes_text = Describer(shapes, namespaces_like(shapes.namespace_manager))
@@ -103,8 +106,16 @@ class Run:
         for cls in shape.classes:
             found |= self.index.instances(cls)
         for predicate in shape.subjects_of:
-            found.update(self.index.out(predicate))
+            found.update(self.index.subjects_with(predicate))
         return list(found)
+
+    def is_focus(self, shape: Shape, node: Node) -> bool:
+        """Whether ``node`` is one of the focus nodes of ``shape``'s targets (``focus_nodes`` for
+        one node)."""
+        index = self.index
+        return any(index.is_instance(node, cls) for cls in shape.classes) or any(
+            index.objects(node, predicate) for predicate in shape.subjects_of
+        )
 
     def values(self, shape: Shape, foci: Sequence[Node]) -> Values:
         if shape.path is None:

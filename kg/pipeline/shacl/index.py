@@ -4,12 +4,14 @@ rdflib answers ``graph.objects(s, p)`` through generators and context bookkeepin
 microseconds a call; the validator asks millions of such questions at a million triples. The index
 reads the triples of each predicate the shapes ask about once, into ``subject → objects`` (and,
 when an inverse path or a class lookup needs it, ``object → subjects``), so a question is a
-dictionary lookup.
+dictionary lookup. Revalidating a few focus nodes after an edit asks a few hundred questions, for
+which reading whole predicates would cost more than the answers: :class:`NodeIndex` asks rdflib
+node by node instead, with the same answers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from rdflib import Graph
 from rdflib.namespace import RDF, RDFS
@@ -55,6 +57,10 @@ class DataIndex:
             self._in[predicate] = found
         return found
 
+    def subjects_with(self, predicate: Node) -> Iterable[Node]:
+        """Every subject of a ``predicate`` triple."""
+        return self.out(predicate).keys()
+
     def objects(self, subject: Node, predicate: Node) -> Sequence[Node]:
         return self.out(predicate).get(subject, NOTHING)
 
@@ -96,3 +102,43 @@ class DataIndex:
                         todo.append(nxt)
             memo[start] = found = frozenset(seen)
         return found
+
+
+class NodeIndex(DataIndex):
+    """The lookups of :class:`DataIndex`, each answered by rdflib for the node asked about and
+    remembered: for validating a few focus nodes of a large graph.
+
+    Its tables answer ``get`` only (what paths, checks and class lookups call); they cannot be
+    listed, so every subject of a predicate comes from :meth:`subjects_with`.
+    """
+
+    def out(self, predicate: Node) -> dict[Node, list[Node]]:
+        found = self._out.get(predicate)
+        if found is None:
+            objects = self.graph.objects
+            found = self._out[predicate] = _Lookups(lambda s: objects(s, predicate))
+        return found
+
+    def into(self, predicate: Node) -> dict[Node, list[Node]]:
+        found = self._in.get(predicate)
+        if found is None:
+            subjects = self.graph.subjects
+            found = self._in[predicate] = _Lookups(lambda o: subjects(predicate, o))
+        return found
+
+    def subjects_with(self, predicate: Node) -> Iterable[Node]:
+        return self.graph.subjects(predicate, None, unique=True)
+
+
+class _Lookups(dict[Node, list[Node]]):
+    """``node → nodes``, each entry read from the graph when first asked for."""
+
+    def __init__(self, read: Callable[[Node], Iterator[Node]]) -> None:
+        super().__init__()
+        self.read = read
+
+    def get(self, key: Node, default: object = None) -> list[Node] | object:  # type: ignore[override]
+        found = dict.get(self, key)
+        if found is None:
+            found = self[key] = list(self.read(key))
+        return found or default

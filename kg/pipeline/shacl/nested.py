@@ -21,6 +21,7 @@ from kg.pipeline.shacl.values import optional, parameters
 from kg.rdf.namespaces import SH
 
 if TYPE_CHECKING:
+    from kg.pipeline.shacl.reads import Position, Reads
     from kg.pipeline.shacl.shapes import Shape
 
 Lookup = Callable[[Node], "Shape"]
@@ -45,6 +46,13 @@ class Against(Check):
                 raise Unsupported(
                     f"{named(self.parameter)} {named(inner.node)} is not a {kind} shape"
                 )
+
+    def reads(
+        self, reads: Reads, shape: Shape, focus: Position, values: list[Position], surfaced: bool
+    ) -> None:
+        """Whatever the value nodes' validation against the shapes reads; their results are this
+        check's (sh:property) or its details (sh:node), so they reach the report as this one's do."""
+        reads.nested(self.shapes, values, surfaced)
 
     def checked(self, run: Run, values: Values) -> Iterator[tuple[Node, Node, bool, list[Result]]]:
         """(focus node, value node, conforms?, results) for each value node and shape."""
@@ -114,6 +122,13 @@ class Qualified(Check):
         if not self.shapes or (self.least is None and self.most is None):
             raise Unsupported(f"an incomplete qualified value shape on {named(node)}")
 
+    def reads(
+        self, reads: Reads, shape: Shape, focus: Position, values: list[Position], surfaced: bool
+    ) -> None:
+        """Whatever the value nodes' validation against the shapes reads (only their verdicts
+        count)."""
+        reads.nested(self.shapes, values, surfaced=False)
+
     def run(self, run: Run, shape: Shape, values: Values) -> Outcome:
         found = Outcome()
         nodes = _all_values(values)
@@ -179,6 +194,15 @@ class Logical(Check):
                     members = list(dict.fromkeys(members))
             self.groups.append([lookup(m) for m in members])
         self.graph = graph
+
+    def reads(
+        self, reads: Reads, shape: Shape, focus: Position, values: list[Position], surfaced: bool
+    ) -> None:
+        """Whatever the value nodes' validation against each shape reads (only their verdicts
+        count); the generic message writes the value node out."""
+        for group in self.groups:
+            reads.nested(group, values, surfaced=False)
+        reads.describe(shape, values, surfaced)
 
     def run(self, run: Run, shape: Shape, values: Values) -> Outcome:
         found = Outcome()

@@ -9,7 +9,7 @@ is read.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from textwrap import indent
 from typing import TYPE_CHECKING, Any
@@ -36,8 +36,24 @@ class Component:
     iri: URIRef
 
 
+class OfShape:
+    """What a result takes from its shape: its severity, and its path unless it has its own."""
+
+    __slots__ = ()
+    shape: Shape
+    path: Node | None
+
+    @property
+    def severity(self) -> Node:
+        return self.shape.severity
+
+    @property
+    def result_path(self) -> Node | None:
+        return self.path if self.path is not None else self.shape.path_node
+
+
 @dataclass(slots=True)
-class Result:
+class Result(OfShape):
     """One validation result, with what its message and report entry are made from."""
 
     shape: Shape
@@ -54,14 +70,6 @@ class Result:
     """The SPARQL row's bindings that fill ``{?var}`` in messages, as pySHACL passes them."""
     details: list[Result] | None = None
     """The results of the shape an ``sh:node`` value failed (only ``sh:node`` results have them)."""
-
-    @property
-    def severity(self) -> Node:
-        return self.shape.severity
-
-    @property
-    def result_path(self) -> Node | None:
-        return self.path if self.path is not None else self.shape.path_node
 
     def own_messages(self) -> list[Node]:
         """The shape's messages, else pySHACL's generic ones (unless a SPARQL constraint gives
@@ -84,6 +92,29 @@ class Result:
         if isinstance(message, Literal) and self.bound is not None:
             return Literal(fill_message(str(message.value), self.bound))
         return message
+
+
+@dataclass(frozen=True, slots=True)
+class Finding(OfShape):
+    """What one result puts in the list of violations, without the run that found it: what an
+    incremental validation keeps between edits and saves."""
+
+    shape: Shape
+    focus: Node
+    value: Node | None
+    path: Node | None
+    """The path a SPARQL row gave; None: the shape's own path (``result_path``)."""
+    messages: tuple[str, ...]
+    """The text of each ``sh:resultMessage`` (each distinct term once), sorted."""
+
+
+def findings(results: Iterable[Result]) -> Iterator[Finding]:
+    """The findings of these results and, after each, of the results in its details (those of the
+    shape an ``sh:node`` value failed), as pySHACL's report lists them."""
+    for r in results:
+        messages = tuple(sorted(str(m) for m in set(r.messages())))
+        yield Finding(r.shape, r.focus, r.value, r.path, messages)
+        yield from findings(r.details or ())
 
 
 def fill_message(text: str, bound: Any) -> str:

@@ -28,12 +28,14 @@ from rdflib.term import Identifier, Node
 
 from kg.pipeline.shacl.checks import Check, Outcome, Run, Values, component
 from kg.pipeline.shacl.paths import Alternative, Inverse, Path, Steps
+from kg.pipeline.shacl.query_reads import query_reads
 from kg.pipeline.shacl.results import Result
 from kg.pipeline.shacl.unsupported import Unsupported, named
 from kg.pipeline.shacl.values import optional
 from kg.rdf.namespaces import SH
 
 if TYPE_CHECKING:
+    from kg.pipeline.shacl.reads import Position, Reads
     from kg.pipeline.shacl.shapes import Shape
 
 ONE_QUERY_FROM = 16
@@ -67,6 +69,14 @@ class Sparql(Check):
     def __init__(self, graph: Graph, shape: Shape) -> None:
         nodes = set(graph.objects(shape.node, SH.sparql))
         self.selects = [Select(graph, shape, node) for node in nodes]
+
+    def reads(
+        self, reads: Reads, shape: Shape, focus: Position, values: list[Position], surfaced: bool
+    ) -> None:
+        """The triples each query's patterns match, walked from ``$this`` (``query_reads``)."""
+        for select in self.selects:
+            if not select.deactivated:
+                query_reads(select.query, reads, focus)
 
     def run(self, run: Run, shape: Shape, values: Values) -> Outcome:
         found = Outcome()

@@ -22,6 +22,7 @@ from kg.pipeline.shacl.unsupported import Unsupported, named
 from kg.rdf.namespaces import SH
 
 if TYPE_CHECKING:
+    from kg.pipeline.shacl.reads import Position, Reads
     from kg.pipeline.shacl.shapes import Shape
 
 WHOLE_NUMBERS = {
@@ -76,6 +77,11 @@ class MinCount(Check):
                 found.add(f, self.result(run, shape, f))
         return found
 
+    def reads(
+        self, reads: Reads, shape: Shape, focus: Position, values: list[Position], surfaced: bool
+    ) -> None:
+        reads.describe(shape, [focus], surfaced)
+
     def generic(self, run: Run, shape: Shape, focus: Node, value: Node | None) -> list[Literal]:
         try:
             where = run.data_text.top(focus)
@@ -96,6 +102,11 @@ class MaxCount(Check):
             if len(vs) > self.count.value:
                 found.add(f, self.result(run, shape, f))
         return found
+
+    def reads(
+        self, reads: Reads, shape: Shape, focus: Position, values: list[Position], surfaced: bool
+    ) -> None:
+        reads.describe(shape, [focus], surfaced)
 
     def generic(self, run: Run, shape: Shape, focus: Node, value: Node | None) -> list[Literal]:
         where = run.data_text.top(focus)
@@ -124,6 +135,13 @@ class Class(EachValue):
 
     def accepts(self, run: Run, rule: Any, value: Node) -> bool:
         return not isinstance(value, Literal) and run.index.is_instance(value, rule)
+
+    def reads(
+        self, reads: Reads, shape: Shape, focus: Position, values: list[Position], surfaced: bool
+    ) -> None:
+        """Each value node's rdf:type (and the class hierarchy: ``reads.SCHEMA``)."""
+        for at in values:
+            reads.step(at, RDF.type, only=self.classes)
 
     def generic(self, run: Run, shape: Shape, focus: Node, value: Node | None) -> list[Literal]:
         if len(self.classes) < 2:
@@ -363,12 +381,18 @@ class UniqueLang(Check):
                 found.add(f, self.result(run, shape, f))
         return found
 
+    def reads(
+        self, reads: Reads, shape: Shape, focus: Position, values: list[Position], surfaced: bool
+    ) -> None:
+        """The value nodes' language tags only."""
+
     def generic(self, run: Run, shape: Shape, focus: Node, value: Node | None) -> list[Literal]:
         return [Literal("More than one String shares the same Language")]
 
 
 class In(EachValue):
     component = component("InConstraintComponent")
+    describes_values = True
 
     def __init__(self, graph: Graph, shape: Shape) -> None:
         (listed,) = parameters(graph, shape.node, SH["in"])
@@ -398,6 +422,11 @@ class HasValue(Check):
                 if wanted not in vs:
                     found.add(f, self.result(run, shape, f))
         return found
+
+    def reads(
+        self, reads: Reads, shape: Shape, focus: Position, values: list[Position], surfaced: bool
+    ) -> None:
+        reads.describe(shape, [focus], surfaced)
 
     def generic(self, run: Run, shape: Shape, focus: Node, value: Node | None) -> list[Literal]:
         listed = [run.shapes_text(w) for w in self.wanted]
@@ -429,6 +458,13 @@ class Equals(Check):
                 for v in [*(mine - theirs), *(theirs - mine)]:
                     found.add(f, self.result(run, shape, f, v))
         return found
+
+    def reads(
+        self, reads: Reads, shape: Shape, focus: Position, values: list[Position], surfaced: bool
+    ) -> None:
+        """The focus node's objects of each predicate compared with."""
+        theirs = [reads.step(focus, predicate) for predicate in self.predicates]
+        reads.describe(shape, [focus, *values, *theirs], surfaced)
 
     def generic(self, run: Run, shape: Shape, focus: Node, value: Node | None) -> list[Literal]:
         assert value is not None
