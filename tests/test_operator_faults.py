@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from kg.pipeline.build import ARTEFACT
+from kg.pipeline.cache import CACHE
 from kg.pipeline.manifest import BUILD_FORMAT_VERSION, manifest_path, verify, write_manifest
 from kg.store.ondisk import store_path
 from tests.conftest import REPO, free_port, running_server
@@ -100,11 +101,14 @@ def test_build_writes_a_manifest_that_records_the_artefact(built: Path):
     assert record["sha256"] == hashlib.sha256(data).hexdigest()
     assert record["quads"] == data.count(b"\n")
     # written atomically with the artefact: no temporary file left beside them
-    assert sorted(p.name for p in built.parent.iterdir()) == [
-        built.name,
-        f"{built.name}.manifest.json",
-        store_path(built).name,
-    ]
+    assert sorted(p.name for p in built.parent.iterdir()) == sorted(
+        [
+            built.name,
+            f"{built.name}.manifest.json",
+            store_path(built).name,
+            CACHE.name,  # what the next build continues from
+        ]
+    )
 
 
 def _truncate_at_line(path: Path) -> None:

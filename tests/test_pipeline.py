@@ -11,6 +11,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF
 
 from kg.pipeline.build import ARTEFACT, BuildRefused, assemble, build
+from kg.pipeline.cache import CACHE
 from kg.pipeline.load import LoadError, find_root, load_project, parse_turtle
 from kg.pipeline.manifest import manifest_path
 from kg.pipeline.reason import infer
@@ -171,11 +172,15 @@ def test_failed_write_keeps_the_previous_artefact(fixture_project: Path, monkeyp
         build(fixture_project)
     assert artefact.read_bytes() == previous
     assert report.manifest.read_bytes() == recorded  # the pair still matches: no temp files
-    assert sorted(p.name for p in artefact.parent.iterdir()) == [
-        artefact.name,
-        report.manifest.name,
-        store_path(artefact).name,  # the store loaded from the previous artefact
-    ]
+    assert sorted(p.name for p in artefact.parent.iterdir()) == sorted(
+        [
+            artefact.name,
+            report.manifest.name,
+            store_path(artefact).name,  # the store loaded from the previous artefact
+            CACHE.name,  # the previous build's cache, as it left it
+        ]
+    )
+    assert not [p for p in (fixture_project / CACHE).iterdir() if p.name.startswith(".")]
 
 
 def test_identity_links_to_other_graphs_are_not_copied_onto():

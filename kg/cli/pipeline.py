@@ -59,10 +59,25 @@ def validate(root: Path | None, inference: str, engine: str, report: bool) -> No
     help="Validate with pySHACL and reason with owlrl's own semantics, the reference semantics "
     "the fast engines match (the same bytes), slowly.",
 )
-@click.option("--timings", is_flag=True, help="Also print the seconds of each stage.")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Validate and reason over everything, not only what changed since the last build "
+    "(the same bytes either way), and leave the build cache as it was.",
+)
+@click.option(
+    "--timings",
+    is_flag=True,
+    help="Also print the seconds of each stage, and what the build reused from the last one.",
+)
 @user_errors
 def build_command(
-    root: Path | None, inference: str, out: Path | None, reference: bool, timings: bool
+    root: Path | None,
+    inference: str,
+    out: Path | None,
+    reference: bool,
+    full: bool,
+    timings: bool,
 ) -> None:
     """Validate, reason and write the build artefact (sorted N-Quads), atomically, then its
     manifest (FILE.manifest.json: quads, bytes, sha256), which every command that opens the build
@@ -70,16 +85,27 @@ def build_command(
     the Oxigraph store loaded from it (a folder beside it, FILE without its suffix plus
     .oxigraph), which the server and its workers open read-only.
 
+    After an edit of data files only, the build validates again and re-derives only what the
+    edit can reach, continuing from the cache the previous build left in build/cache/ (each
+    file's triples as loaded, the validation, the closure); the artefact is byte for byte what
+    a full build writes. An edit of the ontology or the shapes, or --full, builds in full. A
+    build with --out may start from the cache but does not change it.
+
     Refuses, writing nothing, when the data does not conform (exit 1), and when --out (or the
     build/ptkg.nq it defaults to) is a directory or cannot be written (exit 2).
     """
-    report = build(root, out, inference, reference=reference)
+    report = build(root, out, inference, reference=reference, cache=not full)
     for stage, why in report.fallbacks.items():
         click.echo(f"note: {stage} ran on {report.engines[stage]}: {why}", err=True)
+    for note in report.notes:
+        click.echo(f"warning: {note}", err=True)
     if timings:
+        click.echo(report.reuse)
         for stage, seconds in report.stages.items():
             engine = f" ({report.engines[stage]})" if stage in report.engines else ""
             click.echo(f"{stage:>10} {seconds:8.3f} s{engine}")
+        for line in report.work:
+            click.echo(f"  {line}")
     click.echo(
         f"wrote {report.path}: {report.quads} quads in {len(report.graphs)} named graphs "
         f"({report.inferred} inferred) in {report.seconds:.1f} s; manifest {report.manifest}; "

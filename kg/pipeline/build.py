@@ -19,10 +19,11 @@ from rdflib import Dataset, Graph
 
 from kg.fsutil import atomic_write
 from kg.pipeline.derive import derive_store
-from kg.pipeline.load import Project, find_root, load_project
+from kg.pipeline.incremental import Checks, load_planned, plan
+from kg.pipeline.load import Project, find_root
 from kg.pipeline.manifest import ArtefactError, Manifest, is_recorded, verify, write_manifest
 from kg.pipeline.reason import Inferred, infer
-from kg.pipeline.validate import ValidationResult, validate_project
+from kg.pipeline.validate import ValidationResult
 from kg.rdf.namespaces import INFERRED_GRAPH
 from kg.store import DEFAULT_ENGINE, SparqlHttpStore, Store, is_remote, open_store
 from kg.store.ondisk import read_only_store, write_store
@@ -59,6 +60,12 @@ class BuildReport:
     """Which engine validated and which reasoned (``fast``/``pyshacl``, ``rules``/``owlrl``…)."""
     fallbacks: dict[str, str] = field(default_factory=dict)
     """Why the reference engine ran where the fast one would have, by stage."""
+    reuse: str = ""
+    """What the build took from the previous one, or why nothing (``kg.pipeline.incremental``)."""
+    work: list[str] = field(default_factory=list)
+    """What validating and reasoning did: how many focus nodes, an update or a full closure."""
+    notes: list[str] = field(default_factory=list)
+    """Warnings that did not stop the build (a cache that could not be written)."""
 
 
 class Stopwatch:
@@ -114,25 +121,41 @@ def build(
     inference: str = "owlrl",
     *,
     reference: bool = False,
+    cache: bool = True,
 ) -> BuildReport:
     """Validate, reason and write the artefact, then its manifest; raise :class:`BuildRefused`
     if the data does not conform, :class:`ArtefactError` if the artefact cannot be written there
     (a directory is refused before any work is done). ``reference`` validates with pySHACL and
     reasons with owlrl's own semantics: the reference semantics, which the fast engines match
-    (the same bytes), slowly."""
+    (the same bytes), slowly.
+
+    With ``cache`` (the default) the build continues from the previous one when only data files
+    changed, validating again and re-deriving only what the change can reach
+    (``kg.pipeline.incremental``; the same bytes as a full build), and leaves its own cache in
+    ``build/cache/`` for the next when it writes the project's own artefact (one written
+    elsewhere, ``out``, may start from the cache but leaves it as it was); ``cache=False`` builds
+    in full and leaves the cache as it was."""
     watch = Stopwatch()
     with watch("load"):
-        project = load_project(root)
+        root = (root or find_root()).resolve()
+        found = plan(root, inference, use_cache=cache, reference=reference)
+        project = load_planned(found)
     path = out or project.root / ARTEFACT
     _check_target(path)
     with watch("view"):
         data = project.graph("ontology", "data")
+    checks = Checks(found, project, data, reference)
     with watch("validate"):
-        validation = validate_project(project, reference=reference, data=data)
+        validation = checks.validate()
     if not validation.conforms:
         raise BuildRefused(validation)
-    inferred = close(project, data, inference, watch, reference=reference)
-    del data  # rdflib's copy of ontology + data: the largest thing held, and no longer needed
+    with watch("reason"):
+        triples, engine, fallback = checks.reason(inference)
+        convert = QuadConverter()
+        project.quads.extend(convert(s, p, o, INFERRED_GRAPH) for s, p, o in triples)
+    checks.data = data = Graph()  # rdflib's copy of ontology + data: the largest thing held
+    with watch("derive"):
+        derive_store(OxigraphStore.of(project.quads))
     with watch("write"):
         written = canonical_store(project.quads)
         try:
@@ -146,6 +169,8 @@ def build(
             store = write_store(path, written)  # the on-disk store the server opens
         except OSError as exc:
             raise ArtefactError(path, f"cannot be written: {exc.strerror or exc}") from None
+    with watch("cache"):  # kept for the project's own build only: --out leaves no trace in it
+        cache_note = checks.save() if path == project.root / ARTEFACT else None
     graphs = graph_sizes(project.quads)
     return BuildReport(
         path=path,
@@ -155,13 +180,16 @@ def build(
         graphs=graphs,
         manifest=manifest,
         stages=watch.stages,
-        engines={"validate": validation.engine, "reason": inferred.engine},
+        engines={"validate": validation.engine, "reason": engine},
         fallbacks={
             stage: why
-            for stage, why in (("validate", validation.fallback), ("reason", inferred.fallback))
+            for stage, why in (("validate", validation.fallback), ("reason", fallback))
             if why
         },
         store=store,
+        reuse=found.describe(),
+        work=checks.notes,
+        notes=[cache_note] if cache_note else [],
     )
 
 
