@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 import click
 
-from kg.endpoint.guard import QueryRefused
+from kg.endpoint.refused import QueryRefused
 from kg.pipeline.build import BuildRefused
 from kg.pipeline.load import LoadError
 from kg.store import QuerySyntaxError, RemoteStoreError

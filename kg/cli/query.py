@@ -9,7 +9,6 @@ import click
 
 from kg.cli.errors import user_errors
 from kg.cli.options import store_options
-from kg.endpoint.guard import run_checked
 from kg.pipeline.build import open_graph
 from kg.rdf.results import GraphResult
 from kg.store.queries import GRAPH_FORMATS, TABLE_FORMATS, read_query, render
@@ -34,6 +33,8 @@ def query(query: str, fmt: str, root: Path | None, dataset: Path | None, engine:
     the default graph is the union of all named graphs.
     """
     store = open_graph(root, dataset, engine)
+    from kg.endpoint.guard import run_checked  # rdflib's SPARQL parser: only where it is used
+
     result = run_checked(store, read_query(query))
     if isinstance(result, GraphResult) and fmt == "table":
         fmt = "turtle"

@@ -42,6 +42,7 @@ from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.plugins.sparql.sparql import Prologue
 
+from kg.endpoint.refused import QueryRefused
 from kg.endpoint.sparql_text import CanonicalText, canonical, readings, service_words, tokens
 from kg.rdf.namespaces import PREFIXES
 from kg.rdf.results import Result
@@ -79,10 +80,6 @@ _UPDATE_KEYWORDS = {
     "Move": "MOVE",
     "Copy": "COPY",
 }
-
-
-class QueryRefused(ValueError):
-    """A well-formed request this endpoint will not run; the message says why."""
 
 
 @dataclass(frozen=True)
