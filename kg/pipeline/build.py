@@ -154,6 +154,9 @@ def build(
         convert = QuadConverter()
         project.quads.extend(convert(s, p, o, INFERRED_GRAPH) for s, p, o in triples)
     checks.data = data = Graph()  # rdflib's copy of ontology + data: the largest thing held
+    with watch("cache"):  # kept for the project's own build only: --out leaves no trace in it
+        cache_note = checks.save() if path == project.root / ARTEFACT else None
+    checks.release()  # the states, kept in memory only until saved
     with watch("derive"):
         derive_store(OxigraphStore.of(project.quads))
     with watch("write"):
@@ -169,8 +172,6 @@ def build(
             store = write_store(path, written)  # the on-disk store the server opens
         except OSError as exc:
             raise ArtefactError(path, f"cannot be written: {exc.strerror or exc}") from None
-    with watch("cache"):  # kept for the project's own build only: --out leaves no trace in it
-        cache_note = checks.save() if path == project.root / ARTEFACT else None
     graphs = graph_sizes(project.quads)
     return BuildReport(
         path=path,

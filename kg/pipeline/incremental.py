@@ -15,8 +15,11 @@ Everything else is a full build, saying why: no cache (or one of another version
 format, or damaged), a change to the ontology or the shapes, a state refused or an update that asks
 for a full closure (``Recompute``), the reference engines (``--reference``), or ``--full``. The
 derived facts, the artefact and the on-disk store are always made whole (they are the output).
-The cache is written only after the artefact: a refused build leaves the previous cache, which
-still describes the files the last build read, so the next build compares against it.
+The cache is written once the validation and the closure are done, before the artefact (so their
+states need not be held while it is written): it describes the curated files and what a
+validation and a closure of them found, which holds whatever then becomes of the artefact. A
+refused build writes nothing, the cache included: the previous cache still describes the files
+the last good build read, so the next build compares against it.
 """
 
 from __future__ import annotations
@@ -241,6 +244,11 @@ class Checks:
         except OSError as exc:
             return f"the build cache in {cache.folder} could not be written: {exc.strerror or exc}"
         return None
+
+    def release(self) -> None:
+        """Let go of the validation and the closure (the closure is the largest thing a build
+        holds after the rdflib view: at a million triples, hundreds of megabytes)."""
+        self.validation_state = self.closure_state = None
 
     def _save(self, cache: BuildCache) -> None:
         assert self.validation_state is not None
