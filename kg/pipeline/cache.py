@@ -217,18 +217,15 @@ def keep_blank_labels(project: Project, f: CuratedFile, earlier: bytes) -> int:
     A parse labels blank nodes anew, so without this every triple about a blank node of an edited
     file (two per evidence annotation) would count as removed and added again, and the validation
     and the closure would redo all of them for a one-literal edit. A blank node is matched when the
-    triples about it (its predicates, and the IRIs and literals they reach, in either direction)
-    are those of exactly one blank node before and exactly one now; any other keeps its new label.
-    Labels are the parse's to choose, so the project means the same either way."""
+    triples about it (its predicates, and the IRIs, literals and blank nodes already matched they
+    reach, in either direction) are those of exactly one blank node before and exactly one now;
+    matching repeats while it finds more (a quote's selector is told apart by the annotation that
+    points to it, once that is matched). Any other keeps its new label. Labels are the parse's to
+    choose, so the project means the same either way."""
     graph = ox.NamedNode(f.graph)
     now = [q.triple for q in project.quads.quads_for_pattern(None, None, None, graph)]
-    parsed = ox.parse(earlier, format=ox.RdfFormat.N_TRIPLES)  # quads of the default graph
-    before = _unique(_signatures(q.triple for q in parsed))
-    renamed = {
-        node: before[signature]
-        for signature, node in _unique(_signatures(now)).items()
-        if signature in before and before[signature] != node
-    }
+    before = [q.triple for q in ox.parse(earlier, format=ox.RdfFormat.N_TRIPLES)]
+    renamed = _matched(before, now)
     if not renamed:
         return 0
 
@@ -241,18 +238,41 @@ def keep_blank_labels(project: Project, f: CuratedFile, earlier: bytes) -> int:
     project.quads.extend(
         ox.Quad(label(t.subject), t.predicate, label(t.object), graph) for t in touched
     )
-    return len(renamed)
+    return sum(1 for new, old in renamed.items() if new != old)
 
 
-def _signatures(triples: Iterable[ox.Triple]) -> dict[ox.BlankNode, set[tuple[object, ...]]]:
-    """Each blank node → what the triples say about it, other blank nodes written as None."""
+def _matched(before: list[ox.Triple], now: list[ox.Triple]) -> dict[ox.BlankNode, ox.BlankNode]:
+    """Each blank node of ``now`` → the one of ``before`` it is, where the triples tell."""
+    renamed: dict[ox.BlankNode, ox.BlankNode] = {}
+    while True:
+        kept = {node: node for node in renamed.values()}
+        earlier = _unique(_signatures(before, kept.get))
+        found = {
+            node: earlier[signature]
+            for signature, node in _unique(_signatures(now, renamed.get)).items()
+            if signature in earlier and node not in renamed and earlier[signature] not in kept
+        }
+        if not found:
+            return renamed
+        renamed.update(found)
+
+
+def _signatures(
+    triples: Iterable[ox.Triple], known: Callable[[ox.BlankNode], ox.BlankNode | None]
+) -> dict[ox.BlankNode, set[tuple[object, ...]]]:
+    """Each blank node → what the triples say about it, another blank node written as what
+    ``known`` gives for it (its earlier label, or None while it is not matched)."""
     found: dict[ox.BlankNode, set[tuple[object, ...]]] = {}
     for t in triples:
         s, p, o = t.subject, t.predicate, t.object
         if isinstance(s, ox.BlankNode):
-            found.setdefault(s, set()).add(("out", p, None if isinstance(o, ox.BlankNode) else o))
+            found.setdefault(s, set()).add(
+                ("out", p, known(o) if isinstance(o, ox.BlankNode) else o)
+            )
         if isinstance(o, ox.BlankNode):
-            found.setdefault(o, set()).add(("in", None if isinstance(s, ox.BlankNode) else s, p))
+            found.setdefault(o, set()).add(
+                ("in", known(s) if isinstance(s, ox.BlankNode) else s, p)
+            )
     return found
 
 
