@@ -25,6 +25,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -51,13 +53,47 @@ def make_project(size: str, folder: Path) -> Path:
     return project
 
 
-def child(project: Path, out: Path, engine: str) -> None:
+def resident(field: str) -> int:
+    """``VmHWM`` (the peak since the last reset) or ``VmRSS`` of this process, in bytes."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+    raise LookupError(field)
+
+
+def metered_stopwatch() -> tuple[type, dict[str, int]]:
+    """A :class:`kg.pipeline.build.Stopwatch` that also records each stage's peak resident
+    memory, and the dictionary it records them in. The kernel's high-water mark is reset as a
+    stage begins (writing 5 to ``/proc/self/clear_refs``), so each peak is the stage's own."""
+    from kg.pipeline.build import Stopwatch
+
+    peaks: dict[str, int] = {}
+
+    class MeteredStopwatch(Stopwatch):
+        @contextmanager
+        def __call__(self, stage: str) -> Iterator[None]:
+            Path("/proc/self/clear_refs").write_text("5")
+            try:
+                with super().__call__(stage):
+                    yield
+            finally:
+                peaks[stage] = max(peaks.get(stage, 0), resident("VmHWM"))
+
+    return MeteredStopwatch, peaks
+
+
+def child(project: Path, out: Path, engine: str, stage_memory: bool) -> None:
     """Build once in this process and print what it took, as JSON."""
+    import kg.pipeline.build
     from kg.pipeline.build import build
 
+    peaks: dict[str, int] = {}
+    if stage_memory:  # build() makes its Stopwatch when called, so this one is used
+        kg.pipeline.build.Stopwatch, peaks = metered_stopwatch()  # type: ignore[misc]
     report = build(project, out, reference=engine == "reference")
     used = resource.getrusage(resource.RUSAGE_SELF)
-    peak = used.ru_maxrss * 1024
+    # a reset high-water mark lowers ru_maxrss too: the peak is then the stages' highest
+    peak = max([used.ru_maxrss * 1024, *peaks.values()])
     digest = hashlib.sha256(out.read_bytes()).hexdigest()
     print(
         json.dumps(
@@ -66,6 +102,7 @@ def child(project: Path, out: Path, engine: str) -> None:
                 "stages": report.stages,
                 "quads": report.quads,
                 "peak": peak,
+                "stage_peaks": peaks,
                 "cpu": used.ru_utime + used.ru_stime,
                 "sha256": digest,
             }
@@ -73,12 +110,13 @@ def child(project: Path, out: Path, engine: str) -> None:
     )
 
 
-def measure(project: Path, engine: str, runs: int) -> dict:
+def measure(project: Path, engine: str, runs: int, stage_memory: bool) -> dict:
     results = []
     for run in range(runs):
         out = project / "build" / f"{engine}-{run}.nq"
+        metered = ["--stage-memory"] if stage_memory else []
         done = subprocess.run(
-            [sys.executable, __file__, "--child", str(project), str(out), engine],
+            [sys.executable, __file__, "--child", str(project), str(out), engine, *metered],
             capture_output=True,
             text=True,
             check=False,
@@ -99,11 +137,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--engines", nargs="+", default=["fast", "reference"])
     parser.add_argument("--reference-max", type=int, default=100_000)
+    parser.add_argument(
+        "--stage-memory", action="store_true", help="also the peak memory of each stage"
+    )
     parser.add_argument("--child", nargs=3, metavar=("PROJECT", "OUT", "ENGINE"))
     args = parser.parse_args()
     if args.child:
         project, out, engine = args.child
-        child(Path(project), Path(out), engine)
+        child(Path(project), Path(out), engine, args.stage_memory)
         return
     header = [
         "project",
@@ -116,6 +157,7 @@ def main() -> None:
     ]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
+    memory_rows = []
     with tempfile.TemporaryDirectory() as folder:
         for size in args.sizes:
             project = make_project(size, Path(folder))
@@ -123,7 +165,7 @@ def main() -> None:
             for engine in args.engines:
                 if engine == "reference" and size != "curated" and int(size) > args.reference_max:
                     continue
-                found = measure(project, engine, args.runs)
+                found = measure(project, engine, args.runs, args.stage_memory)
                 digests.add(found["sha256"])
                 cells = [
                     size if size == "curated" else f"{int(size):,}",
@@ -135,7 +177,17 @@ def main() -> None:
                     "yes" if len(digests) == 1 else "**no**",
                 ]
                 print("| " + " | ".join(cells) + " |", flush=True)
+                peaks = found["stage_peaks"]
+                memory_rows.append(
+                    [cells[0], engine, *(f"{peaks.get(s, 0) / 2**20:,.0f}" for s in STAGES)]
+                )
             shutil.rmtree(project)
+    if args.stage_memory:
+        print("\npeak RSS of each stage, MB\n")
+        print("| " + " | ".join(["project", "engine", *STAGES]) + " |")
+        print("|" + "---|" * (len(STAGES) + 2))
+        for row in memory_rows:
+            print("| " + " | ".join(row) + " |")
 
 
 if __name__ == "__main__":

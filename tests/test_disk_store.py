@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
@@ -28,12 +29,15 @@ from kg.rdf.results import SelectResult
 from kg.store import OxigraphStore, Store
 from kg.store.ondisk import (
     RECORD,
+    LoadedFrom,
     StoreFolderError,
     loaded_from,
     open_read_only,
     store_path,
     write_store,
+    write_store_from,
 )
+from kg.store.serialize import Digest
 from tests.conftest import PROJECTS, REPO, running_server
 from tests.processes import query_workers, server_pid
 from tests.sparql_http import call
@@ -62,6 +66,14 @@ def graphs(store: Store) -> dict[str, Graph]:
         got = store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
         found[str(name)] = got.graph  # type: ignore[union-attr]
     return found
+
+
+def assert_same_graphs(found: Store, expected: Store) -> None:
+    """Both stores hold the same named graphs, isomorphic (blank-node labels aside)."""
+    wanted, got = graphs(expected), graphs(found)
+    assert sorted(got) == sorted(wanted)
+    for name, graph in wanted.items():
+        assert isomorphic(got[name], graph), name
 
 
 def files(folder: Path) -> dict[str, tuple[int, int]]:
@@ -113,25 +125,55 @@ def test_the_store_holds_exactly_the_artefacts_quads(good_build: Path):
     in_memory = OxigraphStore()
     in_memory.load_file(good_build)
     assert on_disk.quad_count() == in_memory.quad_count() == read_manifest(good_build).quads
-    expected, found = graphs(in_memory), graphs(on_disk)
-    assert sorted(found) == sorted(expected)
-    for name, graph in expected.items():
-        assert isomorphic(found[name], graph), name
+    assert_same_graphs(on_disk, in_memory)
 
 
-def test_a_failed_store_build_leaves_the_previous_store(built: Path, monkeypatch):
+def _written_from_the_artefact(artefact: Path, data: bytes) -> Path:
+    return write_store(artefact, data)
+
+
+def _written_from_memory(artefact: Path, data: bytes) -> Path:
+    return write_store_from(artefact, Digest.of(data), ox.Store())
+
+
+FILLS = {"_bulk_load": _written_from_the_artefact, "_bulk_extend": _written_from_memory}
+"""How a store is filled (``kg.store.ondisk``'s function) → a write of the store that way."""
+
+
+@pytest.mark.parametrize("fill", list(FILLS))
+def test_a_failed_store_build_leaves_the_previous_store(built: Path, monkeypatch, fill: str):
     folder = store_path(built)
     before = files(folder)
 
     def full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("kg.store.ondisk._bulk_load", full)
+    monkeypatch.setattr(f"kg.store.ondisk.{fill}", full)
     with pytest.raises(StoreFolderError, match=r"cannot be written \(No space left on device\)"):
-        write_store(built, built.read_bytes() + EXTRA.encode())
+        FILLS[fill](built, built.read_bytes() + EXTRA.encode())
     assert files(folder) == before
     assert not leftovers(built)
     assert count(open_read_only(folder)) == read_manifest(built).quads
+
+
+def test_a_store_filled_from_the_quads_the_artefact_was_written_from_holds_them(
+    good_build: Path, tmp_path: Path, monkeypatch
+):
+    """What ``kg build`` does: the store is filled from its in-memory store, a batch at a time,
+    not from the artefact's text; it holds the same graphs (blank nodes under other labels)."""
+    monkeypatch.setattr("kg.store.ondisk.BULK_BATCH", 10)  # the build in several batches
+    artefact = tmp_path / "ptkg.nq"
+    shutil.copy(good_build, artefact)
+    quads = ox.Store()
+    quads.load(path=str(good_build), format=ox.RdfFormat.N_QUADS)
+    in_memory = OxigraphStore.of(quads)
+    data = artefact.read_bytes()
+    assert data.count(b"\n") > 3 * 10 and b"_:" in data
+    folder = write_store_from(artefact, Digest.of(data), quads)
+    on_disk = open_read_only(folder)
+    assert on_disk.quad_count() == in_memory.quad_count() == data.count(b"\n")
+    assert_same_graphs(on_disk, in_memory)
+    assert loaded_from(folder) == LoadedFrom.of(artefact, data)
 
 
 # --- opening it: matching, stale, missing ----------------------------------------------------

@@ -13,7 +13,7 @@ from rdflib.namespace import OWL, RDF
 from kg.pipeline.build import ARTEFACT, BuildRefused, assemble, build
 from kg.pipeline.cache import CACHE
 from kg.pipeline.load import LoadError, find_root, load_project, parse_turtle
-from kg.pipeline.manifest import manifest_path
+from kg.pipeline.manifest import ArtefactError, manifest_path
 from kg.pipeline.reason import infer
 from kg.pipeline.validate import validate_project
 from kg.rdf.namespaces import GRAPH, INFERRED_GRAPH, PT
@@ -167,8 +167,8 @@ def test_failed_write_keeps_the_previous_artefact(fixture_project: Path, monkeyp
     def explode(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("kg.pipeline.build.canonical_store", explode)
-    with pytest.raises(OSError, match="disk full"):
+    monkeypatch.setattr("kg.pipeline.build.write_canonical_store", explode)
+    with pytest.raises(ArtefactError, match="cannot be written: disk full"):
         build(fixture_project)
     assert artefact.read_bytes() == previous
     assert report.manifest.read_bytes() == recorded  # the pair still matches: no temp files

@@ -80,6 +80,12 @@ class Project:
             graph.add((convert(quad.subject), convert(quad.predicate), convert(quad.object)))
         return dataset
 
+    def forget_terms(self) -> None:
+        """Let go of the rdflib terms the views made (each distinct term of the project, made
+        once and kept): at a million triples they hold hundreds of megabytes that a build needs
+        no more once its views are made. A later view makes its terms again."""
+        self._terms = ConvertedTerms()
+
     def converter(self) -> Callable[[object], Node]:
         """pyoxigraph term → rdflib term, each distinct term made once for the project."""
         return cast(Callable[[object], Node], self._terms.__getitem__)

@@ -21,6 +21,7 @@ from kg.fsutil import atomic_write
 from kg.pipeline.load import LoadError
 from kg.store.ondisk import read_only_store, store_path
 from kg.store.oxigraph import OxigraphStore
+from kg.store.serialize import Digest
 
 BUILD_FORMAT_VERSION = 1
 """The layout of the artefact (sorted canonical N-Quads; a named graph per curated file plus
@@ -59,14 +60,11 @@ class Manifest:
     sha256: str
 
     @classmethod
-    def of(cls, data: builtins.bytes) -> Manifest:
-        """The manifest of the N-Quads ``data`` (one quad per line)."""
-        return cls(
-            format_version=BUILD_FORMAT_VERSION,
-            quads=data.count(b"\n"),
-            bytes=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-        )
+    def of(cls, data: builtins.bytes | Digest) -> Manifest:
+        """The manifest of the N-Quads ``data`` (one quad per line), or of the bytes whose
+        :class:`kg.store.serialize.Digest` was kept as they were written."""
+        written = data if isinstance(data, Digest) else Digest.of(data)
+        return cls(BUILD_FORMAT_VERSION, written.quads, written.bytes, written.sha256)
 
     def to_json(self, artefact: Path) -> builtins.bytes:
         """Deterministic JSON (the same build gives the same manifest bytes)."""
@@ -85,8 +83,9 @@ def manifest_path(artefact: Path) -> Path:
     return artefact.with_name(artefact.name + SUFFIX)
 
 
-def write_manifest(artefact: Path, data: bytes) -> Path:
-    """Write the manifest of ``artefact``, whose bytes are ``data``, atomically; return its path.
+def write_manifest(artefact: Path, data: bytes | Digest) -> Path:
+    """Write the manifest of ``artefact``, whose bytes are ``data`` (or have that digest),
+    atomically; return its path.
 
     Called after the artefact itself was renamed into place, so a manifest never describes a file
     that is not (yet) there; a crash between the two leaves the previous manifest, which the new

@@ -3,10 +3,14 @@ in any RDF format of :mod:`kg.rdf.formats`; a dataset as canonical N-Quads."""
 
 from __future__ import annotations
 
+import builtins
 import csv
+import hashlib
 import io
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import BinaryIO, cast
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
@@ -153,27 +157,107 @@ _BLANK_QUADS = """SELECT ?s ?p ?o ?g WHERE {
 
 
 def canonical_store(store: ox.Store) -> bytes:
-    """:func:`canonical_nquads` of a pyoxigraph store's quads, the store left unchanged.
+    """:func:`canonical_nquads` of a pyoxigraph store's quads, the store left unchanged."""
+    buffer = io.BytesIO()
+    write_canonical_store(store, buffer)
+    return buffer.getvalue()
+
+
+def write_canonical_store(store: ox.Store, handle: BinaryIO) -> Digest:
+    """Write :func:`canonical_store` of ``store`` to ``handle``; return what identifies the
+    bytes written (the manifest's and the on-disk store's record).
 
     RDFC-1.0 labels each blank node from the quads that mention blank nodes and from nothing
     else (its hashes read only those), so only they are canonicalised, in a dataset of their
     own; every other line is the store's own N-Quads, less the lines of the blank-node quads.
-    At a million triples that is a tenth of the quads, and no second copy of the rest."""
+    At a million triples that is a tenth of the quads, and no second copy of the rest. The lines
+    are collected as the store writes them and written out in batches once sorted: never the
+    whole text in one piece (at a million triples a piece is 470 MB, and there were three)."""
+    as_stored, canonical = _blank_node_lines(store)
+    collected = _LineSink()
+    store.dump(cast(BinaryIO, collected), ox.RdfFormat.N_QUADS)
+    lines = collected.close()
+    if as_stored:
+        lines = [line for line in lines if line not in as_stored]
+        lines.extend(canonical)
+    out = DigestWriter(handle)
+    _write_sorted(lines, out)
+    return out.digest()
+
+
+def _blank_node_lines(store: ox.Store) -> tuple[set[bytes], list[bytes]]:
+    """The lines of the store's quads that mention a blank node, as the store writes them and
+    as RDFC-1.0 labels them. Made before the store's other lines are collected, so the quads
+    and the dataset they are canonicalised in are gone by then."""
     blank = [
         ox.Quad(row[0], row[1], row[2], row[3] if row[3] is not None else ox.DefaultGraph())
         for row in _solutions(store, _BLANK_QUADS)
     ]
-    written = store.dump(format=ox.RdfFormat.N_QUADS)
-    assert written is not None  # without an output file, dump returns the bytes
-    lines = written.split(b"\n")
-    del written
-    if blank:
-        as_stored = set(_lines(blank))
-        lines = [line for line in lines if line not in as_stored]
-        canonical = ox.Dataset(blank)
-        canonical.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-        lines.extend(_lines(canonical))
-    return _sorted(lines)
+    if not blank:
+        return set(), []
+    canonical = ox.Dataset(blank)
+    canonical.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return set(_lines(blank)), _lines(canonical)
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What identifies N-Quads bytes: their lines (one quad each), their size, their SHA-256."""
+
+    quads: int
+    bytes: int
+    """The size; named as the manifest names it, so the builtin type is ``builtins.bytes``."""
+    sha256: str
+
+    @classmethod
+    def of(cls, data: builtins.bytes) -> Digest:
+        return cls(data.count(b"\n"), len(data), hashlib.sha256(data).hexdigest())
+
+
+class DigestWriter:
+    """Writes to ``handle`` and keeps the :class:`Digest` of what it wrote, so a file written
+    in pieces need not be read again (nor held whole) to be recorded."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle = handle
+        self._sha256 = hashlib.sha256()
+        self._lines = 0
+        self._size = 0
+
+    def write(self, data: builtins.bytes) -> None:
+        self.handle.write(data)
+        self._sha256.update(data)
+        self._lines += data.count(b"\n")
+        self._size += len(data)
+
+    def digest(self) -> Digest:
+        return Digest(self._lines, self._size, self._sha256.hexdigest())
+
+
+class _LineSink:
+    """A binary file for :meth:`pyoxigraph.Store.dump` to write to that keeps each line (less
+    its newline) as a separate ``bytes``, the chunks never joined: the lines are what is sorted,
+    and a text of them all would be a second copy."""
+
+    def __init__(self) -> None:
+        self._lines: list[builtins.bytes] = []
+        self._rest = b""
+
+    def write(self, chunk: builtins.bytes) -> int:
+        parts = (self._rest + chunk).split(b"\n")
+        self._rest = parts.pop()
+        self._lines += parts
+        return len(chunk)
+
+    def flush(self) -> None:
+        """Nothing to flush: Oxigraph flushes what it writes to a file."""
+
+    def close(self) -> list[builtins.bytes]:
+        """The lines written, the last one too if it lacks its newline."""
+        if self._rest:
+            self._lines.append(self._rest)
+            self._rest = b""
+        return self._lines
 
 
 def _solutions(store: ox.Store, select: str) -> ox.QuerySolutions:
@@ -212,7 +296,19 @@ def sorted_lines(items: Iterable[ox.Triple] | Iterable[ox.Quad], fmt: ox.RdfForm
 
 def _sorted(lines: list[bytes]) -> bytes:
     """The non-blank lines sorted as bytes, joined, each ended by a newline."""
+    out = io.BytesIO()
+    _write_sorted(lines, out)
+    return out.getvalue()
+
+
+WRITE_BATCH = 65_536
+"""Lines joined into one write: a few megabytes, and few enough calls."""
+
+
+def _write_sorted(lines: list[bytes], out: BinaryIO | DigestWriter) -> None:
+    """Sort ``lines`` (in place) as bytes and write the non-blank ones to ``out``, each ended by
+    a newline, in batches: the text is never held whole a second time."""
     lines.sort()
     first = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
-    del lines[:first]
-    return b"\n".join(lines) + b"\n" if lines else b""
+    for start in range(first, len(lines), WRITE_BATCH):
+        out.write(b"\n".join(lines[start : start + WRITE_BATCH]) + b"\n")

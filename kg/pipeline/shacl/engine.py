@@ -51,7 +51,7 @@ class ShapesValidator:
                 found, ok = run.validate_targets(shape)
                 results += found
                 conforms = conforms and ok
-        return Validation(conforms, results, run)
+        return Validation(conforms, results, ReportSources.of(run, results))
 
 
 @contextmanager
@@ -79,13 +79,32 @@ class Validation:
     conforms: bool
     """pySHACL's verdict: no result of a severity other than Info or Warning."""
     results: list[Result]
-    run: Run = field(repr=False)
+    sources: ReportSources = field(repr=False)
 
     def report(self) -> tuple[Graph, str]:
         """pySHACL's report graph and text for these results."""
-        run = self.run
-        describers = (run.data_text, run.shapes_text)
-        return report(self.results, self.conforms, run.index.graph, run.shapes_graph, describers)
+        sources = self.sources
+        return report(self.results, self.conforms, sources.data, sources.shapes, sources.describers)
+
+
+@dataclass(frozen=True)
+class ReportSources:
+    """What the report of a validation's results reads besides them: the data and shapes graphs
+    and the describers that wrote the results' messages (they remember the blank nodes they
+    wrote). Not the run's index, which is as big as the data again; and when there are no
+    results, nothing of the data: a result that is kept (as the build keeps its validation
+    while it goes on) then keeps neither alive, which at a million triples is gigabytes."""
+
+    data: Graph
+    shapes: Graph
+    describers: tuple[Describer, Describer]
+
+    @classmethod
+    def of(cls, run: Run, results: Sequence[Result]) -> ReportSources:
+        if results:
+            return cls(run.index.graph, run.shapes_graph, (run.data_text, run.shapes_text))
+        # a report of no results is the verdict and the shapes' prefixes: no term is described
+        return cls(Graph(), run.shapes_graph, (run.shapes_text, run.shapes_text))
 
 
 class Run:
