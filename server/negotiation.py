@@ -29,6 +29,9 @@ def choose_format(graph: bool, requested: Iterable[str] = ()) -> tuple[str, str]
         if format_for(token, not graph) is None:
             raise UnknownFormat(token)
     offered = media_types(graph)
+    header = request.headers.get("Accept", "")
+    if header in offered:  # one type on offer, written as offered: what negotiating would choose
+        return format_for(header, graph), header  # type: ignore[return-value]
     accept = accepted()
     if not accept:
         return format_for(offered[0], graph), offered[0]  # type: ignore[return-value]

@@ -122,7 +122,10 @@ def shutdown(app: Flask) -> None:
 
 @bp.after_request
 def vary_on_accept(response: Response) -> Response:
-    response.vary.add("Accept")
+    if "Vary" in response.headers:
+        response.vary.add("Accept")
+    else:  # what adding it to no Vary writes, without parsing and rewriting the header
+        response.headers["Vary"] = "Accept"
     return response
 
 

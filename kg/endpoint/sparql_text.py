@@ -120,6 +120,20 @@ def tokens(text: str) -> Iterator[Token]:
         yield Token(match.lastgroup or "other", match.group(), match.start())
 
 
+Lexeme = tuple[str, str, int]
+"""A terminal as plain values (kind, text, start): a :class:`Token` costs a few times more to
+make, and a query's are read on every decision made afresh."""
+
+
+def lexemes(text: str) -> list[Lexeme]:
+    """The terminals of ``text`` but white space and comments, in order."""
+    return [
+        (kind, match.group(), match.start())
+        for match in _TOKEN.finditer(text)
+        if (kind := match.lastgroup or "other") not in ("space", "comment")
+    ]
+
+
 def canonical(text: str) -> CanonicalText:
     """``text`` (a leading byte-order mark ignored) in the form the guard judges and the engine
     runs. Raises QuerySyntaxError for what no reading makes sense of: a codepoint escape outside
@@ -131,22 +145,22 @@ def canonical(text: str) -> CanonicalText:
     origins: list[int] = []
     length = 0
     pending_space = False
-    for token in tokens(text[offset:]):
-        start = token.start + offset
-        if token.kind in ("space", "comment"):
+    for match in _TOKEN.finditer(text, offset):
+        kind, found, start = match.lastgroup, match.group(), match.start()
+        if kind in ("space", "comment"):
             pending_space = bool(parts)
             continue
-        if token.kind == "escape":
+        if kind == "escape":
             raise QuerySyntaxError(
-                f"{_where(text, start)}: the codepoint escape {token.text} is accepted only "
+                f"{_where(text, start)}: the codepoint escape {found} is accepted only "
                 "inside a string or an IRI"
             )
-        if token.kind == "string":
-            written = quoted_string(_string_value(token.text, text, start))
-        elif token.kind == "iri":
-            written = _iri(token.text, text, start)
+        if kind == "string":
+            written = quoted_string(_string_value(found, text, start))
+        elif kind == "iri":
+            written = _iri(found, text, start)
         else:
-            written = token.text
+            written = found
         if pending_space:
             parts.append(" ")
             starts.append(length)
@@ -203,6 +217,8 @@ def _expanded(match: re.Match[str]) -> str:
 def _string_value(written: str, text: str, start: int) -> str:
     quote = 3 if written[:3] in ("'''", '"""') else 1
     body = written[quote:-quote]
+    if "\\" not in body:
+        return body
     return re.sub(
         rf"{_ECHAR}|{_UCHAR}", lambda m: _unescape(m.group(), text, start), body, flags=re.DOTALL
     )
@@ -222,6 +238,8 @@ def _codepoint(escape: str, text: str, start: int) -> str:
 
 
 def _iri(written: str, text: str, start: int) -> str:
+    if "\\" not in written:
+        return written  # the lexer took only characters an IRI may hold
     value = re.sub(_UCHAR, lambda m: _codepoint(m.group(), text, start), written[1:-1])
     for char in value:
         if not _IRI_CHAR.match(char):

@@ -15,6 +15,11 @@ from kg.rdf.results import AskResult, Result, SelectResult
 from kg.store.base import Quad, QueryDataset, QuerySyntaxError, graph_result
 from kg.store.terms import ConvertedTerms, OxGraphName, OxTerm, QuadConverter, from_ox, to_ox
 
+TERMS_KEPT = 8192
+"""How many distinct terms of its answers a store keeps converted to rdflib's from one query to
+the next (a query worker answers the same kinds of queries over the same data again and again);
+beyond that it starts afresh."""
+
 
 class OxigraphStore:
     """A pyoxigraph store, queried with the union of all graphs as default graph: a new one in
@@ -26,12 +31,14 @@ class OxigraphStore:
         self._store = ox.Store() if store is None else store
         self.folder = folder
         """The on-disk store this one reads, opened read-only; None for a store in memory."""
+        self._terms = ConvertedTerms()
 
     @classmethod
     def of(cls, store: ox.Store) -> OxigraphStore:
         """The engine over a pyoxigraph store that is already filled (the build's own)."""
         engine = cls.__new__(cls)
         engine._store = store
+        engine._terms = ConvertedTerms()
         return engine
 
     def load_file(self, path: Path) -> None:
@@ -75,13 +82,21 @@ class OxigraphStore:
             return AskResult(bool(answer))
         if isinstance(answer, ox.QuerySolutions):
             names = [v.value for v in answer.variables]
-            return SelectResult(names, _solution_rows(answer, limit))
+            return SelectResult(names, _solution_rows(answer, limit, self._converted()))
         return graph_result(
             ((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)) for t in answer), limit
         )
 
     def quad_count(self) -> int:
         return len(self._store)
+
+    def _converted(self) -> ConvertedTerms:
+        """The terms converted so far, or a fresh table once it holds ``TERMS_KEPT`` (replaced,
+        not cleared, so that a query reading the old one in another thread is not disturbed)."""
+        terms = self._terms
+        if len(terms) > TERMS_KEPT:
+            terms = self._terms = ConvertedTerms()
+        return terms
 
 
 def _graph_lists(
@@ -101,15 +116,16 @@ def _graph_lists(
 
 
 def _solution_rows(
-    solutions: ox.QuerySolutions, limit: int | None
+    solutions: ox.QuerySolutions, limit: int | None, terms: ConvertedTerms
 ) -> list[tuple[Node | None, ...]]:
     """The solutions as rows of rdflib terms (``None`` where unbound), in variable order.
 
-    Each distinct term is converted once per result: answers repeat the same IRIs and literals
-    (a statement's speaker, stance and source on every row of its evidence), and rdflib's
+    Each distinct term is converted once, through ``terms`` (kept by the store from one query to
+    the next): answers repeat the same IRIs and literals (a statement's speaker, stance and
+    source on every row of its evidence, and the same queries come again), and rdflib's
     constructors (literals above all, which parse and normalise their value) are slow next to a
-    dictionary lookup. Equal pyoxigraph terms give equal rdflib terms, so a row holds the same
-    values as with one conversion per cell.
+    dictionary lookup. Equal pyoxigraph terms give equal rdflib terms, which cannot change, so a
+    row holds the same values as with one conversion per cell.
     """
-    convert = ConvertedTerms().__getitem__
+    convert = terms.__getitem__
     return [tuple(map(convert, solution)) for solution in islice(solutions, limit)]

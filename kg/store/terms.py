@@ -30,10 +30,13 @@ STRING_ESCAPES = {
 """The characters a string in double quotes writes escaped (``ECHAR`` of SPARQL and Turtle)."""
 
 
+_ESCAPED = str.maketrans(STRING_ESCAPES)
+
+
 def quoted_string(value: str) -> str:
     """``value`` in double quotes with :data:`STRING_ESCAPES` applied: a SPARQL string no text
     can end early, every other character written as itself."""
-    return '"' + "".join(STRING_ESCAPES.get(c, c) for c in value) + '"'
+    return '"' + value.translate(_ESCAPED) + '"'
 
 
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]+(-[A-Za-z0-9]+)*$")
