@@ -11,9 +11,11 @@ Shapes the fast validator does not implement go to pySHACL, with the reason.
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 import warnings
+import weakref
 from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
@@ -318,3 +320,18 @@ def test_files_are_looked_up_only_for_the_focus_nodes_of_results(reference: bool
     result = validate(data, shapes(), file_of=files, reference=reference)
     assert result.violations and {v.source_file for v in result.violations} == {"data/file.ttl"}
     assert len(files.asked) == len({v.focus for v in result.violations})
+
+
+def test_a_validation_without_results_keeps_none_of_the_data():
+    """A build keeps its validation while it reasons and writes: a result that conforms without
+    a single result holds neither the data graph nor the validator's index, and still reports."""
+    project = load_project(REPO)
+    data = project.graph("ontology", "data")
+    result = validate(data, project.graph("shapes"))
+    assert result.conforms and not result.violations
+    held = weakref.ref(data)
+    del data
+    gc.collect()  # the graph is a reference cycle
+    assert held() is None
+    assert result.text == "Validation Report\nConforms: True\n"
+    assert (None, SH.conforms, Literal(True)) in result.report

@@ -55,7 +55,7 @@ class BuildReport:
     graphs: dict[str, int] = field(default_factory=dict)
     manifest: Path | None = None
     store: Path | None = None
-    """The on-disk store the server opens (``kg.store.ondisk``), loaded from the artefact."""
+    """The on-disk store the server opens (``kg.store.ondisk``), holding the artefact's quads."""
     stages: dict[str, float] = field(default_factory=dict)
     engines: dict[str, str] = field(default_factory=dict)
     """Which engine validated and which reasoned (``fast``/``pyshacl``, ``rules``/``owlrl``…)."""

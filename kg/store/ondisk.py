@@ -9,9 +9,11 @@ workers. Opened read-only it is never written: RocksDB takes no lock for a read-
 number of processes open it at once, and a process killed mid-query leaves nothing half-written.
 
 The store is a folder beside the artefact, named after it (``build/ptkg.nq`` →
-``build/ptkg.oxigraph/``). Besides RocksDB's files it holds ``loaded-from.json``: the name,
-SHA-256, quad count and size of the artefact it was loaded from, and the pyoxigraph version that
-wrote it. A store whose record does not match the artefact's manifest (or that has none) is stale,
+``build/ptkg.oxigraph/``), and holds the artefact's quads: ``kg build`` fills it from the
+in-memory store it wrote the artefact from (:func:`write_store_from`), a rebuild from the artefact
+(:func:`write_store`). Besides RocksDB's files it holds ``loaded-from.json``: the name, SHA-256,
+quad count and size of the artefact whose quads it holds, and the pyoxigraph version that wrote
+it. A store whose record does not match the artefact's manifest (or that has none) is stale,
 and one written by another pyoxigraph may not be readable by this one, so it is stale too.
 
 It is built in a temporary sibling folder and swapped in whole (``kg.fsutil.replace_folder``): a
