@@ -11,7 +11,7 @@ import click
 from kg.browse.stats import stats as compute_stats
 from kg.cli.errors import user_errors
 from kg.cli.options import inference_option, root_option, store_options
-from kg.pipeline.build import ARTEFACT, build, open_graph
+from kg.pipeline.build import ARTEFACT, BuildRefused, BuildReport, build, open_graph
 from kg.pipeline.load import load_project
 from kg.pipeline.validate import ENGINES, validate_project
 from kg.store.queries import table
@@ -70,6 +70,19 @@ def validate(root: Path | None, inference: str, engine: str, report: bool) -> No
     is_flag=True,
     help="Also print the seconds of each stage, and what the build reused from the last one.",
 )
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Build, then build again whenever a curated file changes, printing each verdict "
+    "(a refusal or a syntax error is printed and the files watched on), until Ctrl-C.",
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.05),
+    default=0.5,
+    show_default=True,
+    help="With --watch: seconds between looks at the curated files.",
+)
 @user_errors
 def build_command(
     root: Path | None,
@@ -78,6 +91,8 @@ def build_command(
     reference: bool,
     full: bool,
     timings: bool,
+    watch: bool,
+    interval: float,
 ) -> None:
     """Validate, reason and write the build artefact (sorted N-Quads), atomically, then its
     manifest (FILE.manifest.json: quads, bytes, sha256), which every command that opens the build
@@ -94,7 +109,42 @@ def build_command(
     Refuses, writing nothing, when the data does not conform (exit 1), and when --out (or the
     build/ptkg.nq it defaults to) is a directory or cannot be written (exit 2).
     """
-    report = build(root, out, inference, reference=reference, cache=not full)
+    if watch:
+        if out is not None or reference or full:
+            raise click.UsageError(
+                "--watch builds the project's own artefact: drop --out, --reference and --full"
+            )
+        _watch(root, inference, interval, timings)
+        return
+    _print_report(build(root, out, inference, reference=reference, cache=not full), timings)
+
+
+def _watch(root: Path | None, inference: str, interval: float, timings: bool) -> None:
+    """``kg build --watch``: each build's report, each failure's message, until Ctrl-C."""
+    from kg.pipeline.load import find_root
+    from kg.pipeline.watch import watch
+
+    project = (root or find_root()).resolve()
+    click.echo(f"watching {project} (Ctrl-C to stop)")
+
+    def failed(problem: Exception) -> None:
+        if isinstance(problem, BuildRefused):
+            click.echo(problem.validation.format(), err=True)
+        click.echo(f"error: {problem}; waiting for the next change", err=True)
+
+    try:
+        watch(
+            project,
+            lambda report: _print_report(report, timings),
+            failed,
+            inference=inference,
+            interval=interval,
+        )
+    except KeyboardInterrupt:
+        click.echo("stopped")
+
+
+def _print_report(report: BuildReport, timings: bool) -> None:
     for stage, why in report.fallbacks.items():
         click.echo(f"note: {stage} ran on {report.engines[stage]}: {why}", err=True)
     for note in report.notes:

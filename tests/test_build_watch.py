@@ -1,0 +1,83 @@
+"""``kg build --watch``: a build after every change of the curated files, a refusal or a syntax
+error reported and the files watched on, Ctrl-C a clean stop."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from kg.pipeline.build import ARTEFACT, BuildReport, build
+from kg.pipeline.load import LoadError
+from kg.pipeline.watch import watch
+
+REPO = Path(__file__).resolve().parents[1]
+SPEAKER = ("pt:speaker actor:author-of-doc-002 ;", "pt:speaker actor:third-party-countries ;")
+
+
+def copy_project(target: Path) -> Path:
+    for kind in ("ontology", "shapes", "data"):
+        shutil.copytree(REPO / kind, target / kind)
+    return target
+
+
+def test_each_change_is_built_and_a_broken_file_is_waited_out(tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "project")
+    source = root / "data" / "source-002.ttl"
+    text = source.read_text(encoding="utf-8")
+    seen: list[str] = []
+
+    def built(report: BuildReport) -> None:
+        seen.append(report.reuse)
+        if len(seen) == 1:
+            source.write_text(text.replace(*SPEAKER, 1), encoding="utf-8")
+        elif len(seen) == 2:
+            source.write_text(text + "\nnot turtle .\n", encoding="utf-8")
+
+    def failed(problem: Exception) -> None:
+        assert isinstance(problem, LoadError)
+        seen.append(str(problem))
+        source.write_text(text, encoding="utf-8")  # mended: back as it was
+
+    watch(root, built, failed, interval=0.05, until=lambda: len(seen) >= 4)
+    assert seen[0].startswith("full build")
+    assert seen[1] == "incremental: 1 file(s) changed (data/source-002.ttl)"
+    assert "source-002.ttl:" in seen[2]
+    assert seen[3] == "incremental: 1 file(s) changed (data/source-002.ttl)"
+    full = build(root, tmp_path / "full.nq", cache=False)
+    assert (root / ARTEFACT).read_bytes() == full.path.read_bytes()
+
+
+def test_ctrl_c_stops_watching(tmp_path: Path) -> None:
+    root = copy_project(tmp_path / "project")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kg", "build", "--watch", "--root", str(root), "--interval", "0.1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().startswith(f"watching {root.resolve()}")
+        assert process.stdout.readline().startswith("wrote ")
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    assert out.strip().endswith("stopped")
+    assert "Traceback" not in err
+
+
+def test_watch_refuses_options_it_cannot_honour(runner, tmp_path: Path) -> None:
+    from kg.cli import cli
+
+    result = runner.invoke(cli, ["build", "--watch", "--full", "--root", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "--watch builds the project's own artefact" in result.output
