@@ -71,6 +71,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         RemoteStoreError, lambda exc: errors.error_response(502, f"remote store: {exc}")
     )
     sparql.init_app(app)
+    questions.init_app(app)
     return app
 
 
