@@ -9,17 +9,13 @@ in. The headline question is one click from the home page (:data:`HEADLINE`).
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import os
 import re
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypedDict
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup, escape
 from rdflib import Literal, URIRef
@@ -27,7 +23,6 @@ from werkzeug.routing import BuildError
 
 from kg.browse.dates import When
 from kg.browse.timeline import Chart, Entry, layout
-from kg.pipeline.questions_index import QUERIES, index_of_store
 from kg.questions import (
     QUESTIONS,
     Answer,
@@ -39,12 +34,11 @@ from kg.questions import (
     ask,
     question_query,
 )
-from kg.questions.memo import Index
 from kg.rdf.results import SelectResult
-from kg.store import OxigraphStore, Store
+from kg.store import Store
 from kg.store.queries import canned_query, run
 from kg.store.remote import SparqlHttpStore
-from server import EXTENSION, graph
+from server import graph
 from server.errors import error_response
 from server.pages import href
 
@@ -113,7 +107,7 @@ def served_answer(name: str, params: Mapping[str, str]) -> Answer:
 
 def questions_memo(store: Store) -> StoreMemo | None:
     """The app's memo of what the questions read of the graph it serves (made at start by
-    :func:`init_app`, else on first use). A remote store can change while it is served, so its
+    :func:`server.warm.init_app`, else on first use). A remote store can change while it is served, so its
     answers are read afresh (``None``)."""
     if store.engine == SparqlHttpStore.engine:
         return None
@@ -123,44 +117,6 @@ def questions_memo(store: Store) -> StoreMemo | None:
     return found
 
 
-def init_app(app: Flask) -> None:
-    """Make the app's memo at start and, when the graph is served from the build's on-disk store,
-    load the questions' index (``kg.pipeline.questions_index``) into it in a thread of its own:
-    the questions' queries then read memory instead of the disk. The first answers do not wait
-    for it: until it is in, they read the store, and get the same answers."""
-    store = app.extensions[EXTENSION]
-    if store.engine == SparqlHttpStore.engine:
-        return
-    memo = app.extensions[MEMO] = StoreMemo(store)
-    if isinstance(store, OxigraphStore) and store.folder is not None:
-        loader = threading.Thread(
-            target=load_index, args=(memo, store.folder), name="questions-index", daemon=True
-        )
-        loader.start()
-        app.extensions[INDEX_LOADER] = loader
-
-
-INDEX_LOADER = "ptkg.questions.index"
-"""The thread that loads the questions' index (in ``app.extensions``: tests wait for it)."""
-
-
-def load_index(memo: StoreMemo, folder: os.PathLike[str]) -> None:
-    """Load the index of the build whose on-disk store is ``folder`` into ``memo``, at the lowest
-    priority the thread can take (it parses while the app and its workers start and answer); a
-    failure leaves the questions reading the store, and is logged."""
-    with contextlib.suppress(AttributeError, OSError):  # the thread only (Linux); else as is
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-    try:
-        found = index_of_store(folder)
-    except (OSError, RuntimeError, SyntaxError, ValueError) as exc:
-        logging.getLogger(__name__).warning(
-            "the questions' index was not loaded (%s): the questions read the store", exc
-        )
-        return
-    if found is not None:
-        memo.index = Index(found, QUERIES)
-
-
 @dataclass
 class Choice:
     value: str
@@ -168,7 +124,11 @@ class Choice:
 
 
 def _choices(query: str, variable: str) -> list[Choice]:
-    result = run(graph(), canned_query(query))
+    """The parties or positions a form offers, from the rows of ``query`` (read once per served
+    graph, in the memo: at a million triples on disk, listing the parties takes seconds)."""
+    store = graph()
+    memo = questions_memo(store)
+    result = memo.rows(query) if memo is not None else run(store, canned_query(query))
     if not isinstance(result, SelectResult):
         return []
     found: dict[str, str] = {}

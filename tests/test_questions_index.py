@@ -3,7 +3,7 @@ the artefact that the queries it answers can match (checked on those queries' al
 quads of each graph), every answer read with it is the answer read from the whole graph (the
 pinned grid on the curated build, the fixture graphs, random requests on a synthetic graph served
 from the on-disk store), an index of another build is never read, and a server loads it beside
-the on-disk store and answers as before."""
+the on-disk store at start (with the home page's facts) and answers as before."""
 
 from __future__ import annotations
 
@@ -41,7 +41,9 @@ from kg.store import OxigraphStore, Store, open_store
 from kg.store.ondisk import open_read_only, write_store
 from kg.store.queries import canned_query, select
 from server import create_app, sparql
-from server.questions import INDEX_LOADER, MEMO
+from server.questions import MEMO
+from server.service import FACTS
+from server.warm import THREAD
 from tests.asking import CASES, fixture_build
 from tests.conftest import REPO
 from tests.test_pinned_answers import requests
@@ -276,10 +278,11 @@ def test_a_server_loads_the_index_beside_its_on_disk_store_and_answers_the_same(
     write_store(served, served.read_bytes())
     app = create_app({"TESTING": True, "PTKG_DATASET": str(served), "PTKG_QUERY_WORKERS": "1"})
     try:
-        app.extensions[INDEX_LOADER].join(timeout=60)
+        app.extensions[THREAD].join(timeout=60)
         memo = app.extensions[MEMO]
         assert memo.index is not None and memo.index.queries == QUERIES
         assert index_path(served).is_file()  # made from the artefact, for the next start
+        assert FACTS in app.extensions  # the home page's facts, counted at start too
         whole = open_store("oxigraph")
         whole.load_file(curated_build)
         client = app.test_client()
