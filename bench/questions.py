@@ -2,7 +2,8 @@
 Apache Jena ARQ, and check that the engines give the same rows.
 
     python bench/questions.py [--sizes 10000 100000 1000000] [--runs 10] [--rdflib-max 100000]
-                              [--engines oxigraph oxigraph-disk rdflib jena] [--cache /tmp/ptkg-bench]
+                              [--engines oxigraph oxigraph-disk oxigraph-disk-plain rdflib jena]
+                              [--cache /tmp/ptkg-bench]
 
 For each size: generate the synthetic graph of ``bench/synthetic.py`` (parties, speakers, positions
 in a SKOS taxonomy, dated statements with stances and evidence; each party with its own demands,
@@ -20,7 +21,8 @@ with a :class:`~kg.questions.memo.StoreMemo` kept from question to question (as 
 does). ``oxigraph-disk`` does the same on the on-disk store, as ``kg serve`` serves it: the
 store opened read-only, the question's query timed on it, and the memo given the questions' index
 in memory (which the whole answer read afresh, as ``kg ask`` reads it, has not); its "loaded" time
-is the index's. rdflib (in a process of its own, up to ``--rdflib-max``) and Jena ARQ (``bench/jena.py``:
+is the index's; ``oxigraph-disk-plain`` is the on-disk store without the index (as before it).
+rdflib (in a process of its own, up to ``--rdflib-max``) and Jena ARQ (``bench/jena.py``:
 one JVM, the data loaded once) then run the very same query texts, and their rows are compared with
 Oxigraph's: in order where the query orders them, else as multisets; each difference is printed
 and counted. Every figure is the median of ``--runs`` runs after one warm-up; a question whose run
@@ -96,13 +98,15 @@ def cell(term):
     return None if term is None else term.n3()
 
 signal.signal(signal.SIGALRM, alarm)
-if engine == "oxigraph-disk":
+if engine.startswith("oxigraph-disk"):
     from kg.pipeline.questions_index import QUERIES, index_of_store
     from kg.questions.memo import Index
     from kg.store.ondisk import open_read_only, store_path
     store = open_read_only(store_path(Path(path)))
     memo = StoreMemo(store)
-    t = time.perf_counter(); memo.index = Index(index_of_store(store.folder), QUERIES)
+    t = time.perf_counter()
+    if engine == "oxigraph-disk":
+        memo.index = Index(index_of_store(store.folder), QUERIES)
     load = time.perf_counter() - t
 else:
     store = open_store(engine)
@@ -299,6 +303,7 @@ def report(columns: list, budget: float, runs: int) -> None:
     names = {
         "oxigraph": "Oxigraph",
         "oxigraph-disk": "Oxigraph on disk",
+        "oxigraph-disk-plain": "on disk, no index",
         "rdflib": "rdflib",
         "jena": "Jena ARQ",
     }

@@ -148,17 +148,15 @@ def load_index(artefact: Path, sha256: str) -> OxigraphStore | None:
     When the file is missing or of another build, it is made from the artefact and written (if
     it can be) for the next start; ``None`` when the artefact no longer has those bytes.
 
-    pyoxigraph parses without holding Python's lock, so a server loads the index in a thread of
-    its own while it answers."""
+    pyoxigraph parses without holding Python's lock (but to read each block of the file), so a
+    server loads the index in a thread of its own while it answers."""
     path = index_path(artefact)
-    try:
-        lines = path.read_bytes()  # read once: a build may replace the file meanwhile
-    except OSError:
-        lines = b""
     store = ox.Store()
-    if lines.startswith(header(sha256)):
-        store.bulk_load(lines, ox.RdfFormat.N_QUADS)
-        return OxigraphStore(store)
+    with contextlib.suppress(FileNotFoundError), path.open("rb") as handle:
+        # read from this handle only: a build may replace the file meanwhile
+        if handle.readline() == header(sha256):
+            store.bulk_load(handle, ox.RdfFormat.N_QUADS)
+            return OxigraphStore(store)
     data = Path(artefact).read_bytes()
     if hashlib.sha256(data).hexdigest() != sha256:
         return None
