@@ -107,8 +107,8 @@ def served_answer(name: str, params: Mapping[str, str]) -> Answer:
 
 def questions_memo(store: Store) -> StoreMemo | None:
     """The app's memo of what the questions read of the graph it serves (made at start by
-    :func:`server.warm.init_app`, else on first use). A remote store can change while it is served, so its
-    answers are read afresh (``None``)."""
+    :func:`server.warm.init_app`, else on first use). A remote store can change while it is
+    served, so its answers are read afresh (``None``)."""
     if store.engine == SparqlHttpStore.engine:
         return None
     found = current_app.extensions.get(MEMO)

@@ -24,7 +24,6 @@ from flask import Flask
 
 from kg.pipeline.questions_index import QUERIES, index_of_store
 from kg.questions.memo import Index, StoreMemo
-from kg.rdf.formats import LoadError
 from kg.store import OxigraphStore
 from kg.store.remote import SparqlHttpStore
 from server import EXTENSION
@@ -68,5 +67,5 @@ def warm(app: Flask, memo: StoreMemo, folder: Path | None) -> None:
             memo.rows(query)
         with app.app_context():
             dataset_facts()
-    except (OSError, RuntimeError, SyntaxError, ValueError, LoadError) as exc:
-        logging.getLogger(__name__).warning("reading the graph at start stopped: %s", exc)
+    except Exception as exc:  # whatever stops it, each request reads what it needs
+        logging.getLogger(__name__).warning("reading the graph at start stopped: %r", exc)

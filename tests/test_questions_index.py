@@ -269,13 +269,39 @@ def test_an_index_of_another_build_is_made_again_and_a_changed_artefact_has_none
     assert load_index(artefact, "0" * 64) is None  # the artefact is not the one recorded
 
 
+def _served_copy(curated_build: Path, folder: Path) -> Path:
+    """The curated artefact and its manifest copied into ``folder``, with its on-disk store."""
+    for name in (curated_build.name, f"{curated_build.name}.manifest.json"):
+        shutil.copy(curated_build.parent / name, folder / name)
+    served = folder / curated_build.name
+    write_store(served, served.read_bytes())
+    return served
+
+
+def test_a_broken_index_is_logged_and_the_questions_read_the_store(tmp_path, curated_build, caplog):
+    served = _served_copy(curated_build, tmp_path)
+    sha256 = hashlib.sha256(served.read_bytes()).hexdigest()
+    index_path(served).write_bytes(
+        b"# the questions' index of the artefact with sha256 " + sha256.encode() + b"\nnot RDF\n"
+    )
+    app = create_app({"TESTING": True, "PTKG_DATASET": str(served), "PTKG_QUERY_WORKERS": "1"})
+    try:
+        app.extensions[THREAD].join(timeout=60)
+        assert app.extensions[MEMO].index is None
+        assert "reading the graph at start stopped" in caplog.text
+        params = {"party": "russia", "at": "2025-06"}
+        reply = app.test_client().get("/api/ask/position", query_string=params)
+        whole = open_store("oxigraph")
+        whole.load_file(curated_build)
+        assert reply.get_data(as_text=True) == ask(whole, "position", params).to_json()
+    finally:
+        sparql.shutdown(app)
+
+
 def test_a_server_loads_the_index_beside_its_on_disk_store_and_answers_the_same(
     tmp_path, curated_build
 ):
-    for name in (curated_build.name, f"{curated_build.name}.manifest.json"):
-        shutil.copy(curated_build.parent / name, tmp_path / name)
-    served = tmp_path / curated_build.name
-    write_store(served, served.read_bytes())
+    served = _served_copy(curated_build, tmp_path)
     app = create_app({"TESTING": True, "PTKG_DATASET": str(served), "PTKG_QUERY_WORKERS": "1"})
     try:
         app.extensions[THREAD].join(timeout=60)

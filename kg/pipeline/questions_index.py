@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 from collections.abc import Iterable, Iterator
 from os import PathLike
 from pathlib import Path
@@ -148,15 +149,18 @@ def load_index(artefact: Path, sha256: str) -> OxigraphStore | None:
     When the file is missing or of another build, it is made from the artefact and written (if
     it can be) for the next start; ``None`` when the artefact no longer has those bytes.
 
-    pyoxigraph parses without holding Python's lock (but to read each block of the file), so a
-    server loads the index in a thread of its own while it answers."""
+    pyoxigraph parses a file without holding Python's lock, so a server loads the index in a
+    thread of its own while it answers."""
     path = index_path(artefact)
     store = ox.Store()
     with contextlib.suppress(FileNotFoundError), path.open("rb") as handle:
-        # read from this handle only: a build may replace the file meanwhile
         if handle.readline() == header(sha256):
-            store.bulk_load(handle, ox.RdfFormat.N_QUADS)
-            return OxigraphStore(store)
+            # parsed by name, so that no block of it is read through Python (which would take
+            # Python's lock for each); the same file still, unless a build replaced it meanwhile
+            store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+            if _same_file(os.fstat(handle.fileno()), path):
+                return OxigraphStore(store)
+            store = ox.Store()
     data = Path(artefact).read_bytes()
     if hashlib.sha256(data).hexdigest() != sha256:
         return None
@@ -166,6 +170,15 @@ def load_index(artefact: Path, sha256: str) -> OxigraphStore | None:
         _write(path, sha256, (lines,))
     store.bulk_load(lines, ox.RdfFormat.N_QUADS)
     return OxigraphStore(store)
+
+
+def _same_file(opened: os.stat_result, path: Path) -> bool:
+    """Whether ``path`` is still the file that was opened (a write replaces it by a new one)."""
+    try:
+        now = path.stat()
+    except OSError:
+        return False
+    return (now.st_dev, now.st_ino) == (opened.st_dev, opened.st_ino)
 
 
 def _write(path: Path, sha256: str, lines: Iterable[bytes]) -> None:

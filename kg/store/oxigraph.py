@@ -32,6 +32,7 @@ class OxigraphStore:
         """The engine over a pyoxigraph store that is already filled (the build's own)."""
         engine = cls.__new__(cls)
         engine._store = store
+        engine.folder = None
         return engine
 
     def load_file(self, path: Path) -> None:
