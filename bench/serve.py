@@ -2,6 +2,7 @@
 loads its own in-memory copy) and from the on-disk store opened read-only.
 
     .venv/bin/python bench/serve.py [--sizes 100000 1000000] [--runs 1] [--workers 2] [--derived]
+                                    [--disk-only]
 
 For each size: generate the synthetic graph of ``bench/synthetic.py`` (with ``--derived``, that of
 ``bench/questions.py``: with the ontology and the lifecycles ``kg build`` derives, which the
@@ -165,6 +166,11 @@ def main() -> None:
         help="seconds before reading memory (the app loads the questions' index meanwhile)",
     )
     parser.add_argument(
+        "--disk-only",
+        action="store_true",
+        help="serve from the on-disk store only (not the old way)",
+    )
+    parser.add_argument(
         "--derived",
         action="store_true",
         help="serve the graph of bench/questions.py: with the derived lifecycles (and so an index)",
@@ -180,6 +186,8 @@ def main() -> None:
         for size in args.sizes:
             path, quads, store_seconds = prepare(size, Path(tmp), args.derived)
             for way, options in WAYS.items():
+                if args.disk_only and options:
+                    continue
                 runs = [measure(path, options, args) for _ in range(args.runs)]
                 m = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
                 print(
