@@ -1,9 +1,13 @@
 """Requests per second of ``/api/ask/<question>`` from the real ``kg serve``, at a million triples.
 
     python bench/api.py [--size 1000000] [--dataset FILE] [--clients 1 4 16] [--seconds 10]
+                        [--store oxigraph-memory] [--settle 10]
 
 Starts ``kg serve --dataset FILE`` on 127.0.0.1 (a free port) with the synthetic graph of
-``bench/questions.py`` (built once into ``--cache``, or ``--dataset`` as given), and drives it with
+``bench/questions.py`` (built once into ``--cache`` with what ``kg build`` writes beside it, or
+``--dataset`` as given): served from its on-disk store, as ``kg serve`` serves a build, or with
+``--store`` as given (``oxigraph-memory``: loaded into memory). It waits ``--settle`` seconds
+(the app loads the questions' index meanwhile), and drives it with
 1, 4 and 16 concurrent clients, each a process of its own holding one keep-alive connection,
 asking for ``--seconds`` each. Two request mixes:
 
@@ -117,12 +121,14 @@ def drive(
     }
 
 
-def serve(dataset: Path) -> tuple[subprocess.Popen[str], int]:
-    """``kg serve`` on a free port of 127.0.0.1, once it announces where it listens."""
+def serve(dataset: Path, store: str | None = None) -> tuple[subprocess.Popen[str], int]:
+    """``kg serve`` on a free port of 127.0.0.1 (with ``--store`` when given), once it announces
+    where it listens."""
     process = subprocess.Popen(
         [
             *(sys.executable, "-m", "kg", "serve", "--host", "127.0.0.1", "--port", "0"),
             *("--dataset", str(dataset)),
+            *(("--store", store) if store else ()),
         ],
         cwd=REPO,
         stdout=subprocess.PIPE,
@@ -150,6 +156,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--mixes", nargs="+", default=["repeated", "varied"])
+    parser.add_argument("--store", help="kg serve --store (default: the on-disk store)")
+    parser.add_argument("--settle", type=float, default=10.0, help="seconds before the warm-up")
     args = parser.parse_args()
 
     dataset = args.dataset
@@ -161,8 +169,9 @@ def main() -> None:
         set(re.findall(r"/actor/(party-\d+)>", dataset.read_text(encoding="utf-8")[:20_000_000]))
     )
     started = time.perf_counter()
-    process, port = serve(dataset)
+    process, port = serve(dataset, args.store)
     print(f"kg serve --dataset {dataset}: listening after {time.perf_counter() - started:.1f} s")
+    time.sleep(args.settle)
     rows = []
     try:
         for mix in args.mixes:

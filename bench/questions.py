@@ -2,20 +2,27 @@
 Apache Jena ARQ, and check that the engines give the same rows.
 
     python bench/questions.py [--sizes 10000 100000 1000000] [--runs 10] [--rdflib-max 100000]
-                              [--engines oxigraph rdflib jena] [--cache /tmp/ptkg-bench]
+                              [--engines oxigraph oxigraph-disk oxigraph-disk-plain rdflib jena]
+                              [--cache /tmp/ptkg-bench]
 
 For each size: generate the synthetic graph of ``bench/synthetic.py`` (parties, speakers, positions
 in a SKOS taxonomy, dated statements with stances and evidence; each party with its own demands,
 rejections aimed at a rival's; plus ``pt:contradicts`` between 10% of the positions and
 ``pt:supersedes`` for 2% of the statements), add the ontology, derive the lifecycles as
-``kg build`` does (``kg/pipeline/derive.py``), and write one N-Quads file (kept in ``--cache``).
+``kg build`` does (``kg/pipeline/derive.py``), and write one N-Quads file (kept in ``--cache``)
+with what ``kg build`` writes beside it: its manifest, its on-disk store and the questions' index
+(``kg/pipeline/questions_index.py``).
 
 Oxigraph first, in a process of its own: it binds each question's query (``ask-*.rq`` with the
 parameters bound, the first page's ``LIMIT``) and times it, then the whole answer of
 ``kg.questions.ask()`` (evidence, labels and undated statements included; the first page of 25
 items, the default, unless the row says otherwise), once read afresh (as ``kg ask`` does) and once
 with a :class:`~kg.questions.memo.StoreMemo` kept from question to question (as ``kg serve``
-does). rdflib (in a process of its own, up to ``--rdflib-max``) and Jena ARQ (``bench/jena.py``:
+does). ``oxigraph-disk`` does the same on the on-disk store, as ``kg serve`` serves it: the
+store opened read-only, the question's query timed on it, and the memo given the questions' index
+in memory (which the whole answer read afresh, as ``kg ask`` reads it, has not); its "loaded" time
+is the index's; ``oxigraph-disk-plain`` is the on-disk store without the index (as before it).
+rdflib (in a process of its own, up to ``--rdflib-max``) and Jena ARQ (``bench/jena.py``:
 one JVM, the data loaded once) then run the very same query texts, and their rows are compared with
 Oxigraph's: in order where the query orders them, else as multisets; each difference is printed
 and counted. Every figure is the median of ``--runs`` runs after one warm-up; a question whose run
@@ -91,9 +98,20 @@ def cell(term):
     return None if term is None else term.n3()
 
 signal.signal(signal.SIGALRM, alarm)
-store = open_store(engine)
-t = time.perf_counter(); store.load_file(Path(path)); load = time.perf_counter() - t
-memo = StoreMemo(store)
+if engine.startswith("oxigraph-disk"):
+    from kg.pipeline.questions_index import QUERIES, index_of_store
+    from kg.questions.memo import Index
+    from kg.store.ondisk import open_read_only, store_path
+    store = open_read_only(store_path(Path(path)))
+    memo = StoreMemo(store)
+    t = time.perf_counter()
+    if engine == "oxigraph-disk":
+        memo.index = Index(index_of_store(store.folder), QUERIES)
+    load = time.perf_counter() - t
+else:
+    store = open_store(engine)
+    t = time.perf_counter(); store.load_file(Path(path)); load = time.perf_counter() - t
+    memo = StoreMemo(store)
 out = {"load_s": load, "questions": {}}
 for name, (question, params) in questions.items():
     if question not in ("conflicts", "timeline"):
@@ -104,7 +122,7 @@ for name, (question, params) in questions.items():
     if found is not None:
         result["variables"] = found.variables
         result["rows"] = [[cell(t) for t in row] for row in found.rows]
-    if engine == "oxigraph":
+    if engine.startswith("oxigraph"):
         # the whole answer: read afresh (no memo: as `kg ask` does) and with the memo a server keeps
         result["afresh_ms"], _ = median_of(lambda: ask(store, question, params), [])
         result["answer_ms"], answer = median_of(lambda: ask(store, question, params, memo), [])
@@ -154,13 +172,21 @@ def build_file(size: int, folder: Path) -> tuple[Path, int]:
 def cached_file(size: int, folder: Path) -> tuple[Path, int]:
     """:func:`build_file` into ``folder``, kept there: a later run (or ``bench/api.py``) takes the
     file made before (the synthetic graph is the same for a size: it is seeded)."""
+    from kg.pipeline.manifest import write_manifest
+    from kg.pipeline.questions_index import index_path, write_index
+    from kg.store.ondisk import store_path, write_store
+
     folder.mkdir(parents=True, exist_ok=True)
     path, count = folder / f"questions-{size}.nq", folder / f"questions-{size}.count"
-    if path.is_file() and count.is_file():
-        return path, int(count.read_text(encoding="utf-8"))
-    built, quads = build_file(size, folder)
-    count.write_text(str(quads), encoding="utf-8")
-    return built, quads
+    if not (path.is_file() and count.is_file()):
+        quads = build_file(size, folder)[1]
+        count.write_text(str(quads), encoding="utf-8")
+    if not (store_path(path).is_dir() and index_path(path).is_file()):
+        data = path.read_bytes()  # what `kg build` writes beside the artefact
+        write_manifest(path, data)
+        write_store(path, data)
+        write_index(path, data)
+    return path, int(count.read_text(encoding="utf-8"))
 
 
 def measure(engine: str, path: Path, runs: int, budget: float, texts: dict | None) -> dict:
@@ -274,14 +300,20 @@ def main() -> None:
 def report(columns: list, budget: float, runs: int) -> None:
     """The three tables: each engine's query, the whole answer read afresh, the whole answer
     with the memo kept."""
-    names = {"oxigraph": "Oxigraph", "rdflib": "rdflib", "jena": "Jena ARQ"}
+    names = {
+        "oxigraph": "Oxigraph",
+        "oxigraph-disk": "Oxigraph on disk",
+        "oxigraph-disk-plain": "on disk, no index",
+        "rdflib": "rdflib",
+        "jena": "Jena ARQ",
+    }
     tables = (
         ("query_ms", "the question's query (kg/queries/ask-*.rq, parameters bound)", None),
         ("afresh_ms", "the whole answer of kg.questions.ask(), read afresh", "oxigraph"),
         ("answer_ms", "the whole answer of kg.questions.ask() with a StoreMemo kept", "oxigraph"),
     )
     for key, what, only in tables:
-        shown = [c for c in columns if only is None or c[0] == only]
+        shown = [c for c in columns if only is None or c[0].startswith(only)]
         print(f"\nMedian of {runs} runs of {what}:\n")
         header = ["question", *(f"{names[e]} {s:,}" for e, s, _, _ in shown)]
         print("| " + " | ".join(header) + " |")

@@ -1,11 +1,15 @@
 """Cold start and memory of ``kg serve``, serving a synthetic graph the old way (every process
 loads its own in-memory copy) and from the on-disk store opened read-only.
 
-    .venv/bin/python bench/serve.py [--sizes 100000 1000000] [--runs 1] [--workers 2]
+    .venv/bin/python bench/serve.py [--sizes 100000 1000000] [--runs 1] [--workers 2] [--derived]
+                                    [--disk-only]
 
-For each size: generate the synthetic graph of ``bench/synthetic.py``, write it as N-Quads with
-its manifest (``kg.pipeline.manifest``) and its on-disk store (``kg.store.ondisk.write_store``,
-which ``kg build`` calls; no SHACL, no OWL 2 RL). Then for each way start ``kg serve --dataset
+For each size: generate the synthetic graph of ``bench/synthetic.py`` (with ``--derived``, that of
+``bench/questions.py``: with the ontology and the lifecycles ``kg build`` derives, which the
+questions' index holds), write it as N-Quads with
+its manifest (``kg.pipeline.manifest``), its on-disk store (``kg.store.ondisk.write_store``) and
+the questions' index (``kg.pipeline.questions_index.write_index``), as ``kg build`` writes them
+(no SHACL, no OWL 2 RL). Then for each way start ``kg serve --dataset
 FILE --workers N`` (with ``--store oxigraph-memory``: the old way) and time, from the start of the
 process, its first answered ``/sparql`` query: ``kg serve`` starts its workers before it listens,
 so they are all up by then; with it, the CPU time the app and its slowest worker had used by
@@ -37,21 +41,30 @@ from soak import REPO, descendants, free_port, stop_server
 from synthetic import generate
 
 from kg.pipeline.manifest import write_manifest
+from kg.pipeline.questions_index import write_index
 from kg.store.ondisk import write_store
 
 WAYS = {"in memory (before)": ["--store", "oxigraph-memory"], "on disk (after)": []}
 FIRST = "/sparql?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
 
 
-def prepare(size: int, folder: Path) -> tuple[Path, int, float]:
-    """The synthetic graph as N-Quads with its manifest and store; its quads, and the seconds the
-    store took to write."""
-    path = folder / f"synthetic-{size}.nq"
-    data = generate(size).encode("utf-8")
-    path.write_bytes(data)
+def prepare(size: int, folder: Path, derived: bool) -> tuple[Path, int, float]:
+    """The synthetic graph as N-Quads (with ``derived``, the graph of ``bench/questions.py``:
+    with the ontology and the derived lifecycles the questions read) with its manifest, store
+    and index; its quads, and the seconds the store and the index took to write."""
+    if derived:
+        from questions import build_file
+
+        path = build_file(size, folder)[0]
+        data = path.read_bytes()
+    else:
+        path = folder / f"synthetic-{size}.nq"
+        data = generate(size).encode("utf-8")
+        path.write_bytes(data)
     write_manifest(path, data)
     started = time.perf_counter()
     write_store(path, data)
+    write_index(path, data)
     return path, data.count(b"\n"), time.perf_counter() - started
 
 
@@ -146,18 +159,35 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--settle", type=float, default=2.0, help="seconds before reading memory")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=10.0,
+        help="seconds before reading memory (the app loads the questions' index meanwhile)",
+    )
+    parser.add_argument(
+        "--disk-only",
+        action="store_true",
+        help="serve from the on-disk store only (not the old way)",
+    )
+    parser.add_argument(
+        "--derived",
+        action="store_true",
+        help="serve the graph of bench/questions.py: with the derived lifecycles (and so an index)",
+    )
     args = parser.parse_args()
 
     header = (
-        "| triples | quads | store written in | serving | workers | start to first answer "
+        "| triples | quads | store and index written in | serving | workers | start to first answer "
         "| its CPU time | RSS at rest | PSS at rest | RSS after queries | PSS after queries |"
     )
     print(header + "\n" + "|---" * header.count(" | ") + "|---|", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
-            path, quads, store_seconds = prepare(size, Path(tmp))
+            path, quads, store_seconds = prepare(size, Path(tmp), args.derived)
             for way, options in WAYS.items():
+                if args.disk_only and options:
+                    continue
                 runs = [measure(path, options, args) for _ in range(args.runs)]
                 m = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
                 print(

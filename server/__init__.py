@@ -54,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         search,
         service,
         sparql,
+        warm,
     )
 
     errors.register(app)
@@ -71,6 +72,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         RemoteStoreError, lambda exc: errors.error_response(502, f"remote store: {exc}")
     )
     sparql.init_app(app)
+    warm.init_app(app)
     return app
 
 

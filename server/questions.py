@@ -106,8 +106,9 @@ def served_answer(name: str, params: Mapping[str, str]) -> Answer:
 
 
 def questions_memo(store: Store) -> StoreMemo | None:
-    """The app's memo of what the questions read of the graph it serves, made on first use. A
-    remote store can change while it is served, so its answers are read afresh (``None``)."""
+    """The app's memo of what the questions read of the graph it serves (made at start by
+    :func:`server.warm.init_app`, else on first use). A remote store can change while it is
+    served, so its answers are read afresh (``None``)."""
     if store.engine == SparqlHttpStore.engine:
         return None
     found = current_app.extensions.get(MEMO)
@@ -123,7 +124,11 @@ class Choice:
 
 
 def _choices(query: str, variable: str) -> list[Choice]:
-    result = run(graph(), canned_query(query))
+    """The parties or positions a form offers, from the rows of ``query`` (read once per served
+    graph, in the memo: at a million triples on disk, listing the parties takes seconds)."""
+    store = graph()
+    memo = questions_memo(store)
+    result = memo.rows(query) if memo is not None else run(store, canned_query(query))
     if not isinstance(result, SelectResult):
         return []
     found: dict[str, str] = {}

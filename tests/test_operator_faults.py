@@ -26,6 +26,7 @@ import pytest
 from kg.pipeline.build import ARTEFACT
 from kg.pipeline.cache import CACHE
 from kg.pipeline.manifest import BUILD_FORMAT_VERSION, manifest_path, verify, write_manifest
+from kg.pipeline.questions_index import index_path
 from kg.store.ondisk import store_path
 from tests.conftest import REPO, free_port, running_server
 
@@ -107,6 +108,7 @@ def test_build_writes_a_manifest_that_records_the_artefact(built: Path):
             f"{built.name}.manifest.json",
             store_path(built).name,
             CACHE.name,  # what the next build continues from
+            index_path(built).name,  # the questions' index
         ]
     )
 

@@ -14,6 +14,7 @@ from kg.pipeline.build import ARTEFACT, BuildRefused, assemble, build
 from kg.pipeline.cache import CACHE
 from kg.pipeline.load import LoadError, find_root, load_project, parse_turtle
 from kg.pipeline.manifest import ArtefactError, manifest_path
+from kg.pipeline.questions_index import index_path
 from kg.pipeline.reason import infer
 from kg.pipeline.validate import validate_project
 from kg.rdf.namespaces import GRAPH, INFERRED_GRAPH, PT
@@ -178,6 +179,7 @@ def test_failed_write_keeps_the_previous_artefact(fixture_project: Path, monkeyp
             report.manifest.name,
             store_path(artefact).name,  # the store loaded from the previous artefact
             CACHE.name,  # the previous build's cache, as it left it
+            index_path(artefact).name,  # the questions' index of the previous artefact
         ]
     )
     assert not [p for p in (fixture_project / CACHE).iterdir() if p.name.startswith(".")]

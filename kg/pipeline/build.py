@@ -23,6 +23,7 @@ from kg.pipeline.derive import derive_store
 from kg.pipeline.incremental import Checks, load_planned, plan
 from kg.pipeline.load import Project, find_root
 from kg.pipeline.manifest import ArtefactError, Manifest, is_recorded, verify, write_manifest
+from kg.pipeline.questions_index import write_index
 from kg.pipeline.reason import Inferred, infer
 from kg.pipeline.validate import ValidationResult
 from kg.rdf.namespaces import INFERRED_GRAPH
@@ -207,6 +208,7 @@ def write_build(project: Project, path: Path, watch: Stopwatch) -> tuple[Digest,
     with watch("store"):
         try:
             store = write_store_from(path, written, project.quads)  # what the server opens
+            write_index(path, sha256=written.sha256)  # what the server holds for the questions
         except OSError as exc:
             raise ArtefactError(path, f"cannot be written: {exc.strerror or exc}") from None
     return written, manifest, store

@@ -190,7 +190,7 @@ def read_entries(
     """The statements of the given lifecycles (``variable`` ``lifecycle``) or lifecycle entries
     (``entry``) with their roles and packages, by lifecycle, in the order found, each once; their
     evidence goes to ``statements``."""
-    result = select_values(memo.store, "ask-entries", variable, terms)
+    result = select_values(memo.reader("ask-entries"), "ask-entries", variable, terms)
     found: dict[str, dict[Entry, None]] = defaultdict(dict)
     if result is not None and result.rows:
         columns = _columns(result, ("lifecycle", "statement", "role", "via"))
@@ -217,14 +217,13 @@ def read_undated(
     if party is not None:
         found = memo.undated.get(str(party))
         if found is None:
-            own = select(memo.store, "ask-undated", {"party": party})
+            own = select(memo.reader("ask-undated"), "ask-undated", {"party": party})
             found = memo.keep(memo.undated, str(party), _undated(memo, own, entries, statements))
         statements.read(statement for _party, _position, statement, _role in found)
         return found
     positions = (r[k] for r in rows for k in ("position", "otherPosition") if k in r)
-    return _undated(
-        memo, select_values(memo.store, "ask-undated", "position", positions), entries, statements
-    )
+    found_rows = select_values(memo.reader("ask-undated"), "ask-undated", "position", positions)
+    return _undated(memo, found_rows, entries, statements)
 
 
 def _undated(

@@ -1,7 +1,8 @@
 """What the questions read of a store that is the same from one question to the next: labels,
 the evidence of statements, a party's undated statements, and the rows of the small helper
 queries (is this a party, which parties have conflicts, which years conflicts are filed under,
-has the graph derived lifecycles).
+has the graph derived lifecycles); and, where the graph is served from disk, the store in memory
+that answers the queries of lifecycles (:class:`Index`).
 
 A served graph does not change while it is served, so what one answer read of it holds for the
 next. :class:`StoreMemo` keeps it, for one store, for as long as its owner keeps the memo: the
@@ -35,6 +36,18 @@ DateKey = tuple[str | None, str | None, str, str | None]
 
 UndatedRow = tuple[str, str, str, str]
 """An undated statement in scope: its party, position, IRI and role."""
+
+
+@dataclass(frozen=True)
+class Index:
+    """A store in memory that holds every quad some canned queries can match in the served graph
+    (``kg.pipeline.questions_index`` makes the one of the questions), so it gives those queries
+    the rows the whole graph gives, without the seeks of the on-disk store."""
+
+    store: Store
+    queries: frozenset[str]
+    """The canned queries (names without ``.rq``) it answers."""
+
 
 _K = TypeVar("_K")
 _V = TypeVar("_V")
@@ -80,6 +93,15 @@ class StoreMemo:
         self.undated: dict[str, list[UndatedRow]] = {}
         """Each party's undated statements (the same on every page of every question)."""
         self._rows: dict[tuple[str, tuple[tuple[str, Node], ...]], SelectResult] = {}
+        self.index: Index | None = None
+        """Set (once) by the owner when an index of the store is at hand; until then, and for the
+        queries it does not answer, the store is read."""
+
+    def reader(self, name: str) -> Store:
+        """The store to run the canned query ``name`` on: the index when it answers it, else the
+        store (the same rows either way)."""
+        index = self.index
+        return index.store if index is not None and name in index.queries else self.store
 
     def keep(self, table: dict[_K, _V], key: _K, value: _V) -> _V:
         """Add ``value`` to one of the memo's tables (unless it is full) and return it."""
@@ -94,7 +116,7 @@ class StoreMemo:
         key = (name, tuple(sorted((bindings or {}).items(), key=lambda pair: pair[0])))
         found = self._rows.get(key)
         if found is None:
-            found = self.keep(self._rows, key, select(self.store, name, bindings))
+            found = self.keep(self._rows, key, select(self.reader(name), name, bindings))
         return found
 
 

@@ -56,9 +56,9 @@ def read_page(memo: StoreMemo, request: Request) -> Page:
     bindings, text = bound_query(request, more, request.offset)
     parties = _parties(memo, request)
     if parties is not None and more is not None:
-        rows = _rows_by_party(memo.store, request, parties, more)
+        rows = _rows_by_party(memo.reader(request.query), request, parties, more)
     else:
-        rows = list(run_select(memo.store, text).dicts())
+        rows = list(run_select(memo.reader(request.query), text).dicts())
     following = None
     if request.limit is not None and len(rows) > request.limit:
         rows = rows[: request.limit]

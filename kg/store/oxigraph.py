@@ -39,6 +39,7 @@ class OxigraphStore:
         engine = cls.__new__(cls)
         engine._store = store
         engine._terms = ConvertedTerms()
+        engine.folder = None
         return engine
 
     def load_file(self, path: Path) -> None:
