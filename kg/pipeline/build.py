@@ -145,20 +145,12 @@ def build(
     path = out or project.root / ARTEFACT
     _check_target(path)
     with watch("view"):
-        data = project.graph("ontology", "data")
-    checks = Checks(found, project, data, reference)
+        checks = Checks(found, project, project.graph("ontology", "data"), reference)
     with watch("validate"):
         validation = checks.validate()
     if not validation.conforms:
         raise BuildRefused(validation)
-    with watch("reason"):
-        triples, engine, fallback = checks.reason(inference)
-        convert = QuadConverter()
-        project.quads.extend(convert(s, p, o, INFERRED_GRAPH) for s, p, o in triples)
-    checks.data = data = Graph()  # rdflib's copy of ontology + data: the largest thing held
-    with watch("cache"):  # kept for the project's own build only: --out leaves no trace in it
-        cache_note = checks.save() if path == project.root / ARTEFACT else None
-    checks.release()  # the states, kept in memory only until saved
+    engine, fallback, cache_note = _close(checks, inference, path, watch)
     with watch("derive"):
         derive_store(OxigraphStore.of(project.quads))
     written, manifest, store = write_build(project, path, watch)
@@ -182,6 +174,25 @@ def build(
         work=checks.notes,
         notes=[cache_note] if cache_note else [],
     )
+
+
+def _close(
+    checks: Checks, inference: str, path: Path, watch: Stopwatch
+) -> tuple[str, str | None, str | None]:
+    """The closure into ``graph:inferred`` (stage ``reason``), then the cache for the next build
+    (``cache``: for the project's own artefact only, ``--out`` leaves no trace in it); the
+    closure's engine, why the reference one ran if it did, and a note if the cache could not be
+    written. The rdflib view and the states are let go of: the largest things a build holds."""
+    project = checks.project
+    with watch("reason"):
+        triples, engine, fallback = checks.reason(inference)
+        convert = QuadConverter()
+        project.quads.extend(convert(s, p, o, INFERRED_GRAPH) for s, p, o in triples)
+    checks.data = Graph()  # rdflib's copy of ontology + data
+    with watch("cache"):
+        cache_note = checks.save() if path == project.root / ARTEFACT else None
+    checks.release()
+    return engine, fallback, cache_note
 
 
 def write_build(project: Project, path: Path, watch: Stopwatch) -> tuple[Digest, Path, Path]:
