@@ -4,11 +4,14 @@ error reported and the files watched on, Ctrl-C a clean stop."""
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import IO
 
 from kg.pipeline.build import ARTEFACT, BuildReport, build
 from kg.pipeline.load import LoadError
@@ -51,27 +54,48 @@ def test_each_change_is_built_and_a_broken_file_is_waited_out(tmp_path: Path) ->
     assert (root / ARTEFACT).read_bytes() == full.path.read_bytes()
 
 
+def lines_of(stream: IO[str]) -> tuple[queue.Queue[str], threading.Thread]:
+    """The lines of a child's output as they come, read by a thread of their own (joined once
+    the child has ended, before its pipes are closed)."""
+    found: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=lambda: [found.put(line) for line in stream], daemon=True)
+    reader.start()
+    return found, reader
+
+
+def line_within(lines: queue.Queue[str], seconds: float) -> str:
+    """The next line, failing (not hanging) when none comes in time."""
+    try:
+        return lines.get(timeout=seconds)
+    except queue.Empty:
+        raise AssertionError(f"no line from the watching process within {seconds} s") from None
+
+
 def test_ctrl_c_stops_watching(tmp_path: Path) -> None:
     root = copy_project(tmp_path / "project")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kg", "build", "--watch", "--root", str(root), "--interval", "0.1"],
+    command = [sys.executable, "-m", "kg", "build", "--watch", "--root", str(root)]
+    with subprocess.Popen(
+        [*command, "--interval", "0.1"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         cwd=REPO,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        assert process.stdout is not None
-        assert process.stdout.readline().startswith(f"watching {root.resolve()}")
-        assert process.stdout.readline().startswith("wrote ")
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    assert process.returncode == 0, err
-    assert out.strip().endswith("stopped")
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        lines, reader = lines_of(process.stdout)
+        try:
+            assert line_within(lines, 60).startswith(f"watching {root.resolve()}")
+            assert line_within(lines, 120).startswith("wrote ")
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=60) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            reader.join(timeout=10)
+        err = process.stderr.read()
+    assert line_within(lines, 1).strip() == "stopped", err
     assert "Traceback" not in err
 
 
