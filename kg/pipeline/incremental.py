@@ -24,7 +24,7 @@ the last good build read, so the next build compares against it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +32,6 @@ from rdflib import Graph
 from rdflib.term import Node
 
 from kg.pipeline.cache import (
-    TRIPLES,
     BuildCache,
     Changes,
     Snapshot,
@@ -251,38 +250,25 @@ class Checks:
         self.validation_state = self.closure_state = None
 
     def _save(self, cache: BuildCache) -> None:
+        """Each file's triples part (the previous one, by its digest, for a file this build did
+        not touch), the validation and the closure, then the snapshot naming them."""
         assert self.validation_state is not None
-        previous, touched = self.found.previous, self._touched()
-        kept = {
-            part: digest
-            for part, digest in (previous.parts.items() if previous else ())
-            if part.startswith(TRIPLES)
-        }
-        cache.begin()
+        previous, changes = self.found.previous, self.found.changes
+        touched = changes.touched if changes is not None else frozenset()
+        kept = previous.parts if previous is not None else {}
+        snapshot = Snapshot(files=dict(self.found.digests), inference=self.found.inference)
         parts: dict[str, bytes] = {}
+        cache.begin()
         for f in self.project.files:
             name = f.path.relative_to(self.project.root).as_posix()
-            if name in touched or triples_part(name) not in kept:
-                parts[triples_part(name)] = file_triples(self.project, f)
-        snapshot = Snapshot(files=dict(self.found.digests), inference=self.found.inference)
-        for name in self._unchanged_parts(kept, touched):
-            snapshot.parts[name] = kept[name]
+            part = triples_part(name)
+            if part in kept and name not in touched:
+                snapshot.parts[part] = kept[part]
+            else:
+                parts[part] = file_triples(self.project, f)
         self.validation_state.save(cache.folder / VALIDATION)
         written = [VALIDATION]
         if self.closure_state is not None:
             self.closure_state.save(cache.folder / CLOSURE)
             written.append(CLOSURE)
         cache.save(snapshot, parts, written)
-
-    def _touched(self) -> frozenset[str]:
-        return self.found.changes.touched if self.found.changes is not None else frozenset()
-
-    def _unchanged_parts(self, kept: dict[str, str], touched: Iterable[str]) -> Iterator[str]:
-        """The triples parts the previous build wrote for files this one did not touch."""
-        if self.found.previous is None:
-            return
-        changed = {triples_part(name) for name in touched}
-        for name in self.found.digests:
-            part = triples_part(name)
-            if part in kept and part not in changed:
-                yield part

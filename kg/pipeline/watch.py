@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kg.pipeline.build import BuildRefused, BuildReport, build
-from kg.pipeline.load import KINDS
+from kg.pipeline.load import curated_files
 from kg.pipeline.manifest import ArtefactError
 from kg.rdf.formats import LoadError
 
@@ -25,13 +25,12 @@ Seen = dict[str, tuple[int, int]]
 def seen(root: Path) -> Seen:
     """Each curated Turtle file (relative to the root) → its size and modification time."""
     found: Seen = {}
-    for kind in KINDS:
-        for path in sorted((root / kind).rglob("*.ttl")):
-            try:
-                stat = path.stat()
-            except FileNotFoundError:  # removed while listed: the next poll sees it gone
-                continue
-            found[path.relative_to(root).as_posix()] = (stat.st_size, stat.st_mtime_ns)
+    for f in curated_files(root):
+        try:
+            stat = f.path.stat()
+        except FileNotFoundError:  # removed while listed: the next poll sees it gone
+            continue
+        found[f.path.relative_to(root).as_posix()] = (stat.st_size, stat.st_mtime_ns)
     return found
 
 
