@@ -36,6 +36,8 @@ DERIVED_GRAPH = GRAPH["derived"]
 
 OA = Namespace("http://www.w3.org/ns/oa#")
 SCHEMA = Namespace("https://schema.org/")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+"""SPDX, for a source text's checksum (``spdx:checksum``), as DCAT 3 records a file's."""
 WD = Namespace("http://www.wikidata.org/entity/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
