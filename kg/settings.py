@@ -1,5 +1,5 @@
-"""The web service's settings, one record each: where its name, environment variable, type,
-default, unit and documentation are written down once.
+"""The settings of the web service and the commands, one record each: where its name,
+environment variable, type, default, unit and documentation are written down once.
 
 Everything else is generated from these records: the ``kg serve`` options (``kg.cli.options``),
 the Flask app's defaults and its reading of the environment (``server.create_app``), and the
@@ -19,6 +19,7 @@ from typing import Any
 from kg.endpoint.fairness import parse_proxies
 from kg.pipeline.load import ROOT_ENV
 from kg.rdf.namespaces import BASE
+from kg.sources.corpus import SEEDS_ENV, SOURCES_ENV
 from kg.store import DEFAULT_ENGINE
 
 Value = int | float | str | None
@@ -26,11 +27,11 @@ Value = int | float | str | None
 
 @dataclass(frozen=True)
 class Setting:
-    """One setting of the web service.
+    """One setting of the web service or the commands.
 
     ``option`` is the ``kg serve`` option generated from this record; it is None for the settings
-    every command takes (``--root``, ``--dataset``, ``--store``: ``kg.cli.options``) and for those
-    only the environment sets. ``kind`` is the type values are converted to, ``unit`` what a value
+    the commands take (``--root``, ``--dataset``, ``--store``, ``--sources``: ``kg.cli.options``)
+    and for those only the environment sets. ``kind`` is the type values are converted to, ``unit`` what a value
     counts or names. ``doc`` is the option's help, ``default_text`` how that help tells a
     default that is not a plain value (one computed from other settings, say), and ``minimum``
     (exclusive when ``min_open``) what the option accepts. ``described_as`` names the property under
@@ -98,6 +99,16 @@ SETTINGS: tuple[Setting, ...] = (
         DEFAULT_ENGINE,
         "The query engine, oxigraph or rdflib, or a remote SPARQL store as "
         "sparql+http(s)://HOST:PORT/PATH",
+    ),
+    Setting(
+        "sources",
+        SOURCES_ENV,
+        str,
+        None,
+        "The corpus folder holding the source texts, which kg validate and kg sources check "
+        "(the commands' --sources)",
+        unit="folder",
+        default_text=f"${SEEDS_ENV}, else none (the texts are then not checked)",
     ),
     Setting(
         "base",

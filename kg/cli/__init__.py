@@ -2,10 +2,11 @@
 parses its options, calls the library, and prints the result or exits with a code
 (``kg.cli.errors``).
 
-The commands live by area, one module each (``pipeline``, ``query``, ``questions``, ``publish``),
-and ``kg --help`` lists them so. Other packages add commands through the entry point group
-``kg.commands`` (``kg.cli.plugins``): that is how ``kg serve`` comes from the web app, which this
-package never imports.
+The commands live by area, one module each (``pipeline``, ``query``, ``questions``, ``publish``,
+``sources``), and ``kg --help`` lists them so (the source texts with the pipeline, whose
+validation checks them). Other packages add commands through the entry
+point group ``kg.commands`` (``kg.cli.plugins``): that is how ``kg serve`` comes from the web
+app, which this package never imports.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from typing import Any
 import click
 
 from kg import __version__
-from kg.cli import pipeline, publish, query, questions
+from kg.cli import pipeline, publish, query, questions, sources
 from kg.cli.plugins import command_entry_points, load
 
 Area = tuple[str, Sequence[click.Command]]
 
 AREAS: tuple[Area, ...] = (
-    ("Pipeline (load → validate → reason → build)", pipeline.COMMANDS),
+    ("Pipeline (load → validate → reason → build)", (*pipeline.COMMANDS, *sources.COMMANDS)),
     ("Query", query.COMMANDS),
     ("Questions", questions.COMMANDS),
     ("Publish", publish.COMMANDS),

@@ -12,6 +12,7 @@ import click
 
 from kg.pipeline.validate import INFERENCE_CHOICES
 from kg.settings import Setting
+from kg.sources.corpus import SEEDS_ENV, SOURCES_ENV
 from kg.store import DEFAULT_ENGINE, ENGINES, REMOTE_SCHEMES, is_remote
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -31,6 +32,17 @@ def root_option(command: Callable[..., Any]) -> Callable[..., Any]:
         default=None,
         help="Project folder with ontology/, shapes/, data/ (default: the working directory or a "
         "parent of it, or $PTKG_ROOT).",
+    )(command)
+
+
+def sources_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--sources DIR``: the corpus folder of the source texts (``kg.sources.corpus``)."""
+    return click.option(
+        "--sources",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help=f"The corpus folder holding the source texts (default: ${SOURCES_ENV}, else "
+        f"${SEEDS_ENV}; none when neither is set).",
     )(command)
 
 

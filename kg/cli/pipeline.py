@@ -10,14 +10,15 @@ import click
 
 from kg.browse.stats import stats as compute_stats
 from kg.cli.errors import user_errors
-from kg.cli.options import inference_option, root_option, store_options
+from kg.cli.options import inference_option, root_option, sources_option, store_options
+from kg.cli.sources import check_after_validation
 from kg.pipeline.build import ARTEFACT, BuildRefused, BuildReport, build, open_graph
 from kg.pipeline.load import load_project
 from kg.pipeline.validate import ENGINES, validate_project
 from kg.store.queries import table
 
 
-@click.command(short_help="check data + ontology against the SHACL shapes")
+@click.command(short_help="check data + ontology against the shapes, and the source texts")
 @root_option
 @inference_option("none")
 @click.option(
@@ -29,19 +30,28 @@ from kg.store.queries import table
     "pySHACL, with a note on stderr); pyshacl: pySHACL always. Both give the same results.",
 )
 @click.option("--report", is_flag=True, help="Print pySHACL's full text report instead.")
+@sources_option
 @user_errors
-def validate(root: Path | None, inference: str, engine: str, report: bool) -> None:
-    """Check data + ontology against the shapes in shapes/.
+def validate(
+    root: Path | None, inference: str, engine: str, report: bool, sources: Path | None
+) -> None:
+    """Check data + ontology against the shapes in shapes/, then the source texts.
 
-    Prints each problem as file, focus node, path, message and severity. Exits 0 when the data
-    conforms, 1 on violations, 2 when a file cannot be loaded (printed as file:line: message).
+    Prints each problem as file, focus node, path, message and severity. Then, when a corpus
+    folder is configured (--sources, $PTKG_SOURCES or $PTKG_SEEDS), checks it as `kg sources
+    check` does, one line per problem; without one it says on stderr that the texts were not
+    checked. Exits 0 when the data conforms and the texts hold, 1 on violations or a problem
+    with the texts, 2 when a file cannot be loaded (printed as file:line: message).
     """
     reference = engine == "pyshacl"
-    result = validate_project(load_project(root), inference=inference, reference=reference)
+    project = load_project(root)
+    data = project.graph("ontology", "data")
+    result = validate_project(project, inference=inference, reference=reference, data=data)
     if result.fallback:
         click.echo(f"note: validated with pySHACL: {result.fallback}", err=True)
     click.echo(result.text if report else result.format())
-    sys.exit(result.exit_code)
+    texts_fail = check_after_validation(sources, data)
+    sys.exit(result.exit_code or int(texts_fail))
 
 
 @click.command(name="build", short_help="validate, add OWL 2 RL entailments, write build/ptkg.nq")
