@@ -63,7 +63,7 @@ def generate(
     and selector are blank nodes, as in the curated data (else IRIs). The defaults (none of these)
     keep the graph exactly what ``bench/engines.py`` measured. With ``conforming``, every
     resource also has what the shapes ask of its kind (labels, definitions, the scheme, each
-    annotation's motivation, each source's identifier and kind), so that together with the curated
+    annotation's motivation and anchoring, each source's identifier and kind), so that together with the curated
     project the graph validates and ``kg build`` takes it.
     """
     rng = random.Random(seed)
@@ -174,6 +174,15 @@ def generate(
         add(target, _iri(OA + "hasSelector"), quote)
         add(quote, _iri(RDF_TYPE), _iri(OA + "TextQuoteSelector"))
         add(quote, _iri(OA + "exact"), _lit(f"Quote number {n} from the source."))
+        if conforming:
+            exact = f"Quote number {n} from the source."
+            where = f"_:p{n}" if blank_nodes else _iri(f"{ID}evidence/s{n}#position")
+            add(quote, _iri(OA + "prefix"), _lit(""))
+            add(quote, _iri(OA + "suffix"), _lit(""))
+            add(target, _iri(OA + "hasSelector"), where)
+            add(where, _iri(RDF_TYPE), _iri(OA + "TextPositionSelector"))
+            add(where, _iri(OA + "start"), _lit("0", XSD + "integer"))
+            add(where, _iri(OA + "end"), _lit(str(len(exact)), XSD + "integer"))
         add(target, _iri(RDF_TYPE), _iri(OA + "SpecificResource"))
     extra = random.Random(seed + 1)
     for _ in range(int(len(positions) * contradictions)):
