@@ -51,6 +51,7 @@ def generate(
     supersessions: float = 0.0,
     focus: float | None = None,
     blank_nodes: bool = False,
+    anchored: bool = False,
     conforming: bool = False,
 ) -> str:
     """N-Quads text of a synthetic graph with about ``triples`` triples, all in one named graph.
@@ -60,11 +61,13 @@ def generate(
     an earlier statement of the same party. With ``focus``, each party has its own positions (its
     demands): a statement is about one of them with probability ``focus`` (else any position),
     and a rejection is about one of a rival party's. With ``blank_nodes``, each annotation's target
-    and selector are blank nodes, as in the curated data (else IRIs). The defaults (none of these)
-    keep the graph exactly what ``bench/engines.py`` measured. With ``conforming``, every
-    resource also has what the shapes ask of its kind (labels, definitions, the scheme, each
-    annotation's motivation, each source's identifier and kind), so that together with the curated
-    project the graph validates and ``kg build`` takes it.
+    and selector are blank nodes, as in the curated data (else IRIs). With ``anchored``, each
+    quote selector has a prefix and a suffix and each target a position selector too, as in the
+    curated data. The defaults (none of these) keep the graph exactly what ``bench/engines.py``
+    measured. With ``conforming`` (which implies ``anchored``), every resource also has what the
+    shapes ask of its kind (labels, definitions, the scheme, each annotation's motivation, each
+    source's identifier and kind), so that together with the curated project the graph validates
+    and ``kg build`` takes it.
     """
     rng = random.Random(seed)
     statements = max(1, triples // TRIPLES_PER_STATEMENT)
@@ -174,6 +177,15 @@ def generate(
         add(target, _iri(OA + "hasSelector"), quote)
         add(quote, _iri(RDF_TYPE), _iri(OA + "TextQuoteSelector"))
         add(quote, _iri(OA + "exact"), _lit(f"Quote number {n} from the source."))
+        if anchored or conforming:
+            exact = f"Quote number {n} from the source."
+            where = f"_:p{n}" if blank_nodes else _iri(f"{ID}evidence/s{n}#position")
+            add(quote, _iri(OA + "prefix"), _lit(""))
+            add(quote, _iri(OA + "suffix"), _lit(""))
+            add(target, _iri(OA + "hasSelector"), where)
+            add(where, _iri(RDF_TYPE), _iri(OA + "TextPositionSelector"))
+            add(where, _iri(OA + "start"), _lit("0", XSD + "integer"))
+            add(where, _iri(OA + "end"), _lit(str(len(exact)), XSD + "integer"))
         add(target, _iri(RDF_TYPE), _iri(OA + "SpecificResource"))
     extra = random.Random(seed + 1)
     for _ in range(int(len(positions) * contradictions)):

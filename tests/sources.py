@@ -8,12 +8,13 @@ it is skipped, except under ``CI``, where it fails.
 from __future__ import annotations
 
 import os
-import re
 from functools import cache
 from pathlib import Path
 
 import pytest
 from rdflib import Graph, Namespace
+
+from kg.sources.anchoring import normalise
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
@@ -25,11 +26,6 @@ SEEDS = (
 
 PT = Namespace("https://w3id.org/peace-talks-kg/ontology#")
 OA = Namespace("http://www.w3.org/ns/oa#")
-
-
-def normalise(text: str) -> str:
-    """Collapse every run of whitespace to a single space and trim the ends."""
-    return re.sub(r"\s+", " ", text).strip()
 
 
 @cache

@@ -116,7 +116,7 @@ def test_fixture_project(name: str) -> None:
 @pytest.mark.slow
 def test_synthetic_graph_of_10k_triples() -> None:
     dataset = Dataset()
-    text = generate(10_000, blank_nodes=True, contradictions=0.1, supersessions=0.05)
+    text = generate(10_000, blank_nodes=True, anchored=True, contradictions=0.1, supersessions=0.05)
     dataset.parse(data=text, format="nquads")
     graph = Graph()
     for s, p, o, _ in dataset.quads((None, None, None, None)):

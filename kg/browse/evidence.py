@@ -59,13 +59,15 @@ def annotation_quote(description: Description) -> Evidence | None:
         return None
     rows = {r.predicate.term: r.values for r in description.blank_nodes.get(str(target.term), [])}
     source = _first(rows.get(OA.hasSource))
-    selector = _first(rows.get(OA.hasSelector))
     quote = None
-    if selector is not None and selector.is_blank:
-        inner = {
-            r.predicate.term: r.values for r in description.blank_nodes.get(str(selector.term), [])
-        }
-        quote = _first(inner.get(OA.exact))
+    for selector in rows.get(OA.hasSelector) or []:
+        # The quote selector: a target also has a position selector, which holds no quote.
+        if quote is None and selector.is_blank:
+            inner = {
+                r.predicate.term: r.values
+                for r in description.blank_nodes.get(str(selector.term), [])
+            }
+            quote = _first(inner.get(OA.exact))
     if source is None:
         return None
     return Evidence(

@@ -5,20 +5,24 @@ An evidence annotation (``oa:Annotation``) targets a part of a source document: 
 ``dcterms:identifier``, the file name) and whose selectors say which part. :func:`check_quotes`
 reads each annotation's selectors and the text of its document and returns what does not hold, as
 :class:`QuoteProblem` values a command prints one per line.
+
+A quote is anchored (:mod:`kg.sources.anchoring`) when its ``oa:TextQuoteSelector`` also has the
+text just before and after it (``oa:prefix``, ``oa:suffix``) and a ``oa:TextPositionSelector``
+says where it stands (``oa:start``, ``oa:end``): then the check holds each of these to the text.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF
 from rdflib.term import Node
 
 from kg.rdf.namespaces import OA
+from kg.sources.anchoring import normalise, selects
 
 MAX_QUOTE = 400
 """The longest quote, in characters: evidence is a passage, not the article."""
@@ -40,18 +44,22 @@ class QuoteProblem:
 
 @dataclass(frozen=True)
 class Quote:
-    """One annotation's quote, as the graph holds it."""
+    """One annotation's quote and its anchoring, as the graph holds them: each value None unless
+    the annotation's selectors hold exactly one of it (a position None too when not an integer)."""
 
     annotation: Node
     source: Node | None
     document: str | None
     exact: str | None
+    prefix: str | None = None
+    suffix: str | None = None
+    start: int | None = None
+    end: int | None = None
 
-
-def normalise(text: str) -> str:
-    """Every run of whitespace as one space, the ends trimmed: how a quote is compared with the
-    text, whose lines may break where the quote has a space."""
-    return re.sub(r"\s+", " ", text).strip()
+    @property
+    def anchored(self) -> bool:
+        """Whether the quote has all of its anchoring: prefix, suffix, start and end."""
+        return None not in (self.prefix, self.suffix, self.start, self.end)
 
 
 def quotes(graph: Graph) -> Iterator[Quote]:
@@ -60,23 +68,30 @@ def quotes(graph: Graph) -> Iterator[Quote]:
         for target in graph.objects(annotation, OA.hasTarget):
             source = graph.value(target, OA.hasSource)
             document = graph.value(source, DCTERMS.identifier) if source is not None else None
-            exacts = [
-                str(exact)
-                for selector in graph.objects(target, OA.hasSelector)
-                for exact in graph.objects(selector, OA.exact)
-            ]
+            selectors = list(graph.objects(target, OA.hasSelector))
+
+            def one(prop: URIRef, selectors: list[Node] = selectors) -> Node | None:
+                values = [v for selector in selectors for v in graph.objects(selector, prop)]
+                return values[0] if len(values) == 1 else None
+
+            exact, prefix, suffix = one(OA.exact), one(OA.prefix), one(OA.suffix)
             yield Quote(
                 annotation,
                 source,
                 None if document is None else str(document),
-                exacts[0] if len(exacts) == 1 else None,
+                None if exact is None else str(exact),
+                None if prefix is None else str(prefix),
+                None if suffix is None else str(suffix),
+                _integer(one(OA.start)),
+                _integer(one(OA.end)),
             )
 
 
 def check_quotes(graph: Graph, corpus: Path) -> list[QuoteProblem]:
     """What does not hold of the quotes in ``graph`` against the texts in the folder ``corpus``:
     a document that names no file or whose file is missing, an annotation with no quote or more
-    than one, a quote longer than :data:`MAX_QUOTE`, a quote not found in its text."""
+    than one, a quote longer than :data:`MAX_QUOTE`, a quote not found in its text, a quote not
+    anchored, and an anchoring the text does not bear out (:func:`anchoring_problem`)."""
     problems: list[QuoteProblem] = []
     texts: dict[str, str | None] = {}
     for quote in quotes(graph):
@@ -92,7 +107,7 @@ def check_quotes(graph: Graph, corpus: Path) -> list[QuoteProblem]:
             problem("its target has no single oa:exact quote")
             continue
         if quote.document not in texts:
-            texts[quote.document] = _read(corpus / quote.document)
+            texts[quote.document] = read_source(corpus / quote.document)
         text = texts[quote.document]
         if text is None:
             problem(f"the source text is not in {corpus}")
@@ -100,14 +115,52 @@ def check_quotes(graph: Graph, corpus: Path) -> list[QuoteProblem]:
             problem(f"the quote has {len(quote.exact)} characters (at most {MAX_QUOTE})")
         elif normalise(quote.exact) not in normalise(text):
             problem(f"the quote is not in the text: {quote.exact!r}")
+        elif (wrong := anchoring_problem(quote, text)) is not None:
+            problem(wrong)
     return problems
 
 
-def _read(path: Path) -> str | None:
+def anchoring_problem(quote: Quote, text: str) -> str | None:
+    """What is wrong with the anchoring of ``quote`` (whose ``exact`` is set) in ``text``, or None:
+    not anchored; a position outside the text or whose slice is not the quote; a prefix or a
+    suffix that is not the text around that position; or a quote selector (quote, prefix,
+    suffix) that selects no place or several."""
+    exact, prefix, suffix, start, end = (
+        quote.exact,
+        quote.prefix,
+        quote.suffix,
+        quote.start,
+        quote.end,
+    )
+    if exact is None or prefix is None or suffix is None or start is None or end is None:
+        return "not anchored: run kg sources anchor"
+    if not 0 <= start < end <= len(text):
+        return f"the position {start}-{end} is not within the text (0-{len(text)})"
+    if normalise(text[start:end]) != normalise(exact):
+        return f"the text at {start}-{end} is not the quote: {text[start:end]!r}"
+    if not text.endswith(prefix, 0, start):
+        return f"the oa:prefix is not the text before {start}: {prefix!r}"
+    if not text.startswith(suffix, end):
+        return f"the oa:suffix is not the text after {end}: {suffix!r}"
+    places = len(selects(text, exact, prefix, suffix))
+    if places != 1:
+        return f"the quote selector (quote, prefix, suffix) selects {places} places, not one"
+    return None
+
+
+def read_source(path: Path) -> str | None:
+    """A source text as its positions count: the file's bytes decoded as UTF-8, line ends as
+    they are (no newline translation); None when it cannot be read."""
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
+
+
+def _integer(node: Node | None) -> int | None:
+    """An integer literal's value; None for anything else."""
+    value = node.toPython() if isinstance(node, Literal) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _name(node: Node) -> str:
