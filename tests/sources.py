@@ -1,7 +1,8 @@
 """The curated data and the source documents, as the data tests read them: all of data/*.ttl as one graph, and
 each document's text with whitespace collapsed.
 
-The seeds folder is ``$PTKG_SEEDS`` if set, else ``<repo>/../shared/seeds``. When it is missing a test that needs
+The seeds folder (the corpus folder of the source texts) is ``$PTKG_SOURCES`` if set, else
+``$PTKG_SEEDS``, else ``<repo>/../shared/seeds``. When it is missing a test that needs
 it is skipped, except under ``CI``, where it fails.
 """
 
@@ -18,10 +19,10 @@ from kg.sources.anchoring import normalise
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
-SEEDS = (
-    Path(os.environ["PTKG_SEEDS"])
-    if os.environ.get("PTKG_SEEDS")
-    else REPO.parent / "shared" / "seeds"
+SEEDS = Path(
+    os.environ.get("PTKG_SOURCES")
+    or os.environ.get("PTKG_SEEDS")
+    or REPO.parent / "shared" / "seeds"
 )
 
 PT = Namespace("https://w3id.org/peace-talks-kg/ontology#")

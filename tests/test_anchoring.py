@@ -8,10 +8,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rdflib import Graph, URIRef
 
+from kg.cli import cli
 from kg.sources.anchor_data import AnchoringFailed, anchor_project
 from kg.sources.anchoring import (
     AmbiguousQuote,
@@ -311,3 +313,49 @@ def test_the_curated_data_is_what_anchoring_it_again_gives(tmp_path: Path) -> No
     for path in sorted(DATA.glob("*.ttl")):
         graph.parse(path, format="turtle")
     assert all(q.anchored for q in quotes(graph) if isinstance(q.annotation, URIRef))
+
+
+# --- kg sources anchor: the command -----------------------------------------------------------
+
+
+def _anchor_command(root: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["sources", "anchor", "--root", str(root), *args])
+
+
+def test_the_command_lists_an_ambiguous_quote_and_anchors_the_chosen_occurrence(
+    tmp_path: Path,
+) -> None:
+    text = "We talk. We talk. Putin set conditions."
+    root, corpus = _project(tmp_path, TURTLE.replace("Kyiv rejected", "We talk"), text)
+    before = _files(root)
+    listed = _anchor_command(root, "--sources", str(corpus))
+    assert listed.exit_code == 1, listed.output
+    assert "evidence/kyiv (doc.txt)" in listed.output and "2) at 9:" in listed.output
+    assert _files(root) == before
+    chosen = _anchor_command(
+        root, "--sources", str(corpus), "--choose", "https://example.org/evidence/kyiv=2"
+    )
+    assert chosen.exit_code == 0, chosen.output
+    assert "2 quotes anchored; evidence.ttl changed." in chosen.output
+    assert "oa:start 9 ;" in (root / "data" / "evidence.ttl").read_text(encoding="utf-8")
+    again = _anchor_command(root, "--sources", str(corpus))
+    assert again.exit_code == 0 and "0 quotes anchored; no file changed." in again.output
+
+
+@pytest.mark.parametrize("choice", ["kyiv", "https://example.org/evidence/kyiv=0", "=2"])
+def test_the_command_refuses_a_malformed_choice(tmp_path: Path, choice: str) -> None:
+    root, corpus = _project(tmp_path)
+    before = _files(root)
+    result = _anchor_command(root, "--sources", str(corpus), "--choose", choice)
+    assert result.exit_code == 2 and "expected IRI=N" in result.output
+    assert _files(root) == before
+
+
+def test_the_command_without_a_corpus_folder_writes_nothing(tmp_path: Path, monkeypatch) -> None:
+    root, _ = _project(tmp_path)
+    for name in ("PTKG_SOURCES", "PTKG_SEEDS"):
+        monkeypatch.delenv(name, raising=False)
+    before = _files(root)
+    result = _anchor_command(root)
+    assert result.exit_code == 2 and "corpus" in result.output
+    assert _files(root) == before

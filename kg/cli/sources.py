@@ -1,4 +1,4 @@
-"""``kg sources add``, ``kg sources list``, ``kg sources check``: the source texts in the corpus
+"""``kg sources add``, ``list``, ``check`` and ``anchor``: the source texts in the corpus
 folder (``kg.sources``) and what ``data/sources.ttl`` records about each."""
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from rdflib import Graph, Literal
 
 from kg.cli.errors import EXIT_NONCONFORMING, EXIT_OK, fail, user_errors
 from kg.cli.options import root_option, sources_option
-from kg.pipeline.load import load_project
+from kg.pipeline.load import find_root, load_project
 from kg.rdf.results import SelectResult
 from kg.sources.add import NewSource, SourceRefused, add_source
+from kg.sources.anchor_data import AnchoringFailed, anchor_project
 from kg.sources.check import SourceProblem, TextStatus, check_sources, statuses
 from kg.sources.corpus import NO_CORPUS, NoCorpus, corpus_folder, existing_corpus
 from kg.sources.registry import KINDS, records
@@ -143,6 +144,54 @@ def check(sources: Path | None, root: Path | None) -> None:
         sys.exit(EXIT_NONCONFORMING)
     click.echo(f"{len(records(graph))} source texts present and unchanged; every quote found.")
     sys.exit(EXIT_OK)
+
+
+@sources_group.command(name="anchor", short_help="anchor every evidence quote in its text")
+@click.option(
+    "--choose",
+    "choices",
+    multiple=True,
+    metavar="IRI=N",
+    help="For a quote that occurs more than once in its text: the occurrence to anchor (from 1).",
+)
+@sources_option
+@root_option
+@user_errors
+def anchor(choices: tuple[str, ...], sources: Path | None, root: Path | None) -> None:
+    """Give every evidence quote in data/*.ttl that lacks it its anchoring in the source text:
+    a prefix and a suffix for its oa:TextQuoteSelector (long enough that prefix, quote and
+    suffix occur once in the text) and an oa:TextPositionSelector (start and end in Unicode code
+    points), edited into the Turtle in place. Running it again changes nothing.
+
+    A quote found more than once stops the run, writing nothing, with the places listed: choose
+    one with --choose IRI=N (exit 1). A quote not in its text, or a missing text: one line, exit
+    2, nothing written.
+    """
+    try:
+        folder = existing_corpus(sources)
+    except NoCorpus as exc:
+        fail(str(exc))
+    try:
+        report = anchor_project(root or find_root(), folder, _choices(choices))
+    except AnchoringFailed as exc:
+        fail(str(exc))
+    if report.ambiguous:
+        for ambiguous in report.ambiguous:
+            click.echo(str(ambiguous))
+        click.echo("nothing written: choose an occurrence of each with --choose IRI=N", err=True)
+        sys.exit(EXIT_NONCONFORMING)
+    files = ", ".join(path.name for path in report.files_changed) or "no file"
+    click.echo(f"{len(report.anchored)} quotes anchored; {files} changed.")
+
+
+def _choices(given: Sequence[str]) -> dict[str, int]:
+    chosen: dict[str, int] = {}
+    for item in given:
+        iri, _, number = item.rpartition("=")
+        if not iri or not number.isdigit() or int(number) < 1:
+            fail(f"--choose {item!r}: expected IRI=N with N a number from 1")
+        chosen[iri] = int(number)
+    return chosen
 
 
 def _why_not(folder: Path | None) -> str:
