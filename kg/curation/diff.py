@@ -38,7 +38,11 @@ KINDS = (ADDED, CHANGED, REMOVED)
 
 EVIDENCE = "evidence "
 """The prefix of the key of an evidence annotation's property in a statement's description."""
-TIES = frozenset({OA.hasBody, OA.hasTarget, RDF.type, RDFS.label})
+HAS_BODY, HAS_TARGET, HAS_SOURCE = OA.hasBody, OA.hasTarget, OA.hasSource
+HAS_SELECTOR, EXACT, IDENTIFIER = OA.hasSelector, OA.exact, DCTERMS.identifier
+TYPE, EVIDENCE_OF = RDF.type, PT.evidence
+"""The terms the comparison reads, each looked up once (a namespace's attribute is slow)."""
+TIES = frozenset({HAS_BODY, HAS_TARGET, TYPE, RDFS.label})
 """An annotation's properties that tie it to its statement and its text, or repeat the
 statement's label: not compared as properties (the quotes stand for the target)."""
 
@@ -199,14 +203,14 @@ class _View:
         self.statements: set[Node] = {
             s
             for s, properties in self.data.items()
-            if isinstance(s, URIRef) and not classes.isdisjoint(properties.get(RDF.type, ()))
+            if isinstance(s, URIRef) and not classes.isdisjoint(properties.get(TYPE, ()))
         }
         self.evidence: dict[Node, set[Node]] = {}
         for s, properties in self.data.items():
-            for body in properties.get(OA.hasBody, ()):
+            for body in properties.get(HAS_BODY, ()):
                 self.evidence.setdefault(body, set()).add(s)
         for s in self.statements:
-            self.evidence.setdefault(s, set()).update(self.data[s].get(PT.evidence, ()))
+            self.evidence.setdefault(s, set()).update(self.data[s].get(EVIDENCE_OF, ()))
         self.folded = {a for s in self.statements for a in self.evidence.get(s, ())}
         self.resources = {s for s in self.data if isinstance(s, URIRef)}
         self.anonymous = Counter(self._value(b) for b in self._unattached())
@@ -247,15 +251,15 @@ class _View:
         return key
 
     def _quotes(self, annotation: Mapping[Node, set[Node]]) -> Iterator[Quote]:
-        for target in annotation.get(OA.hasTarget, ()):
+        for target in annotation.get(HAS_TARGET, ()):
             found = self.data.get(target, {})
             exacts = [
                 str(exact)
-                for selector in found.get(OA.hasSelector, ())
-                for exact in self.data.get(selector, {}).get(OA.exact, ())
+                for selector in found.get(HAS_SELECTOR, ())
+                for exact in self.data.get(selector, {}).get(EXACT, ())
             ]
-            for source in found.get(OA.hasSource, ()):
-                named = self.data.get(source, {}).get(DCTERMS.identifier, ())
+            for source in found.get(HAS_SOURCE, ()):
+                named = self.data.get(source, {}).get(IDENTIFIER, ())
                 for name in sorted(str(n) for n in named) or [compact(source)]:
                     yield from (Quote(name, exact) for exact in exacts)
 
