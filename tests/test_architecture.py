@@ -24,6 +24,7 @@ LAYERS = {
     "kg.browse": 3,
     "kg.publish": 3,
     "kg.sources": 3,
+    "kg.curation": 3,
     "kg.settings": 4,
     "kg.cli": 5,
     "kg.__main__": 6,

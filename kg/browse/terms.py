@@ -11,30 +11,18 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDFS, SKOS, XSD, NamespaceManager
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from kg.browse.dates import When
 from kg.rdf.labels import LABEL_PROPERTIES, best_label
-from kg.rdf.namespaces import bind_prefixes
+from kg.rdf.namespaces import compact
 
 Href = Callable[[URIRef], "str | None"]
 """Where a page links an IRI: a page on this server, an external http(s) address, or nowhere."""
 
 DATE_TYPES = {XSD.date, XSD.gYearMonth, XSD.gYear, XSD.dateTime}
-
-_NM = NamespaceManager(Graph(), bind_namespaces="none")
-bind_prefixes(_NM)
-
-
-def compact(term: Node) -> str:
-    """A prefixed name (``actor:russia``) where a project prefix fits, else the IRI itself."""
-    try:
-        text = term.n3(_NM)
-    except Exception:  # an IRI rdflib cannot abbreviate or write
-        return str(term)
-    return text[1:-1] if text.startswith("<") and text.endswith(">") else text
 
 
 @dataclass

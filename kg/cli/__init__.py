@@ -3,10 +3,10 @@ parses its options, calls the library, and prints the result or exits with a cod
 (``kg.cli.errors``).
 
 The commands live by area, one module each (``pipeline``, ``query``, ``questions``, ``publish``,
-``sources``), and ``kg --help`` lists them so (the source texts with the pipeline, whose
-validation checks them). Other packages add commands through the entry
-point group ``kg.commands`` (``kg.cli.plugins``): that is how ``kg serve`` comes from the web
-app, which this package never imports.
+``sources``, ``curation``), and ``kg --help`` lists them so (the source texts, and the review
+of a change to the curated files, with the pipeline, whose validation checks them). Other
+packages add commands through the entry point group ``kg.commands`` (``kg.cli.plugins``): that
+is how ``kg serve`` comes from the web app, which this package never imports.
 """
 
 from __future__ import annotations
@@ -17,13 +17,16 @@ from typing import Any
 import click
 
 from kg import __version__
-from kg.cli import pipeline, publish, query, questions, sources
+from kg.cli import curation, pipeline, publish, query, questions, sources
 from kg.cli.plugins import command_entry_points, load
 
 Area = tuple[str, Sequence[click.Command]]
 
 AREAS: tuple[Area, ...] = (
-    ("Pipeline (load → validate → reason → build)", (*pipeline.COMMANDS, *sources.COMMANDS)),
+    (
+        "Pipeline (load → validate → reason → build)",
+        (*pipeline.COMMANDS, *sources.COMMANDS, *curation.COMMANDS),
+    ),
     ("Query", query.COMMANDS),
     ("Questions", questions.COMMANDS),
     ("Publish", publish.COMMANDS),

@@ -207,10 +207,10 @@ def _load_turtle(f: CuratedFile, into: ox.Store) -> None:
         into.load(data, format=ox.RdfFormat.TURTLE, base_iri=base, to_graph=ox.NamedNode(f.graph))
     except SyntaxError as exc:
         parse_turtle(f.path)
-        raise LoadError(f.path, _oxigraph_reason(exc), line=exc.lineno) from None
+        raise LoadError(f.path, oxigraph_reason(exc), line=exc.lineno) from None
 
 
-def _oxigraph_reason(error: SyntaxError) -> str:
+def oxigraph_reason(error: SyntaxError) -> str:
     """Oxigraph's message without the position it starts with (the caller gives the line)."""
     message = str(error.msg)
     return (

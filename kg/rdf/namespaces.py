@@ -18,6 +18,7 @@ from rdflib.namespace import (
     XSD,
     NamespaceManager,
 )
+from rdflib.term import Node
 
 BASE = "https://w3id.org/peace-talks-kg/"
 """Root of every IRI the project mints; independent of the host that serves it."""
@@ -88,3 +89,16 @@ def bind_prefixes(graph: Graph | NamespaceManager) -> None:
     rdflib's defaults)."""
     for name, iri in PREFIXES.items():
         graph.bind(name, iri, override=True, replace=True)
+
+
+_NAMES = NamespaceManager(Graph(), bind_namespaces="none")
+bind_prefixes(_NAMES)
+
+
+def compact(term: Node) -> str:
+    """A prefixed name (``actor:russia``) where a project prefix fits, else the IRI itself."""
+    try:
+        text = term.n3(_NAMES)
+    except Exception:  # an IRI rdflib cannot abbreviate or write
+        return str(term)
+    return text[1:-1] if text.startswith("<") and text.endswith(">") else text
