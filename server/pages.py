@@ -14,7 +14,10 @@ IRI scheme (``PTKG_BASE``, default ``https://w3id.org/peace-talks-kg/``, is mapp
 
 Every answer advertises its twins in an HTTP ``Link`` header (and HTML pages in
 ``<link rel="alternate">``). An IRI the graph does not hold is a 404, and so is a path that makes no
-IRI (checked by :func:`kg.rdf.terms.checked_iri`), with the reason.
+IRI (checked by :func:`kg.rdf.terms.checked_iri`), with the reason. A retracted resource
+(``pt:retracted true``, docs/model.md) answers **410 Gone** at its IRI, its page, its JSON and its data
+twins alike, each still with its content (the page with the reason, the triples) and the reason in
+the error shape's ``error``.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, url_
 from flask.typing import ResponseReturnValue, ResponseValue
 from rdflib import Graph, URIRef
 
+from kg.browse.curation import Retraction, retraction
 from kg.browse.describe import describe, exists, graph_subjects, graph_triples
 from kg.browse.page import resource_page
 from kg.browse.vocabulary import document_triples, ontology_page, shapes_page
@@ -173,6 +177,9 @@ def _see_other(path: str) -> ResponseReturnValue:
     if not exists(graph(), iri):
         body, status = _not_found(str(iri))
         return body, status, {"Vary": "Accept"}
+    gone = None if path.startswith("graph/") else retraction(graph(), iri)
+    if gone is not None:
+        return _gone(path, iri, gone)
     media = negotiate()
     if media is None:
         return _not_acceptable()
@@ -203,11 +210,21 @@ def data(path: str) -> ResponseReturnValue:
     store = graph()
     if not exists(store, iri):
         return _not_found(str(iri))
-    is_graph = stem.startswith("graph/")
+    return _data_twin(stem, iri, SUFFIXES[ext])
+
+
+def _data_twin(path: str, iri: URIRef, fmt: str) -> Response:
+    """The triples about ``iri`` in ``fmt``; 410 Gone (still with them) when it was retracted."""
+    store = graph()
+    is_graph = path.startswith("graph/")
     found = graph_triples(store, iri) if is_graph else describe(store, iri, href).graph
-    fmt = SUFFIXES[ext]
-    response = Response(serialize(GraphResult(found), fmt), mimetype=RDF_FORMATS[fmt])
-    response.headers["Link"] = _link_header([(str(iri), "describes", None), *_alternates(stem)])
+    gone = None if is_graph else retraction(store, iri)
+    response = Response(
+        serialize(GraphResult(found), fmt),
+        status=410 if gone else 200,
+        mimetype=RDF_FORMATS[fmt],
+    )
+    response.headers["Link"] = _link_header([(str(iri), "describes", None), *_alternates(path)])
     return response
 
 
@@ -226,11 +243,36 @@ def page(path: str) -> ResponseReturnValue:
         return _not_found(str(iri))
     if path.startswith("graph/"):
         return _graph_page(path, iri)
+    return _html_page(path, iri, retraction(store, iri))
+
+
+def _html_page(path: str, iri: URIRef, gone: Retraction | None) -> Response:
+    """A resource's page; 410 Gone (the page, with the reason) when it was retracted."""
     html = render_template("pages/resource.html", **_view(path, iri))
-    response = Response(html, mimetype="text/html")
+    response = Response(html, status=410 if gone else 200, mimetype="text/html")
     response.headers["Link"] = _link_header(
         [(str(iri), "describes", None), *_alternates(path, html=False)]
     )
+    return response
+
+
+def _gone(path: str, iri: URIRef, gone: Retraction) -> ResponseReturnValue:
+    """A retracted resource's IRI: 410 Gone in place of the 303, with the page (HTML), its JSON or
+    its triples as ``Accept`` asks."""
+    offers = [*HTML_TYPES, "application/json", *(RDF_FORMATS[f] for f in SUFFIXES.values())]
+    accept = accepted()
+    media = accept.best_match(offers) if accept else offers[0]
+    if media is None:
+        return _not_acceptable()
+    if media in HTML_TYPES:
+        response = _html_page(path, iri, gone)
+    elif media == "application/json":
+        response = _page_json(path)
+    else:
+        response = _data_twin(
+            path, iri, next(f for f in SUFFIXES.values() if RDF_FORMATS[f] == media)
+        )
+    response.headers["Vary"] = "Accept"
     return response
 
 
@@ -251,9 +293,16 @@ def _view(path: str, iri: URIRef) -> dict[str, Any]:
 
 
 def _page_json(path: str) -> Response:
+    """A page's JSON twin; a retracted resource's is 410 Gone, the error shape's keys first."""
     iri = _iri_of_page(path)
-    found = resource_page(graph(), iri, href)
-    response = Response(found.as_json(), mimetype="application/json")
+    store = graph()
+    found = resource_page(store, iri, href)
+    gone = retraction(store, iri)
+    if gone is None:
+        response = Response(found.as_json(), mimetype="application/json")
+    else:
+        body = found.as_json(ok=False, status=410, error=gone.message)
+        response = Response(body, status=410, mimetype="application/json")
     response.headers["Link"] = _link_header(
         [(str(iri), "describes", None), *_alternates(path, json_twin=False)]
     )

@@ -15,6 +15,7 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
+from kg.browse.curation import Curation, curation
 from kg.browse.dates import When
 from kg.browse.describe import Description, describe
 from kg.browse.evidence import Evidence, Reported, annotation_quote, evidence, source_statements
@@ -55,6 +56,7 @@ CARD: list[tuple[str, URIRef | None]] = [
 
 STATEMENT_KINDS = {"statement", "assessment", "date-report"}
 PARTS = (
+    "curation",
     "card",
     "evidence",
     "annotation",
@@ -86,6 +88,8 @@ class ResourcePage:
     :meth:`parts`); a part it calls for may be empty."""
 
     description: Description
+    curation: Curation | None = None
+    """Corrected or retracted, or a correction: the notice the page opens with."""
     card: list[tuple[str, CardValue]] | None = None
     evidence: list[Evidence] | None = None
     annotation: Evidence | None = None
@@ -111,10 +115,12 @@ class ResourcePage:
     def is_annotation(self) -> bool:
         return "evidence" in self.description.kinds
 
-    def as_json(self) -> str:
-        """The page's data for machines (its chart and data graph left out)."""
+    def as_json(self, **head: object) -> str:
+        """The page's data for machines (its chart and data graph left out), after ``head`` (a
+        retracted resource's answer puts the error shape's ``ok``, ``status`` and ``error`` first)."""
         d = self.description
         body: dict[str, object] = {
+            **head,
             "iri": str(d.iri),
             "label": d.label,
             "kinds": d.kinds,
@@ -135,7 +141,7 @@ def resource_page(store: Store, iri: URIRef, href: Href) -> ResourcePage:
     """The page of ``iri``: its description, and each part one of its kinds calls for."""
     description = describe(store, iri, href)
     kinds = set(description.kinds)
-    page = ResourcePage(description)
+    page = ResourcePage(description, curation=curation(description))
     if STATEMENT_KINDS & kinds:
         page.card = card(description)
     if page.card or description.values(PT.evidence):
