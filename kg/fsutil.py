@@ -5,12 +5,25 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import hashlib
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
+
+
+def sha256_hex(data: bytes) -> str:
+    """The SHA-256 of ``data``, as lower-case hex."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of the file at ``path``, as lower-case hex, read in blocks (a build's
+    artefact or a closure's state is tens of megabytes at 1M); OSError when it cannot be read."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 @contextlib.contextmanager

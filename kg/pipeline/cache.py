@@ -12,7 +12,6 @@ either the previous snapshot with its parts or none that matches.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ import pyoxigraph as ox
 from rdflib.term import Node
 
 import kg
-from kg.fsutil import atomic_write
+from kg.fsutil import atomic_write, file_sha256, sha256_hex
 from kg.pipeline.load import CuratedFile, Project
 
 CACHE = Path("build") / "cache"
@@ -32,16 +31,6 @@ CACHE = Path("build") / "cache"
 FORMAT = 1
 """The layout of the cache; another one is ignored (and replaced)."""
 SNAPSHOT = "snapshot.json"
-
-
-def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def file_digest(path: Path) -> str:
-    """The SHA-256 of a file, read in blocks (a closure's state is tens of megabytes at 1M)."""
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 @dataclass
@@ -94,7 +83,7 @@ class BuildCache:
             return None
         for name, expected in found.parts.items():
             try:
-                if file_digest(self.folder / name) != expected:
+                if file_sha256(self.folder / name) != expected:
                     return None
             except OSError:
                 return None
@@ -120,9 +109,9 @@ class BuildCache:
         for name, data in parts.items():
             with atomic_write(self.folder / name) as handle:
                 handle.write(data)
-            snapshot.parts[name] = digest(data)
+            snapshot.parts[name] = sha256_hex(data)
         for name in written:
-            snapshot.parts[name] = file_digest(self.folder / name)
+            snapshot.parts[name] = file_sha256(self.folder / name)
         with atomic_write(self.folder / SNAPSHOT) as handle:
             handle.write(snapshot.to_json())
         for stale in self.folder.iterdir():
@@ -133,7 +122,7 @@ class BuildCache:
 
 def file_digests(root: Path, files: Iterable[CuratedFile]) -> dict[str, str]:
     """Each curated file (relative to the root) → the SHA-256 of its bytes."""
-    return {f.path.relative_to(root).as_posix(): digest(f.path.read_bytes()) for f in files}
+    return {f.path.relative_to(root).as_posix(): sha256_hex(f.path.read_bytes()) for f in files}
 
 
 def changes(previous: dict[str, str], current: dict[str, str]) -> Changes:

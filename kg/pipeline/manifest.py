@@ -12,12 +12,11 @@ remedy. (Not to be confused with the push manifest, a graph in a remote store: `
 from __future__ import annotations
 
 import builtins
-import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from kg.fsutil import atomic_write
+from kg.fsutil import atomic_write, file_sha256
 from kg.pipeline.load import LoadError
 from kg.store.ondisk import read_only_store, store_path
 from kg.store.oxigraph import OxigraphStore
@@ -169,8 +168,7 @@ def verify(artefact: Path, *, required: bool = False) -> Manifest | None:
     try:
         size = artefact.stat().st_size
         if size == manifest.bytes:
-            with artefact.open("rb") as handle:
-                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            digest = file_sha256(artefact)
     except OSError as exc:
         raise LoadError(artefact, exc.strerror or str(exc)) from None
     if size != manifest.bytes:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 
-from kg.fsutil import atomic_write
+from kg.fsutil import atomic_write, sha256_hex
 from kg.pipeline.load import load_project
 from kg.pipeline.validate import ValidationResult, validate_project
 from kg.sources.check import statuses
@@ -27,7 +27,6 @@ from kg.sources.registry import (
     numbers,
     published_date,
     record_turtle,
-    sha256_of,
     web_address,
     with_prefixes,
 )
@@ -74,7 +73,7 @@ def add_source(
     data = _read_text(text)
     project = load_project(root)
     graph = project.graph("data")
-    sha256 = sha256_of(data)
+    sha256 = sha256_hex(data)
     _refuse_registered(graph, corpus, sha256, text)
     taken = list(numbers(graph, (p.name for p in corpus.iterdir())))
     number = max(taken, default=-1) + 1

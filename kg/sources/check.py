@@ -12,8 +12,9 @@ from pathlib import Path
 
 from rdflib import Graph
 
+from kg.fsutil import file_sha256
 from kg.sources.quotes import check_quotes
-from kg.sources.registry import SourceRecord, file_sha256, records
+from kg.sources.registry import SourceRecord, records
 
 
 @dataclass(frozen=True)

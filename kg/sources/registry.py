@@ -12,11 +12,9 @@ its outlet (``dcterms:publisher``, an actor of the graph), its publication date 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
@@ -103,16 +101,6 @@ def _sha256_of(graph: Graph, iri: URIRef) -> str | None:
             if value is not None:
                 return str(value)
     return None
-
-
-def sha256_of(data: bytes) -> str:
-    """The SHA-256 of a text's bytes, as lower-case hex."""
-    return hashlib.sha256(data).hexdigest()
-
-
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of the file at ``path`` (OSError when it cannot be read)."""
-    return sha256_of(path.read_bytes())
 
 
 def file_name(number: int, sha256: str) -> str:
