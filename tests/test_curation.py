@@ -6,6 +6,8 @@ the reason; ``/sparql`` still finds both."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 
@@ -13,6 +15,7 @@ import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
+from kg.cli import cli
 from kg.pipeline.build import write_nquads
 from kg.pipeline.derive import derive_dataset
 from kg.pipeline.validate import validate
@@ -224,3 +227,63 @@ def test_sparql_still_finds_both(client):
     assert response.status_code == 200
     found = [b["s"]["value"] for b in json.loads(response.data)["results"]["bindings"]]
     assert found == sorted([str(CORRECTED), str(RETRACTED)])
+
+
+# --- lists keep invalidated statements, marked; timelines and summaries leave them out ------------
+
+
+def test_a_position_page_marks_the_corrected_and_draws_only_the_correction(client):
+    twin = json.loads(client.get("/page/position/ukraine-renounces-nato-membership.json").data)
+    by_iri = {a["statement"]["iri"]: a for a in twin["attestations"]}
+    assert by_iri[str(CORRECTED)]["withdrawn"]["status"] == "corrected"
+    assert by_iri[str(CORRECTED)]["withdrawn"]["correction"]["iri"] == str(CORRECTION)
+    assert by_iri[str(CORRECTION)]["withdrawn"] is None
+    dates = [d["date"] for s in twin["stances"] for _, ds in s["parties"] for d, _ in ds]
+    assert dates == ["2024-07-14"]
+    page = client.get("/page/position/ukraine-renounces-nato-membership").get_data(as_text=True)
+    chart = page[page.index('<figure class="timeline"') : page.index("</figure>")]
+    assert "putin-2024-07-14-renounce-nato" in chart
+    assert "putin-2024-06-14-renounce-nato" not in chart
+    row = re.search(r'<tr class="withdrawn">.*?</tr>', page, re.S)
+    assert row and "putin-2024-06-14-renounce-nato" in row.group(0)
+    assert re.search(
+        r'class="withdrawn-tag">corrected, see <a href="/page/statement/putin-2024-07', page
+    )
+
+
+def test_an_actor_page_counts_and_marks_the_withdrawn(client):
+    twin = json.loads(client.get("/page/actor/vladimir-putin.json").data)
+    status = {
+        s["statement"]["iri"]: (s["withdrawn"] or {}).get("status") for s in twin["statements"]
+    }
+    assert status[str(CORRECTED)] == "corrected"
+    assert status[str(RETRACTED)] == "retracted"
+    assert status[str(CORRECTION)] is None
+    page = client.get("/page/actor/vladimir-putin").get_data(as_text=True)
+    assert f"({len(status)}, 2 of them corrected or retracted)" in page
+    chart = page[page.index('<figure class="timeline"') : page.index("</figure>")]
+    assert "putin-2024-05-01-neutrality" not in chart
+    assert "putin-2024-06-14-renounce-nato" not in chart
+
+
+def test_a_source_page_marks_what_was_retracted(client):
+    twin = json.loads(client.get("/page/source/doc-000.json").data)
+    status = {
+        r["statement"]["iri"]: (r["withdrawn"] or {}).get("status")
+        for r in twin["reports"]
+        if r["statement"]
+    }
+    assert status[str(RETRACTED)] == "retracted"
+    assert status[str(CORRECTION)] is None
+
+
+def test_the_demands_table_counts_only_current_statements(runner, built):
+    result = runner.invoke(
+        cli, ["export", "--dataset", str(built), "--format", "csv", "--table", "demands"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = {r["demand"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
+    nato = rows["position:ukraine-renounces-nato-membership"]
+    assert (nato["statements"], nato["parties"]) == ("1", "Russia")
+    neutrality = rows["position:ukrainian-neutrality"]
+    assert (neutrality["statements"], neutrality["parties"]) == ("0", "")

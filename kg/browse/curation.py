@@ -5,12 +5,14 @@ recorded; corrected and retracted resources keep their triples, so the page stil
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rdflib import Literal, URIRef
+from rdflib.term import Node
 
 from kg.browse.describe import Description
-from kg.browse.terms import Ref
+from kg.browse.terms import Labeller, Ref
 from kg.rdf.namespaces import PROV, PT
 from kg.store import Store
 from kg.store.queries import select
@@ -43,6 +45,26 @@ class Curation:
     revision_of: Ref | None = None
     recorded_by: Ref | None = None
     recorded_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """A statement in a list that no longer counts: ``corrected`` (``correction`` names the
+    statement that replaces it) or ``retracted``. Lists keep it, marked; timelines and stance
+    summaries leave it out, as the questions do."""
+
+    status: str
+    correction: Ref | None = None
+
+
+def withdrawal(row: Mapping[str, Node], labeller: Labeller) -> Withdrawal | None:
+    """The withdrawal a ``page-*.rq`` row tells through its ``?retracted`` and ``?correction``
+    columns, or None when the statement is current."""
+    if row.get("retracted") is not None:
+        return Withdrawal("retracted")
+    if row.get("correction") is not None:
+        return Withdrawal("corrected", labeller.ref(row["correction"]))
+    return None
 
 
 def retraction(store: Store, iri: URIRef) -> Retraction | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from rdflib import URIRef
 from rdflib.term import Node
 
+from kg.browse.curation import Withdrawal, withdrawal
 from kg.browse.dates import When
 from kg.browse.describe import Description
 from kg.browse.terms import Href, Labeller, Ref
@@ -96,9 +97,19 @@ class Reported:
     about: list[Ref]
     when: When
     quotes: list[Evidence]
+    withdrawn: Withdrawal | None = None
 
 
-REPORTED_TERMS = ("statement", "speaker", "party", "stance", "about", "accordingTo", "kind")
+REPORTED_TERMS = (
+    "statement",
+    "speaker",
+    "party",
+    "stance",
+    "about",
+    "accordingTo",
+    "kind",
+    "correction",
+)
 """The labelled columns of ``page-source-statements.rq``."""
 
 
@@ -146,6 +157,7 @@ def _reported(row: dict[str, Node], labeller: Labeller) -> Reported:
         about=[],
         when=When.of(row.get("date"), row.get("precision"), row.get("basis")),
         quotes=[],
+        withdrawn=withdrawal(row, labeller),
     )
 
 

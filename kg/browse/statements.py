@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from rdflib import URIRef
 from rdflib.term import Node
 
+from kg.browse.curation import Withdrawal, withdrawal
 from kg.browse.dates import When
 from kg.browse.evidence import Evidence, text_of
 from kg.browse.terms import Href, Labeller, Ref
@@ -39,6 +41,19 @@ def tone_of(row: dict[str, Node]) -> str:
     return OTHER
 
 
+class Withdrawable(Protocol):
+    withdrawn: Withdrawal | None
+
+
+W = TypeVar("W", bound=Withdrawable)
+
+
+def current(items: list[W]) -> list[W]:
+    """The items still in the record: a corrected or retracted statement is listed, marked, but
+    drawn on no timeline and counted in no summary, as the questions leave it out."""
+    return [item for item in items if item.withdrawn is None]
+
+
 # --- a position's attestations ------------------------------------------------------------------
 
 
@@ -53,6 +68,7 @@ class Attestation:
     tone: str
     when: When
     evidence: list[Evidence] = field(default_factory=list)
+    withdrawn: Withdrawal | None = None
 
 
 def position_attestations(store: Store, iri: URIRef, href: Href) -> list[Attestation]:
@@ -60,7 +76,7 @@ def position_attestations(store: Store, iri: URIRef, href: Href) -> list[Attesta
     labeller = Labeller(href)
     rows = list(select(store, "page-position-attestations", {"resource": iri}).dicts())
     for row in rows:
-        labeller.add_row(row, ("statement", "party", "speaker", "stance", "source"))
+        labeller.add_row(row, ("statement", "party", "speaker", "stance", "source", "correction"))
     found: dict[tuple[Node, Node], Attestation] = {}
     for row in rows:
         key = (row["statement"], row["party"])
@@ -72,6 +88,7 @@ def position_attestations(store: Store, iri: URIRef, href: Href) -> list[Attesta
                 stance=labeller.ref(row["stance"]),
                 tone=tone_of(row),
                 when=When.of(row.get("date"), row.get("precision"), row.get("basis")),
+                withdrawn=withdrawal(row, labeller),
             )
         attestation = found[key]
         if "evidence" in row and all(
@@ -104,7 +121,7 @@ def stance_summary(attestations: list[Attestation]) -> list[StanceSummary]:
     )
     refs: dict[Node, Ref] = {}
     tones: dict[Node, str] = {}
-    for a in attestations:
+    for a in current(attestations):
         by_stance[a.stance.term][a.party.term][a.when] += 1
         refs[a.stance.term] = a.stance
         refs[a.party.term] = a.party
@@ -130,7 +147,7 @@ def attestation_chart(attestations: list[Attestation], title: str) -> Chart:
             href=a.statement.href,
             tone=a.tone,
         )
-        for a in attestations
+        for a in current(attestations)
     ]
     return layout(entries, title)
 
@@ -147,6 +164,7 @@ class ActorStatement:
     tone: str
     about: list[Ref]
     when: When
+    withdrawn: Withdrawal | None = None
 
 
 def actor_statements(store: Store, iri: URIRef, href: Href) -> list[ActorStatement]:
@@ -154,7 +172,7 @@ def actor_statements(store: Store, iri: URIRef, href: Href) -> list[ActorStateme
     labeller = Labeller(href)
     rows = list(select(store, "page-actor-statements", {"resource": iri}).dicts())
     for row in rows:
-        labeller.add_row(row, ("statement", "stance", "about"))
+        labeller.add_row(row, ("statement", "stance", "about", "correction"))
     found: dict[Node, ActorStatement] = {}
     for row in rows:
         statement = row["statement"]
@@ -167,6 +185,7 @@ def actor_statements(store: Store, iri: URIRef, href: Href) -> list[ActorStateme
                 tone=tone_of(row),
                 about=[],
                 when=When.of(row.get("date"), row.get("precision"), row.get("basis")),
+                withdrawn=withdrawal(row, labeller),
             )
         item = found[statement]
         if str(row["role"]) not in item.roles:
@@ -191,7 +210,7 @@ def actor_chart(statements: list[ActorStatement], title: str) -> Chart:
             href=s.statement.href,
             tone=s.tone,
         )
-        for s in statements
+        for s in current(statements)
     ]
     return layout(entries, title, lane_order=lambda lane: (lane == ASSESSMENTS_LANE, lane))
 
