@@ -13,14 +13,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import PROV, RDF, XSD
+from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from kg.curation.corrections import correct, retract
 from kg.curation.curators import NoCurator
 from kg.curation.edits import Conflict, digests
 from kg.curation.names import Names, UnknownName
 from kg.curation.records import StatementDraft, date_literal, date_problem, drafts_of
-from kg.curation.render import blocks, evidence_block, statement_block
+from kg.curation.render import WRITTEN_PREFIXES, blocks, evidence_block, statement_block
 from kg.curation.saving import SaveRefused, Workspace, anchor_at, save
 from kg.pipeline.load import load_project
 from kg.pipeline.validate import validate_project
@@ -375,3 +375,57 @@ def test_blocks_of_one_statement_share_its_label(names: Names) -> None:
     assert text is not None
     written = blocks([one], [anchor_at(text, one.quote, None)], "002_5da6d8e6a93fb2e2.txt")
     assert written.count('"X"@en') == 1 and "for: X" in written
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_a_rendered_statement_block_parses_to_the_drafts_triples(
+    names: Names, data: st.DataObject
+) -> None:
+    def some(kind: str, most: int) -> tuple[URIRef, ...]:
+        members = sorted(names.kind_members(kind))
+        return tuple(data.draw(st.lists(st.sampled_from(members), max_size=most, unique=True)))
+
+    dated = data.draw(st.booleans())
+    note = data.draw(st.none() | st.text(min_size=1, max_size=30).filter(str.strip))
+    one = StatementDraft(
+        source=names.resolve("source", "002"),
+        quote="q",
+        speaker=data.draw(st.sampled_from(sorted(names.kind_members("speaker")))),
+        parties=some("party", 3) or (names.resolve("party", "Russia"),),
+        stance=data.draw(st.sampled_from(sorted(names.kind_members("stance")))),
+        position=data.draw(st.sampled_from(sorted(names.kind_members("position")))),
+        precision=PT.DayPrecision if dated else PT.UnknownDate,
+        date=date_literal("2025-05-15") if dated else None,
+        basis=PT.StatedDate if dated else None,
+        events=some("event", 2),
+        framings=some("framing", 2),
+        quantities=some("quantity", 2),
+        note=note,
+        id=URIRef(f"{ID}statement/x"),
+        label=data.draw(st.text(min_size=1, max_size=30)),
+        evidence=URIRef(f"{ID}evidence/x--002"),
+    )
+    prefixes = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in WRITTEN_PREFIXES.items())
+    parsed = Graph().parse(data=prefixes + statement_block([one]), format="turtle")
+    s = one.id
+    expected = {
+        (s, RDF.type, PT.PositionStatement),
+        (s, RDFS.label, Literal(one.label, lang="en")),
+        (s, PT.speaker, one.speaker),
+        (s, PT.stance, one.stance),
+        (s, PT.about, one.position),
+        (s, PT.datePrecision, one.precision),
+        (s, PT.evidence, one.evidence),
+        *((s, PT.onBehalfOf, p) for p in one.parties),
+        *((s, PT.atEvent, e) for e in one.events),
+        *((s, PT.framing, f) for f in one.framings),
+        *((s, PT.quantity, q) for q in one.quantities),
+    }
+    if dated:
+        expected |= {(s, PT.date, one.date), (s, PT.dateBasis, PT.StatedDate)}
+    if note:
+        expected.add((s, RDFS.comment, Literal(note, lang="en")))
+    assert set(parsed) == expected

@@ -11,5 +11,6 @@ text, JSON or Markdown. ``kg diff`` is the command-line twin.
 Writing: :mod:`kg.curation.names` resolves what a curator types to IRIs,
 :mod:`kg.curation.records` holds a statement as a draft, :mod:`kg.curation.render` writes it as
 the curated files are written, :mod:`kg.curation.saving` saves drafts all or nothing (validated),
-and :mod:`kg.curation.corrections` corrects and retracts.
+and :mod:`kg.curation.corrections` corrects and retracts. :mod:`kg.curation.inbox` reads a CSV
+file of statements and :mod:`kg.curation.importing` imports it (``kg import``).
 """

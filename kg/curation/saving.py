@@ -28,7 +28,7 @@ from kg.curation.edits import Amendment, Conflict, Edits, amend, check_expected,
 from kg.curation.names import Names
 from kg.curation.problems import Problem, SaveRefused, problems_of
 from kg.curation.records import StatementDraft, completed, date_problem, document_number
-from kg.curation.render import blocks, evidence_block, evidence_link
+from kg.curation.render import blocks, evidence_block, evidence_link, name
 from kg.curation.terms import NewTerm, term_block
 from kg.pipeline.load import load_project
 from kg.pipeline.shacl import ShapesValidator
@@ -36,10 +36,25 @@ from kg.pipeline.validate import ValidationResult, Violation, validate
 from kg.pipeline.validate_incremental import IncrementalValidation
 from kg.rdf.namespaces import OA, PT
 from kg.rdf.periods import interval_of
-from kg.sources.anchoring import Anchor, AnchorError, anchor, occurrences
+from kg.sources.anchoring import (
+    AmbiguousQuote,
+    Anchor,
+    AnchorError,
+    QuoteNotFound,
+    anchor,
+    occurrences,
+)
 from kg.sources.quotes import check_quotes, read_source
 
-__all__ = ["Conflict", "Problem", "SaveRefused", "Saved", "Workspace", "save"]
+__all__ = [
+    "Conflict",
+    "Problem",
+    "SaveRefused",
+    "Saved",
+    "Workspace",
+    "problems_before_writing",
+    "save",
+]
 
 
 @dataclass(frozen=True)
@@ -134,42 +149,41 @@ def save(
     created: Sequence[NewTerm] = (),
     amendments: Sequence[Amendment] = (),
     workspace: Workspace | None = None,
+    dry_run: bool = False,
 ) -> Saved:
     """Write ``drafts`` (and the ``created`` actors and positions) into the project at ``root``
     as ``curator`` (a name, an ORCID iD or an IRI; a new one is added to data/curators.ttl) at
     ``now`` (with a time zone), with the source texts in ``corpus``; every file or none.
+    A draft's own ``curator`` (an existing one's IRI) wins over ``curator``.
 
     Raises :class:`SaveRefused` (nothing written) with every problem found,
     :class:`Conflict` (nothing written) when a file of ``expected`` (path relative to the root →
     SHA-256 as the caller read it) changed since, ValueError for no curator or a naive ``now``.
-    ``amendments`` add lines to blocks already written (a correction's, a retraction's)."""
+    ``amendments`` add lines to blocks already written (a correction's, a retraction's).
+    ``dry_run`` does everything, validation included, then puts every file back."""
     started = time.perf_counter()
     check_expected(Path(root), expected)
     space = workspace or Workspace(root)
     space.refresh()
-    stamp = time_literal(now)
     record = curator_record(space.names, curator)
+    planned, anchors = _prepared(space, drafts, record, time_literal(now), corpus, created)
     edits = Edits(space.root)
     for term in created:
         edits.append(term.file, term_block(term))
     if record.block:
         edits.append(record.file, record.block, header=record.header)
-    graph = space.graph
-    planned = _plan(drafts, graph, space.names, record, stamp)
-    anchors, problems = _anchors(planned, graph, corpus)
-    problems += _date_problems(planned, graph)
-    if problems:
-        raise SaveRefused(problems)
-    _write_blocks(edits, planned, anchors, graph)
+    _write_blocks(edits, planned, anchors)
     for amendment in amendments:
         amend(edits, amendment)
     edits.check()
     edits.write(expected)
     try:
-        validation_seconds = _commit(space, edits.added, planned, corpus)
+        validation_seconds = _commit(space, edits.added, planned, corpus, keep=not dry_run)
     except BaseException:
         edits.put_back()
         raise
+    if dry_run:
+        edits.put_back()
     return Saved(
         statements=list(dict.fromkeys(p.draft.id for p in planned if p.draft.id is not None)),
         evidence=[p.draft.evidence for p in planned if p.draft.evidence is not None],
@@ -179,9 +193,50 @@ def save(
     )
 
 
-def _commit(space: Workspace, added: Graph, planned: list[Planned], corpus: Path) -> float:
+def problems_before_writing(
+    workspace: Workspace,
+    drafts: Sequence[StatementDraft],
+    *,
+    corpus: Path,
+    curator: str | URIRef,
+    now: datetime,
+    created: Sequence[NewTerm] = (),
+) -> list[Problem]:
+    """What :func:`save` would refuse ``drafts`` for before writing anything (quotes that do
+    not anchor, dates that do not fit), without writing: for a caller that reports every
+    problem at once when some of its input did not even make drafts."""
+    record = curator_record(workspace.names, curator)
+    try:
+        _prepared(workspace, drafts, record, time_literal(now), corpus, created)
+    except SaveRefused as refused:
+        return refused.problems
+    return []
+
+
+def _prepared(
+    space: Workspace,
+    drafts: Sequence[StatementDraft],
+    record: CuratorRecord,
+    stamp: Literal,
+    corpus: Path,
+    created: Sequence[NewTerm],
+) -> tuple[list[Planned], dict[int, Anchor]]:
+    """The drafts planned and anchored; :class:`SaveRefused` with every problem found."""
+    labels = {**space.names.labels, **{term.iri: term.label for term in created}}
+    planned = _plan(drafts, space.graph, labels, record, stamp)
+    anchors, problems = _anchors(planned, space.graph, corpus)
+    problems += _date_problems(planned, space.graph)
+    if problems:
+        raise SaveRefused(problems)
+    return planned, anchors
+
+
+def _commit(
+    space: Workspace, added: Graph, planned: list[Planned], corpus: Path, *, keep: bool
+) -> float:
     """Take the written triples into the workspace and validate them (:class:`SaveRefused`
-    when they do not hold, the workspace as it was); how long the validation took."""
+    when they do not hold, the workspace as it was; as it was too unless ``keep``); how long
+    the validation took."""
     for triple in added:
         space.graph.add(triple)
     checked = time.perf_counter()
@@ -193,6 +248,9 @@ def _commit(space: Workspace, added: Graph, planned: list[Planned], corpus: Path
         space.undo(added)
         raise
     seconds = time.perf_counter() - checked
+    if not keep:
+        space.undo(added)
+        return seconds
     space.read = space.files_read()
     space.names = Names(space.graph)
     return seconds
@@ -213,22 +271,24 @@ class Planned:
 def _plan(
     drafts: Sequence[StatementDraft],
     graph: Graph,
-    names: Names,
+    labels: dict[URIRef, str],
     record: CuratorRecord,
     stamp: Literal,
 ) -> list[Planned]:
     """Each draft with its statement found (an existing one) or minted, its curator and time."""
     found = [
-        replace(d, id=d.id or _existing(d, graph), curator=record.iri, recorded_at=stamp)
+        replace(
+            d, id=d.id or _existing(d, graph), curator=d.curator or record.iri, recorded_at=stamp
+        )
         for d in drafts
     ]
-    complete = completed(found, graph, names.labels)
+    complete = completed(found, graph, labels)
     planned = []
     for index, draft in enumerate(complete):
         assert draft.id is not None
         existing = (draft.id, RDF.type, None) in graph
         if existing:
-            draft = replace(draft, label=str(names.label(draft.id)))
+            draft = replace(draft, label=labels.get(draft.id, draft.label))
         number = document_number(graph, draft.source)
         identifier = graph.value(draft.source, DCTERMS.identifier)
         planned.append(
@@ -293,6 +353,10 @@ def _anchors(
             continue
         try:
             anchors[p.index] = anchor_at(text, p.draft.quote, p.draft.start)
+        except AmbiguousQuote as error:
+            starts = ", ".join(str(start) for start, _ in error.occurrences)
+            message = f"{error}; give the start of the one meant ({starts})"
+            problems.append(Problem(p.index, "quote", message))
         except AnchorError as error:
             field_name = "start" if p.draft.start is not None else "quote"
             problems.append(Problem(p.index, field_name, str(error)))
@@ -308,8 +372,6 @@ def anchor_at(text: str, quote: str, start: int | None) -> Anchor:
         return anchor(text, quote)
     starts = [s for s, _ in occurrences(text, quote)]
     if start not in starts:
-        from kg.sources.anchoring import QuoteNotFound
-
         where = ", ".join(map(str, starts)) or "nowhere"
         raise QuoteNotFound(f"no occurrence of the quote starts at {start} (it starts at {where})")
     return anchor(text, quote, occurrence=starts.index(start) + 1)
@@ -343,9 +405,7 @@ def _date_problems(planned: list[Planned], graph: Graph) -> list[Problem]:
     return problems
 
 
-def _write_blocks(
-    edits: Edits, planned: list[Planned], anchors: dict[int, Anchor], graph: Graph
-) -> None:
+def _write_blocks(edits: Edits, planned: list[Planned], anchors: dict[int, Anchor]) -> None:
     """The statement blocks (one per new statement, in its first draft's file) and evidence
     blocks (each in its own source's file, with a ``pt:evidence`` line when its statement's
     block is elsewhere)."""
@@ -381,8 +441,6 @@ def _with_evidence(text: str, group: list[Planned]) -> str:
     home = group[0].file
     own = [p.draft.evidence for p in group if p.file == home]
     every = [p.draft.evidence for p in group]
-    from kg.curation.render import name
-
     old = "pt:evidence " + " , ".join(name(e) for e in own if e is not None) + " ."
     new = "pt:evidence " + " , ".join(name(e) for e in every if e is not None) + " ."
     return text.replace(old, new, 1)
