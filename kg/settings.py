@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from kg.curation.curators import CURATOR_ENV
 from kg.endpoint.fairness import parse_proxies
 from kg.pipeline.load import ROOT_ENV
 from kg.rdf.namespaces import BASE
@@ -109,6 +110,16 @@ SETTINGS: tuple[Setting, ...] = (
         "(the commands' --sources)",
         unit="folder",
         default_text=f"${SEEDS_ENV}, else none (the texts are then not checked)",
+    ),
+    Setting(
+        "curator",
+        CURATOR_ENV,
+        str,
+        None,
+        "Who records what kg import writes: a curator's name or ORCID iD (the command's "
+        "--curator); the curation tools refuse to write a record without one",
+        unit="name",
+        default_text="none (kg import then refuses)",
     ),
     Setting(
         "base",

@@ -24,10 +24,10 @@ LAYERS = {
     "kg.browse": 3,
     "kg.publish": 3,
     "kg.sources": 3,
-    "kg.curation": 3,
-    "kg.settings": 4,
-    "kg.cli": 5,
-    "kg.__main__": 6,
+    "kg.curation": 4,
+    "kg.settings": 5,
+    "kg.cli": 6,
+    "kg.__main__": 7,
 }
 """Each package's floor: a module may import from its own package and from lower floors only."""
 

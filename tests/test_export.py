@@ -364,17 +364,30 @@ def table(runner, root: Path, name: str) -> list[dict[str, str]]:
 def test_csv_tables_have_the_promised_columns(runner, good_project):
     for name, columns in {
         "statements": [
-            "statement",
+            "id",
             "date",
             "precision",
             "basis",
             "party",
             "speaker",
             "stance",
-            "demand",
-            "demand_id",
+            "position",
             "source",
             "quote",
+            "start",
+            "evidence",
+            "label",
+            "note",
+            "event",
+            "framing",
+            "according_to",
+            "responds_to",
+            "conditional_on",
+            "lapses_with",
+            "guarantor",
+            "participant",
+            "quantity",
+            "curator",
         ],
         "demands": ["demand", "label", "topic", "definition", "statements", "parties"],
         "actors": ["actor", "label", "type", "party", "wikidata"],
@@ -390,23 +403,21 @@ def test_csv_tables_have_the_promised_columns(runner, good_project):
 def test_csv_statements_of_the_real_data(runner, real_quads, curated_root):
     rows = table(runner, curated_root, "statements")
     statements = {s for s, p, o, g in real_quads if p == RDF.type and o == PT.PositionStatement}
-    assert {r["statement"] for r in rows} == {
-        f"statement:{str(s).rsplit('/', 1)[1]}" for s in statements
-    }
+    assert {r["id"] for r in rows} == {f"statement:{str(s).rsplit('/', 1)[1]}" for s in statements}
     for row in rows:
         assert row["precision"] in {"Day", "Month", "Year", "Unknown"}
         assert bool(row["date"]) == (row["precision"] != "Unknown")
         assert row["basis"] in ({"StatedDate", "AsOfReport"} if row["date"] else {""})
-        assert row["party"] and row["speaker"] and row["stance"] and row["demand_id"]
-    as_of = {r["statement"]: r["date"] for r in rows if r["basis"] == "AsOfReport"}
+        assert row["party"] and row["speaker"] and row["stance"] and row["position"]
+    as_of = {r["id"]: r["date"] for r in rows if r["basis"] == "AsOfReport"}
     assert (
         as_of["statement:russia-undated-ceasefire-condition-withdrawal-four-regions"] == "2025-08"
     )
     quoted = [r for r in rows if r["quote"]]
     assert quoted and all(r["source"].endswith(".txt") for r in quoted)
-    putin = [r for r in rows if r["statement"] == "statement:putin-2024-06-14-renounce-nato"]
+    putin = [r for r in rows if r["id"] == "statement:putin-2024-06-14-renounce-nato"]
     if putin:  # the example of docs/model.md, when curated
-        assert putin[0]["date"] == "2024-06-14" and putin[0]["party"] == "Russia"
+        assert putin[0]["date"] == "2024-06-14" and putin[0]["party"] == "actor:russia"
 
 
 def test_csv_demands_and_actors_of_the_real_data(runner, curated_root):
@@ -465,7 +476,7 @@ def test_app_serves_the_context_and_the_dumps(client, fixture_project: Path, run
     assert dump.status_code == 200 and dump.mimetype == "text/turtle"
     expected = runner.invoke(cli, ["export", "--root", str(fixture_project), "--ontology"])
     assert dump.data == expected.stdout_bytes
-    assert client.get("/downloads/statements.csv").data.startswith(b"statement,date,")
+    assert client.get("/downloads/statements.csv").data.startswith(b"id,date,")
     assert client.get("/downloads/").status_code == 200
     missing = client.get("/downloads/nothing.txt")
     assert missing.status_code == 404 and missing.get_json()["ok"] is False

@@ -28,7 +28,7 @@ class Table:
 
 
 TABLE_SPECS = {
-    "statements": Table("statements"),
+    "statements": Table("statements", key=("id", "evidence")),
     "demands": Table("demands", key=("demand",)),
     "actors": Table("actors", key=("actor",)),
 }

@@ -13,7 +13,7 @@ its outlet (``dcterms:publisher``, an actor of the graph), its publication date 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from rdflib import Graph, Literal, URIRef
@@ -216,16 +216,16 @@ PREFIXES = {
 """The prefixes a written record uses."""
 
 
-def with_prefixes(text: str) -> str:
-    """``text`` (a Turtle file) with an ``@prefix`` line for each of :data:`PREFIXES` it does not
+def with_prefixes(text: str, prefixes: Mapping[str, str] = PREFIXES) -> str:
+    """``text`` (a Turtle file) with an ``@prefix`` line for each of ``prefixes`` it does not
     declare yet, added after its last one in its column layout."""
     declared = re.findall(r"^@prefix\s+(\w*):", text, flags=re.M)
-    missing = [name for name in PREFIXES if name not in declared]
+    missing = [name for name in prefixes if name not in declared]
     if not missing:
         return text
     last = list(re.finditer(r"^@prefix\s+\w*:(\s*)<[^>]*>\s*\.[ \t]*$", text, flags=re.M))
     width = len("@prefix ") + max((len(n) + 1 for n in [*declared, *missing]), default=0) + 1
-    added = "".join(f"\n{f'@prefix {name}:'.ljust(width)}<{PREFIXES[name]}> ." for name in missing)
+    added = "".join(f"\n{f'@prefix {name}:'.ljust(width)}<{prefixes[name]}> ." for name in missing)
     if not last:
         return added.lstrip("\n") + "\n\n" + text
     end = last[-1].end()
