@@ -165,11 +165,11 @@ def test_the_pickers_search_labels_and_alternative_labels(client) -> None:
 
 
 @pytest.mark.parametrize("sent", [None, "wrong-token"])
-def test_a_post_without_the_session_token_is_refused_and_writes_nothing(
+def test_a_post_without_the_browsers_token_is_refused_and_writes_nothing(
     client, project, corpus, sent
 ) -> None:
     before = files(project, corpus)
-    client.get("/sources")  # the session exists, with its token
+    client.get("/sources")  # the browser has its token
     form = {"title": "x", "text": TEST_TEXT}
     if sent is not None:
         form["csrf_token"] = sent
@@ -180,7 +180,7 @@ def test_a_post_without_the_session_token_is_refused_and_writes_nothing(
     assert files(project, corpus) == before
 
 
-def test_the_token_of_another_session_is_refused(app) -> None:
+def test_the_token_of_another_browser_is_refused(app) -> None:
     first, second = app.test_client(), app.test_client()
     reply = second.post("/sources", data={"csrf_token": token(first), "text": "x"})
     assert reply.status_code == 400

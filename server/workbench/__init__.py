@@ -4,7 +4,7 @@ texts, selects passages in them and records what was said, saved through the cur
 
 :func:`create_app` is its factory, separate from the public server's (``server.create_app``): the
 workbench writes, so it runs only where its user is, on a loopback address (``kg curate``), and
-every POST carries a per-session CSRF token (:mod:`server.workbench.csrf`). Its configuration:
+every POST carries the browser's CSRF token (:mod:`server.workbench.csrf`). Its configuration:
 ``WORKBENCH_ROOT`` (the project folder), ``WORKBENCH_CORPUS`` (the corpus folder of the texts),
 ``WORKBENCH_CURATOR`` (the curator recorded, a name or an ORCID iD; None: asked in the form) and
 ``WORKBENCH_HOSTS`` (the host names the app answers to; others are refused, so that a web page
@@ -38,7 +38,7 @@ SITE = Blueprint(
 def create_app(config: Mapping[str, Any]) -> Flask:
     app = Flask(__name__)
     app.config.update(
-        SECRET_KEY=secrets.token_bytes(32),  # one per process: sessions end with the workbench
+        SECRET_KEY=secrets.token_bytes(32),  # one per process: tokens end with the workbench
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_NAME="ptkg_workbench",
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,

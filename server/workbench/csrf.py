@@ -1,7 +1,7 @@
-"""Cross-site request forgery: every POST carries the session's secret token.
+"""Cross-site request forgery: every POST carries the browser's secret token.
 
-The token is made once per browser session (kept in the session cookie, which the app signs with
-a key made at start, so sessions end with the workbench) and put into every form as
+The token is made once per browser (kept in Flask's signed cookie, signed with a key made at
+start, so tokens end with the workbench) and put into every form as
 ``csrf_token``; a program sends it as ``X-CSRF-Token`` (every JSON page gives it as
 ``csrf_token``). A POST without it, or with another, is refused with 400 and a page that says
 why, before the view runs. The ``Host`` a request names must be one the workbench answers to
@@ -19,13 +19,13 @@ from flask import Flask, abort, request, session
 FIELD = "csrf_token"
 HEADER = "X-CSRF-Token"
 REFUSED = (
-    "the form's security token is missing or does not match this session: reload the page "
+    "the form's security token is missing or does not match this browser's: reload the page "
     "(the workbench may have been restarted) and save again"
 )
 
 
 def token() -> str:
-    """This session's token (made on first use)."""
+    """This browser's token (made on first use)."""
     if FIELD not in session:
         session[FIELD] = secrets.token_urlsafe(32)
     return str(session[FIELD])

@@ -18,7 +18,7 @@ def wants_json() -> bool:
 
 def reply(template: str, data: dict[str, Any], status: int = 200, **page: Any) -> Response:
     """The page ``template`` (given ``data`` and the ``page``-only values) or ``data`` as JSON,
-    with the session's CSRF token for a program that goes on to POST."""
+    with the browser's CSRF token for a program that goes on to POST."""
     if wants_json():
         body = json.dumps({**data, "csrf_token": token()}, ensure_ascii=False, default=str)
         return Response(body, status=status, mimetype="application/json")
