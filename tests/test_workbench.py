@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -238,6 +239,24 @@ def test_a_refused_registration_says_why_and_keeps_the_values(client, project, c
     assert files(project, corpus) == before
 
 
+def test_an_upload_that_is_not_utf8_is_refused_by_name(client, corpus) -> None:
+    import io
+
+    data = {"csrf_token": token(client), "upload": (io.BytesIO(b"caf\xe9"), "latin1.txt")}
+    reply = client.post("/sources", data=data, headers=JSON, content_type="multipart/form-data")
+    assert reply.status_code == 422
+    assert reply.get_json()["error"] == "the text is not UTF-8 text (byte 3)"
+    assert not [p for p in corpus.iterdir() if p.name.startswith(("005_", ".upload-"))]
+
+
+def test_a_field_left_empty_is_asked_for(client) -> None:
+    name = register(client)
+    form = statement_form(client, name, stance="", precision="")
+    body = client.post(f"/sources/{name}/statements", data=form, headers=JSON).get_json()
+    assert body["problems"]["stance"] == ["give the stance"]
+    assert body["problems"]["precision"] == ["give the precision"]
+
+
 def test_a_selected_passage_is_recorded_validated_and_highlighted(client, project) -> None:
     name = register(client)
     reply = client.post(
@@ -301,6 +320,8 @@ def test_a_new_position_is_created_under_its_topic(client, project) -> None:
     assert reply.status_code == 201, reply.get_data(as_text=True)
     positions = (project / "data" / "positions.ttl").read_text(encoding="utf-8")
     assert '"Ceasefire in the air and at sea"@en' in positions
+    written = (project / "data" / "source-005.ttl").read_text(encoding="utf-8")
+    assert 'rdfs:label "Andrii Sybiha proposes: Ceasefire in the air and at sea' in written
 
 
 # --- duplicates, conflicts ----------------------------------------------------------------------
@@ -370,6 +391,27 @@ def test_the_review_lists_what_changed_since_the_workbench_started(client) -> No
     assert added["kind"] == "added" and added["quotes_added"][0]["quote"] == QUOTE
     page = client.get("/review", headers=HTML).get_data(as_text=True)
     assert "statements: 1 added" in page and QUOTE in page
+
+
+def test_in_a_git_checkout_the_review_is_since_the_last_commit(project, corpus) -> None:
+    git = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.org"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "curated"]):
+        subprocess.run([*git, *args], cwd=project, check=True)
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    (project / "data" / "source-001.ttl").write_text(
+        (project / "data" / "source-001.ttl")
+        .read_text(encoding="utf-8")
+        .replace("pt:stance pt:Threatens ;", "pt:stance pt:Demands ;", 1),
+        encoding="utf-8",
+    )
+    app = create_app({"WORKBENCH_ROOT": project, "WORKBENCH_CORPUS": corpus})
+    body = app.test_client().get("/review.json").get_json()
+    assert body["since"] == f"the last commit ({head[:12]})"
+    (changed,) = body["statements"]
+    assert changed["kind"] == "changed"
+    assert changed["changes"]["pt:stance"] == [["pt:Threatens"], ["pt:Demands"]]
 
 
 def test_a_statement_is_corrected_with_a_reason(client, project) -> None:

@@ -51,6 +51,7 @@ def create_app(config: Mapping[str, Any]) -> Flask:
         Path(app.config["WORKBENCH_ROOT"]),
         Path(app.config["WORKBENCH_CORPUS"]),
         app.config["WORKBENCH_CURATOR"],
+        warming=app.config["WORKBENCH_WARM"],
     )
 
     from server import errors
@@ -63,8 +64,7 @@ def create_app(config: Mapping[str, Any]) -> Flask:
     app.register_blueprint(annotate.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(statements.bp)
-    if app.config["WORKBENCH_WARM"]:
-        workbench_of(app).warm()
+    workbench_of(app).warm()
     return app
 
 

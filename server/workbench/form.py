@@ -17,7 +17,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
 from kg.curation.names import Names, UnknownName
-from kg.curation.records import StatementDraft, date_literal, drafts_of, mint_id
+from kg.curation.records import StatementDraft, date_literal, drafts_of, mint_id, mint_label
 from kg.curation.terms import NewTerm, new_position
 from kg.rdf.namespaces import PT, compact
 from kg.sources.anchoring import normalise
@@ -109,7 +109,8 @@ def draft(form: Filled, names: Names, source: URIRef, text: str) -> StatementDra
     described = statement_fields(form, names)
     if described is None or chosen is None:
         return None
-    return StatementDraft(source=source, quote=chosen.quote, start=chosen.start, **described)
+    made = StatementDraft(source=source, quote=chosen.quote, start=chosen.start, **described)
+    return _labelled(made, form, names)
 
 
 def revised(form: Filled, names: Names, old: StatementDraft) -> StatementDraft | None:
@@ -118,13 +119,23 @@ def revised(form: Filled, names: Names, old: StatementDraft) -> StatementDraft |
     described = statement_fields(form, names)
     if described is None:
         return None
-    return StatementDraft(
+    made = StatementDraft(
         source=old.source,
         quote=old.quote,
         start=old.start,
         according_to=old.according_to,
         **described,
     )
+    return _labelled(made, form, names)
+
+
+def _labelled(made: StatementDraft, form: Filled, names: Names) -> StatementDraft:
+    """The draft with its label made here when it is about a position the save creates: the
+    core makes labels from the names it knows, which do not hold the new position's yet."""
+    if not form.created:
+        return made
+    labels = {**names.labels, **{term.iri: term.label for term in form.created}}
+    return replace(made, label=mint_label(made, labels))
 
 
 def statement_fields(form: Filled, names: Names) -> dict[str, Any] | None:

@@ -92,7 +92,12 @@ def _register(data: bytes, values: dict[str, str]) -> SourceRecord:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         with bench.save_lock:
-            return add_source(Path(name), bench.corpus, details, bench.root)
+            record = add_source(Path(name), bench.corpus, details, bench.root)
+        bench.warm()
+        return record
+    except SourceRefused as refused:  # it names the temporary file: name the text instead
+        message = str(refused).replace(name, "the text")
+        raise SourceRefused(message, refused.validation) from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(name)

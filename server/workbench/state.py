@@ -89,6 +89,7 @@ class Workbench:
     save_lock: threading.Lock = field(default_factory=threading.Lock)
     versions: Versions = field(default_factory=Versions)
     started: dict[Path, bytes] = field(default_factory=dict)
+    warming: bool = False
     statement_classes: frozenset[URIRef] = frozenset()
     _snapshot: Snapshot | None = None
     _workspace: Workspace | None = None
@@ -132,13 +133,19 @@ class Workbench:
             self._workspace = Workspace(self.root)
         return self._workspace
 
-    def warm(self) -> threading.Thread:
-        """Make the core's workspace and validate the project once, in the background, so that
-        the first save validates only what it changes too (it waits for this, under the lock)."""
+    def warm(self) -> threading.Thread | None:
+        """When :attr:`warming`: bring the core's workspace up to date with the files and
+        validate the project in full, in the background, so that the next save validates only
+        what it changes (it waits for this, under the lock). Called at start and after a text
+        is registered (which changes ``data/sources.ttl``)."""
+        if not self.warming:
+            return None
 
         def run() -> None:
             with self.save_lock:
-                self.workspace().validate(Graph())
+                space = self.workspace()
+                space.refresh()
+                space.validate(Graph())
 
         thread = threading.Thread(target=run, name="workbench-warm", daemon=True)
         thread.start()
