@@ -24,6 +24,7 @@ from tests.workbench_texts import QUOTE, TEST_PUBLISHED, TEST_TEXT, TEST_TITLE, 
 HTML = {"Accept": "text/html"}
 JSON = {"Accept": "application/json"}
 STATEMENT = "https://w3id.org/peace-talks-kg/id/statement/"
+CORRECTABLE = "putin-undated-warns-position-will-deteriorate"
 __all__ = ["corpus", "project"]  # the copies the workbench writes, as the registry tests make them
 
 
@@ -123,6 +124,28 @@ def test_a_source_page_highlights_the_curated_passages_at_their_offsets(client, 
         position += len(html.unescape(piece))
 
 
+def test_the_home_leads_to_the_registry_and_the_form_has_its_twin(client) -> None:
+    assert client.get("/").headers["Location"].endswith("/sources")
+    assert client.get("/sources/new.json").get_json()["fields"] == [
+        "title",
+        "published",
+        "url",
+        "outlet",
+        "language",
+        "text",
+    ]
+    page = client.get("/sources/new", headers=HTML).get_data(as_text=True)
+    assert 'enctype="multipart/form-data"' in page and 'name="csrf_token"' in page
+    assert '<link rel="alternate" type="application/json" href="/sources/new.json">' in page
+
+
+def test_every_page_links_only_to_the_workbench_itself(client) -> None:
+    for path in ("/sources", "/sources/doc-002", "/review", "/statements/" + CORRECTABLE):
+        page = client.get(path, headers=HTML).get_data(as_text=True)
+        for address in re.findall(r'(?:src|href)="([^"#]+)"', page):
+            assert address.startswith("/") or address.startswith("data:"), (path, address)
+
+
 def test_a_missing_thing_is_404_in_the_one_error_shape(client) -> None:
     for path in ("/sources/doc-999", "/statements/no-such-statement", "/names/colour.json"):
         reply = client.get(path, headers=JSON)
@@ -185,12 +208,22 @@ def test_the_token_of_another_browser_is_refused(app) -> None:
     first, second = app.test_client(), app.test_client()
     reply = second.post("/sources", data={"csrf_token": token(first), "text": "x"})
     assert reply.status_code == 400
+    # a program sends its own token in the header instead: past the check, to the form's own
+    answered = second.post("/sources", data={"text": " "}, headers={"X-CSRF-Token": token(second)})
+    assert answered.status_code == 422
+    assert answered.get_json()["error"].startswith("give the text")
 
 
-def test_a_request_for_another_host_name_is_refused(client) -> None:
-    reply = client.get("/sources.json", headers={"Host": "attacker.example:5050"})
+@pytest.mark.parametrize("host", ["attacker.example:5050", "127.0.0.1.attacker.example", ""])
+def test_a_request_for_another_host_name_is_refused(client, host) -> None:
+    reply = client.get("/sources.json", headers={"Host": host})
     assert reply.status_code == 400
     assert "does not answer to the host" in reply.get_json()["error"]
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:5050", "localhost:5050", "[::1]:5050", "LOCALHOST"])
+def test_a_request_for_a_loopback_name_is_answered(client, host) -> None:
+    assert client.get("/sources.json", headers={"Host": host}).status_code == 200
 
 
 # --- registering and recording -------------------------------------------------------------------
@@ -415,7 +448,7 @@ def test_in_a_git_checkout_the_review_is_since_the_last_commit(project, corpus) 
 
 
 def test_a_statement_is_corrected_with_a_reason(client, project) -> None:
-    slug = "putin-undated-warns-position-will-deteriorate"
+    slug = CORRECTABLE
     page = client.get(f"/statements/{slug}.json").get_json()
     values = page["values"]
     form = {
@@ -440,7 +473,7 @@ def test_a_statement_is_corrected_with_a_reason(client, project) -> None:
 
 
 def test_a_statement_is_retracted_with_a_reason(client) -> None:
-    slug = "putin-undated-warns-position-will-deteriorate"
+    slug = CORRECTABLE
     page = client.get(f"/statements/{slug}.json").get_json()
     form = {"csrf_token": page["csrf_token"], "expected": json.dumps(page["expected"])}
     assert client.post(f"/statements/{slug}/retract", data=form, headers=JSON).status_code == 422

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, request, session
 
@@ -36,12 +37,7 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def check() -> None:
-        host = (
-            request.host.rsplit(":", 1)[0]
-            if "]" not in request.host
-            else request.host.split("]")[0] + "]"
-        )
-        if host.strip("[]") not in app.config["WORKBENCH_HOSTS"]:
+        if _host_name(request.host) not in app.config["WORKBENCH_HOSTS"]:
             abort(400, f"the workbench does not answer to the host {request.host!r}")
         if request.method != "POST":
             return
@@ -49,3 +45,12 @@ def init_app(app: Flask) -> None:
         expected = session.get(FIELD)
         if not expected or not hmac.compare_digest(str(expected), sent):
             abort(400, REFUSED)
+
+
+def _host_name(host: str) -> str:
+    """The name in a ``Host`` header (``127.0.0.1:5050``, ``[::1]:5050``), without port or
+    brackets, in lower case; empty when there is none."""
+    try:
+        return urlsplit("//" + host).hostname or ""
+    except ValueError:
+        return ""
