@@ -411,6 +411,17 @@ def test_a_stale_page_gets_the_conflict_and_keeps_its_values(client, project) ->
     assert client.post(f"/sources/{name}/statements", data=stale, headers=JSON).status_code == 201
 
 
+@pytest.mark.parametrize("sent", ["not json", '["a list"]', '{"data/x.ttl": 1}'])
+def test_a_malformed_record_of_the_files_read_is_refused(client, project, sent) -> None:
+    name = register(client)
+    before = files(project)
+    form = statement_form(client, name, expected=sent)
+    reply = client.post(f"/sources/{name}/statements", data=form, headers=JSON)
+    assert reply.status_code == 400
+    assert "the form's record of the files it read" in reply.get_json()["error"]
+    assert files(project) == before
+
+
 # --- review, corrections, retractions -----------------------------------------------------------
 
 

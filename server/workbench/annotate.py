@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, redirect, request, url_for
-from rdflib import URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -25,6 +25,7 @@ from kg.curation.names import KINDS, Names
 from kg.curation.records import STATEMENT
 from kg.curation.report import Labels, as_json
 from kg.rdf.namespaces import compact
+from kg.sources.registry import SourceRecord
 from server.workbench import workbench
 from server.workbench.form import (
     GENERAL,
@@ -42,7 +43,7 @@ from server.workbench.reading import (
     source_record,
     source_text,
 )
-from server.workbench.replies import reply, wants_json
+from server.workbench.replies import expected_hashes, reply, wants_json
 from server.workbench.saving import Conflict, save_drafts
 from server.workbench.state import Hashes
 
@@ -66,7 +67,7 @@ def save(name: str) -> Response | BaseResponse:
     duplicates to choose from or the conflict when it is not saved."""
     bench = workbench()
     form = filled(request.form.to_dict())
-    expected = _expected(request.form.get("expected", ""))
+    expected = expected_hashes()
     snapshot = bench.read()
     record, text = _source(name, snapshot.graph)
     made = draft(form, snapshot.names, record.iri, text)
@@ -106,18 +107,6 @@ def save(name: str) -> Response | BaseResponse:
     )
 
 
-def _expected(text: str) -> Hashes:
-    try:
-        found = json.loads(text) if text else {}
-    except ValueError:
-        abort(400, "the form's record of the files it read is not valid JSON")
-    if not isinstance(found, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in found.items()
-    ):
-        abort(400, "the form's record of the files it read is not a mapping of names to hashes")
-    return found
-
-
 def _conflict(expected: Hashes, files: list[str]) -> dict[str, Any]:
     """What changed since the page was read: the files, and the statements when the versions
     the page read are still known."""
@@ -128,7 +117,7 @@ def _conflict(expected: Hashes, files: list[str]) -> dict[str, Any]:
     return {"files": files, "statements": changes}
 
 
-def _source(name: str, graph: Any) -> tuple[Any, str]:
+def _source(name: str, graph: Graph) -> tuple[SourceRecord, str]:
     try:
         record = source_record(graph, name)
         return record, source_text(record, workbench().corpus)

@@ -20,7 +20,7 @@ from server.workbench import workbench
 from server.workbench.annotate import choices
 from server.workbench.form import GENERAL, Filled, filled, revised, values_of
 from server.workbench.reading import SLUG
-from server.workbench.replies import reply, wants_json
+from server.workbench.replies import expected_hashes, reply, wants_json
 from server.workbench.saving import Conflict, correct_statement, retract_statement
 
 bp = Blueprint("statements", __name__)
@@ -73,7 +73,7 @@ def retract(slug: str) -> Response | BaseResponse:
 
 
 def _finish(slug: str, form: Filled, action: Any) -> Response | BaseResponse:
-    expected = _expected_of_form()
+    expected = expected_hashes()
     try:
         saved = action(expected, datetime.now(UTC))
     except Conflict as exc:
@@ -89,16 +89,6 @@ def _finish(slug: str, form: Filled, action: Any) -> Response | BaseResponse:
         body = {"ok": True, "statement": str(target), "seconds": saved.seconds}
         return Response(json.dumps(body), status=201, mimetype="application/json")
     return redirect(url_for("statements.statement", slug=target_slug), code=303)
-
-
-def _expected_of_form() -> dict[str, str]:
-    try:
-        found = json.loads(request.form.get("expected", "") or "{}")
-    except ValueError:
-        abort(400, "the form's record of the files it read is not valid JSON")
-    if not isinstance(found, dict):
-        abort(400, "the form's record of the files it read is not a mapping of names to hashes")
-    return {str(k): str(v) for k, v in found.items()}
 
 
 def _statement(slug: str) -> tuple[URIRef, list[StatementDraft]]:
