@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from rdflib import Graph, URIRef
+from rdflib.namespace import RDFS
 
 from kg.cli import cli
 from kg.rdf.namespaces import PT
@@ -481,6 +482,33 @@ def test_a_statement_is_corrected_with_a_reason(client, project) -> None:
         client.get(new.replace(STATEMENT, "/statements/") + ".json").get_json()["revision_of"]
         == STATEMENT + slug
     )
+
+
+@pytest.mark.parametrize(
+    "slug",
+    [
+        "ukraine-memorandum-per-003-undated-complete-ceasefire",  # two events
+        "russian-delegation-undated-progress-before-presidential-meeting",  # responds to, …
+    ],
+)
+def test_a_correction_keeps_what_the_form_does_not_change(client, project, slug) -> None:
+    page = client.get(f"/statements/{slug}.json").get_json()
+    form = {
+        **page["values"],
+        "csrf_token": page["csrf_token"],
+        "expected": json.dumps(page["expected"]),
+        "note": "Corrected note.",
+        "reason": "The note was wrong.",
+    }
+    reply = client.post(f"/statements/{slug}/correct", data=form, headers=JSON)
+    assert reply.status_code == 201, reply.get_data(as_text=True)
+    graph = Graph()
+    for path in (project / "data").glob("*.ttl"):
+        graph.parse(path, format="turtle")
+    old, new = URIRef(STATEMENT + slug), URIRef(reply.get_json()["statement"])
+    for kept in (PT.atEvent, PT.framing, PT.respondsTo, PT.conditionalOn, PT.onBehalfOf, PT.about):
+        assert set(graph.objects(new, kept)) == set(graph.objects(old, kept)), kept
+    assert str(graph.value(new, RDFS.comment)) == "Corrected note."
 
 
 def test_a_statement_is_retracted_with_a_reason(client) -> None:

@@ -66,7 +66,7 @@ def save(name: str) -> Response | BaseResponse:
     """Record the statement the form describes; the page again with the problems, the
     duplicates to choose from or the conflict when it is not saved."""
     bench = workbench()
-    form = filled(request.form.to_dict())
+    form = filled(request.form)
     expected = expected_hashes()
     snapshot = bench.read()
     record, text = _source(name, snapshot.graph)

@@ -10,11 +10,13 @@ quote sent (a page showing another version of the text, a forged request) is ref
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
+from werkzeug.datastructures import MultiDict
 
 from kg.curation.names import Names, UnknownName
 from kg.curation.records import StatementDraft, date_literal, drafts_of, mint_id, mint_label
@@ -72,8 +74,17 @@ class Selection:
     end: int
 
 
-def filled(form: dict[str, str]) -> Filled:
-    return Filled({name: str(form.get(name, "")).strip() for name in FIELDS})
+SEVERAL = ("party", "event", "framing")
+"""The fields that take several values: names separated by ";" (a list's choices, joined so)."""
+SEPARATOR = "; "
+
+
+def filled(form: Mapping[str, str] | MultiDict[str, str]) -> Filled:
+    """The form's values as sent; a list that allows several choices gives them joined."""
+    values = {name: str(form.get(name, "")).strip() for name in FIELDS}
+    if isinstance(form, MultiDict):
+        values["framing"] = SEPARATOR.join(v for v in form.getlist("framing") if v.strip())
+    return Filled(values)
 
 
 def selection(form: Filled, text: str) -> Selection | None:
@@ -115,16 +126,20 @@ def draft(form: Filled, names: Names, source: URIRef, text: str) -> StatementDra
 
 def revised(form: Filled, names: Names, old: StatementDraft) -> StatementDraft | None:
     """The correction the form describes of the statement ``old`` is the first evidence of:
-    its quote stays, what it says is the form's."""
+    its quote stays, what the form shows is the form's, and what it does not show (responds
+    to, conditional on, guarantors …) stays as it was; id, label and evidence are made anew."""
     described = statement_fields(form, names)
     if described is None:
         return None
-    made = StatementDraft(
-        source=old.source,
-        quote=old.quote,
-        start=old.start,
-        according_to=old.according_to,
+    made = replace(
+        old,
         **described,
+        id=None,
+        label=None,
+        evidence=None,
+        curator=None,
+        revision_of=None,
+        recorded_at=None,
     )
     return _labelled(made, form, names)
 
@@ -156,13 +171,13 @@ def statement_fields(form: Filled, names: Names) -> dict[str, Any] | None:
 
     described: dict[str, Any] = {
         "speaker": one("speaker", "speaker"),
-        "parties": _parties(form, names),
+        "parties": _several(form, names, "party", "give the party on whose behalf it was said"),
         "stance": one("stance", "stance"),
         "position": None if values["new_position"] else one("position", "position"),
         "precision": one("precision", "precision"),
         "basis": one("basis", "basis", required=False),
-        "events": tuple(e for e in [one("event", "event", required=False)] if e),
-        "framings": tuple(f for f in [one("framing", "framing", required=False)] if f),
+        "events": _several(form, names, "event"),
+        "framings": _several(form, names, "framing"),
         "date": _date(form),
         "note": values["note"] or None,
     }
@@ -171,16 +186,18 @@ def statement_fields(form: Filled, names: Names) -> dict[str, Any] | None:
     return None if form.problems else described
 
 
-def _parties(form: Filled, names: Names) -> tuple[URIRef, ...]:
-    texts = [t.strip() for t in form.values["party"].split(";") if t.strip()]
-    if not texts:
-        form.add("party", "give the party on whose behalf it was said")
+def _several(form: Filled, names: Names, name: str, required: str = "") -> tuple[URIRef, ...]:
+    """The things the field ``name`` names, separated by ";"; ``required``: the problem when it
+    names none."""
+    texts = [t.strip() for t in form.values[name].split(";") if t.strip()]
+    if not texts and required:
+        form.add(name, required)
     found = []
     for text in texts:
         try:
-            found.append(names.resolve("party", text))
+            found.append(names.resolve(name, text))
         except UnknownName as exc:
-            form.add("party", str(exc))
+            form.add(name, str(exc))
     return tuple(found)
 
 
@@ -280,13 +297,13 @@ def values_of(draft: StatementDraft, names: Names) -> dict[str, str]:
     return {
         **{name: "" for name in FIELDS},
         "speaker": shown("speaker", draft.speaker),
-        "party": "; ".join(shown("party", p) for p in draft.parties),
+        "party": SEPARATOR.join(shown("party", p) for p in draft.parties),
         "stance": str(draft.stance),
         "position": shown("position", draft.position),
         "date": str(draft.date) if draft.date is not None else "",
         "precision": str(draft.precision),
         "basis": str(draft.basis) if draft.basis else "",
-        "event": shown("event", draft.events[0]) if draft.events else "",
-        "framing": str(draft.framings[0]) if draft.framings else "",
+        "event": SEPARATOR.join(shown("event", e) for e in draft.events),
+        "framing": SEPARATOR.join(str(f) for f in draft.framings),
         "note": draft.note or "",
     }

@@ -38,7 +38,7 @@ def statement(slug: str) -> Response:
 def correct(slug: str) -> Response | BaseResponse:
     """Record the form's statement as the correction of this one (reason required)."""
     iri, found = _statement(slug)
-    form = filled(request.form.to_dict())
+    form = filled(request.form)
     reason = request.form.get("reason", "").strip()
     if not reason:
         form.add("reason", "say why the statement is corrected")
@@ -58,7 +58,7 @@ def correct(slug: str) -> Response | BaseResponse:
 def retract(slug: str) -> Response | BaseResponse:
     """Retract this statement (reason required): it stays, marked, and its page answers 410."""
     iri, _ = _statement(slug)
-    form = filled(request.form.to_dict())
+    form = filled(request.form)
     reason = request.form.get("retract_reason", "").strip()
     if not reason:
         form.add("retract_reason", "say why the statement is retracted")

@@ -49,7 +49,7 @@
     const list = document.getElementById(input.id + "-options");
     if (!list) return;
     const kind = input.dataset.picker;
-    const several = input.id === "party";
+    const several = input.hasAttribute("data-several");
     let asked = 0;
 
     function term() {
