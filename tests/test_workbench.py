@@ -457,6 +457,8 @@ def test_in_a_git_checkout_the_review_is_since_the_last_commit(project, corpus) 
     (changed,) = body["statements"]
     assert changed["kind"] == "changed"
     assert changed["changes"]["pt:stance"] == [["pt:Threatens"], ["pt:Demands"]]
+    page = app.test_client().get("/review", headers=HTML).get_data(as_text=True)
+    assert '<th scope="row">stance</th><td>threatens</td><td>demands</td>' in page
 
 
 def test_a_statement_is_corrected_with_a_reason(client, project) -> None:

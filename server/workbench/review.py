@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort
 
+from kg.curation.diff import Diff, Value
 from kg.curation.report import Labels, as_json, property_name, summary
 from kg.curation.sides import SideError
 from kg.pipeline.load import LoadError
@@ -34,5 +35,20 @@ def review() -> Response:
     return reply(
         "review.html",
         {"since": since, "summary_line": summary(diff), **body},
-        property_name=property_name,
+        readable=_readable(diff, labels),
     )
+
+
+def _readable(diff: Diff, labels: Labels) -> dict[str, list[tuple[str, str, str]]]:
+    """Each changed statement's properties as the page shows them: the property's name, the
+    values before and after by their labels (the JSON twin keeps the prefixed names)."""
+
+    def shown(values: frozenset[Value]) -> str:
+        return ", ".join(sorted(labels.value(v) for v in values)) or "—"
+
+    return {
+        str(c.iri): [
+            (property_name(k), shown(old), shown(new)) for k, (old, new) in c.changes.items()
+        ]
+        for c in diff.statements
+    }
