@@ -145,20 +145,20 @@ def free_port() -> int:
 @contextlib.contextmanager
 def running_server(*args: str, cwd: Path = REPO, timeout: float = 120.0) -> Iterator[str]:
     """Start ``kg serve`` as a real process on 127.0.0.1; yield its base URL; stop it afterwards."""
+    with running_command("serve", *args, cwd=cwd, timeout=timeout) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def running_command(
+    command: str, *args: str, probe: str = "/", cwd: Path = REPO, timeout: float = 120.0
+) -> Iterator[str]:
+    """Start the web command ``kg COMMAND`` (``serve``, ``curate``) as a real process on
+    127.0.0.1 and a free port; yield its base URL once ``probe`` answers; stop it afterwards."""
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "kg",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        *args,
-    ]
+    argv = [sys.executable, "-m", "kg", command, "--host", "127.0.0.1", "--port", str(port), *args]
     process = subprocess.Popen(
-        command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -166,15 +166,15 @@ def running_server(*args: str, cwd: Path = REPO, timeout: float = 120.0) -> Iter
         while True:
             if process.poll() is not None:
                 raise RuntimeError(
-                    f"kg serve exited with {process.returncode}:\n{process.stdout.read()}"
+                    f"kg {command} exited with {process.returncode}:\n{process.stdout.read()}"
                 )
             try:
-                with urllib.request.urlopen(base + "/", timeout=5):
+                with urllib.request.urlopen(base + probe, timeout=5):
                     break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if time.monotonic() > deadline:
                     raise RuntimeError(
-                        f"kg serve did not answer on {base} within {timeout} s"
+                        f"kg {command} did not answer on {base} within {timeout} s"
                     ) from None
                 time.sleep(0.2)
         yield base

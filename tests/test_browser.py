@@ -53,6 +53,11 @@ def browser_context(tmp_path_factory) -> Iterator:
 @pytest.fixture
 def browse(browser_context, repo_server):
     """A fresh page, the base URL, and the list of every URL the browser requested."""
+    yield from recorded_page(browser_context, repo_server)
+
+
+def recorded_page(browser_context, base: str) -> Iterator[tuple]:
+    """A fresh page of ``browser_context``, ``base``, and the list of every URL it requested."""
     requested: list[str] = []
 
     def record(request) -> None:
@@ -60,7 +65,7 @@ def browse(browser_context, repo_server):
 
     browser_context.on("request", record)
     page = browser_context.new_page()
-    yield page, repo_server, requested
+    yield page, base, requested
     page.close()
     browser_context.remove_listener("request", record)
 

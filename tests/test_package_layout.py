@@ -78,11 +78,21 @@ def test_serve_is_the_web_apps_command_through_the_entry_point():
     assert "serve" in cli.list_commands(click.Context(cli))
 
 
+def test_curate_is_the_workbenchs_command_through_the_entry_point():
+    from server.workbench.cli import curate
+
+    assert plugins.command_entry_points()["curate"].value == "server.workbench.cli:curate"
+    assert cli.get_command(click.Context(cli), "curate") is curate
+
+
 def test_the_checkout_declares_the_entry_point_the_loader_reads():
     import tomllib
 
     declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["entry-points"]
-    assert declared[plugins.GROUP] == {"serve": "server.cli:serve"}
+    assert declared[plugins.GROUP] == {
+        "serve": "server.cli:serve",
+        "curate": "server.workbench.cli:curate",
+    }
 
 
 def test_the_checkout_replaces_its_own_stale_installed_entry_points(monkeypatch):

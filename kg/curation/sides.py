@@ -20,7 +20,7 @@ and derived graphs never count as a difference; any other file is all data.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
@@ -99,6 +99,18 @@ def read_project(root: Path, name: str, kinds: tuple[str, ...] = (VOCABULARY, DA
         except OSError as exc:
             raise LoadError(f.path, exc.strerror or str(exc)) from None
         _add_turtle(side, f.kind, text, f.path, f.path)
+    return side
+
+
+def read_texts(root: Path, name: str, texts: Mapping[Path, bytes]) -> Side:
+    """The side made of curated files held in memory: ``texts`` maps each file's path relative to
+    ``root`` (``data/source-000.ttl``, ``ontology/…``) to its bytes, as a program that read the
+    files earlier (a workbench comparing with how they were when it started) kept them."""
+    side = Side(name)
+    for relative, text in sorted(texts.items()):
+        kind = relative.parts[0] if relative.parts else ""
+        if kind in (DATA, VOCABULARY):
+            _add_turtle(side, kind, text, relative, root / relative)
     return side
 
 
