@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import PROV, RDF
 
 from kg.cli import cli
 from kg.curation.inbox import COLUMNS, read_rows
 from kg.pipeline.load import load_project
-from kg.rdf.namespaces import ID, OA, PT
+from kg.rdf.namespaces import ID, OA, PT, compact
 from kg.sources.corpus import SEEDS_ENV, SOURCES_ENV
 from tests.sources import seeds_folder
 from tests.test_build_watch import copy_project
@@ -299,6 +299,79 @@ def test_a_source_recurated_from_its_export_is_as_it_was(project: Path, number: 
     assert result.exit_code == 0, result.output
     assert isomorphic(_statements_of(project, source), before)
     assert kg("validate", "--root", project, "--sources", seeds_folder()).exit_code == 0
+
+
+def _exported(project: Path) -> list[dict[str, str]]:
+    exported = kg("export", "--root", project, "--format", "csv", "--table", "statements").stdout
+    return list(csv.DictReader(io.StringIO(exported)))
+
+
+def _table(rows: list[dict[str, str]]) -> str:
+    table = io.StringIO()
+    writer = csv.DictWriter(table, fieldnames=list(COLUMNS), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return table.getvalue()
+
+
+def test_the_whole_export_imported_again_writes_nothing(project: Path) -> None:
+    rows = _exported(project)
+    before = snapshot(project)
+    result = import_csv(project, _table(rows))
+    assert result.exit_code == 0, result.output
+    assert f"0 statement(s), 0 evidence annotation(s), 0 file(s), {len(rows)} already recorded" in (
+        result.output
+    )
+    assert snapshot(project) == before
+
+
+def test_an_edited_cell_of_a_recorded_statement_is_refused(project: Path) -> None:
+    rows = _exported(project)
+    edited = next(i for i, r in enumerate(rows) if r["stance"] == "Demands")
+    rows[edited]["stance"] = "Rejects"
+    before = snapshot(project)
+    result = import_csv(project, _table(rows))
+    assert result.exit_code == 1
+    line = edited + 2
+    assert (
+        f"inbox.csv:{line}: stance: pt:Demands is recorded for {rows[edited]['id']}, not "
+        "pt:Rejects; a recorded statement changes only by a correction"
+    ) in result.output
+    assert snapshot(project) == before
+
+
+@pytest.mark.parametrize(
+    ("speaker", "merged"), [("Vladimir Putin", True), ("Maria Zakharova", False)]
+)
+def test_a_second_source_matches_a_recorded_statement_only_if_it_agrees(
+    project: Path, speaker: str, merged: bool
+) -> None:
+    """Without an id, a row from another source with the same parties, stance, position and date
+    is a second quote of the recorded statement, unless it contradicts what the record says (here
+    the speaker): then it is a statement of its own."""
+    recorded = URIRef(f"{ID}statement/putin-2024-06-14-renounce-nato")
+    (row,) = [r for r in _exported(project) if r["id"] == compact(recorded)]
+    row = {k: "" for k in COLUMNS} | {
+        k: row[k] for k in ("party", "stance", "position", "date", "precision", "basis")
+    }
+    row |= {"source": "004", "quote": "Russia does not reject negotiations as such"}
+    row["speaker"] = speaker
+    result = import_csv(project, _table([row]))
+    assert result.exit_code == 0, result.output
+    graph = load_project(project).graph("data")
+    quoted = {
+        graph.value(selector, OA.exact)
+        for annotation in graph.objects(recorded, PT.evidence)
+        for selector in graph.objects(graph.value(annotation, OA.hasTarget), OA.hasSelector)
+    }
+    assert (Literal(row["quote"]) in quoted) is merged
+    statements = set(
+        graph.subjects(PT.about, URIRef(f"{ID}position/ukraine-renounces-nato-membership"))
+    )
+    assert (
+        URIRef(f"{ID}statement/zakharova-2024-06-14-ukraine-renounces-nato-membership")
+        in statements
+    ) is not merged
 
 
 def test_the_documented_example_imports_as_shown(project: Path) -> None:

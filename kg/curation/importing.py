@@ -32,10 +32,12 @@ class Imported:
         assert self.saved is not None
         s = self.saved
         verb = "would import" if dry_run else "imported"
+        files = f" ({', '.join(p.as_posix() for p in s.files)})" if s.files else ""
+        recorded = f", {s.unchanged} already recorded" if s.unchanged else ""
         return (
             f"{verb} {self.rows} row(s): {len(s.statements)} statement(s), "
-            f"{len(s.evidence)} evidence annotation(s), {len(s.files)} file(s) "
-            f"({', '.join(p.as_posix() for p in s.files)}) in {s.seconds:.2f} s"
+            f"{len(s.evidence)} evidence annotation(s), {len(s.files)} file(s){files}"
+            f"{recorded} in {s.seconds:.2f} s"
         )
 
 

@@ -261,7 +261,9 @@ def chosen(form: Filled, graph: Graph, draft: StatementDraft) -> StatementDraft 
     """The draft as the curator chose for a possible duplicate: this quote added to the existing
     statement as a further evidence annotation, or a statement of its own (given its own IRI, so
     that the core does not add it to the existing one), or — not chosen yet — None with the
-    choice asked for (a problem on ``evidence_of``)."""
+    choice asked for (a problem on ``evidence_of``). A quote added to an existing statement
+    keeps that statement as recorded: only the quote, its source and the curator come from the
+    form (the core refuses a draft that says otherwise of a recorded statement)."""
     choice = form.values["evidence_of"]
     found = duplicates(graph, draft)
     if choice == NEW_STATEMENT:
@@ -270,7 +272,17 @@ def chosen(form: Filled, graph: Graph, draft: StatementDraft) -> StatementDraft 
         if URIRef(choice) not in found:
             form.add("evidence_of", "choose one of the statements offered, or a new statement")
             return None
-        return replace(draft, id=URIRef(choice))
+        (recorded, *_) = drafts_of(graph, URIRef(choice))
+        return replace(
+            recorded,
+            source=draft.source,
+            quote=draft.quote,
+            start=draft.start,
+            evidence=None,
+            according_to=None,
+            curator=draft.curator,
+            recorded_at=None,
+        )
     if found:
         form.add(
             "evidence_of",
