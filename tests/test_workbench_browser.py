@@ -4,8 +4,9 @@
 A curator registers a new text (written for this test: a made-up news paragraph, labelled as test
 text), selects a passage with the mouse, fills the form through the pickers, saves a mistake that
 validation reports next to its field, fixes it and saves; the statement is then found by
-``kg ask timeline`` on the copy and on its position's page in ``kg serve``. A second test corrects
-one statement and retracts another, and the public pages show it: the superseded page links its
+``kg ask timeline`` on the copy and on its position's page in ``kg serve``. A second test records a
+new statement (through ``kg import``, so that it does not depend on the first test), corrects it in
+the workbench and retracts another, and the public pages show it: the superseded page links its
 correction, the retracted one answers 410 Gone with the reason. Every request the browser makes
 must stay on 127.0.0.1."""
 
@@ -38,7 +39,12 @@ __all__ = ["browser_context"]  # the Chromium fixture, shared with the browser's
 CURATOR = "Browser Test Curator"
 NEW_POSITION = "Ceasefire in the air and at sea"
 NEW_POSITION_SLUG = "ceasefire-in-the-air-and-at-sea"
-CORRECTED = "putin-undated-warns-position-will-deteriorate"
+NEW_ROW = (
+    "source,quote,speaker,party,stance,position,date,precision,basis\n"
+    "004,Russia does not reject negotiations as such,Vladimir Putin,Russia,Threatens,"
+    "position:direct-negotiations,,Unknown,\n"
+)
+CORRECTED = "putin-undated-direct-negotiations"
 RETRACTED = "putin-undated-accept-istanbul-terms"
 
 
@@ -175,13 +181,17 @@ def test_a_passage_is_recorded_fixed_after_validation_and_found_everywhere(page,
         assert "Sybiha" in attestations.inner_text()
 
 
-def test_a_statement_is_corrected_and_another_retracted(page, copies) -> None:
+def test_a_new_statement_is_corrected_and_another_retracted(page, copies) -> None:
     tab, base, requested = page
-    project, _ = copies
+    project, corpus = copies
+    inbox = project.parent / "inbox.csv"
+    inbox.write_text(NEW_ROW, encoding="utf-8")
+    recorded = kg("import", inbox, "--root", project, "--sources", corpus, "--curator", CURATOR)
+    assert recorded.returncode == 0, recorded.stderr
 
     tab.goto(f"{base}/statements/{CORRECTED}")
-    tab.get_by_label("Stance").select_option(label="demands")
-    tab.get_by_label("Why is it corrected?").fill("The text reports a demand, not a threat.")
+    tab.get_by_label("Stance").select_option(label="accepts")
+    tab.get_by_label("Why is it corrected?").fill("The text reports an acceptance, not a threat.")
     tab.get_by_role("button", name="Save the correction").click()
     tab.locator("#revises").wait_for()
     correction = tab.url.rsplit("/", 1)[-1]

@@ -25,6 +25,7 @@ from rdflib.namespace import DCTERMS, RDF, XSD
 
 from kg.curation.curators import CuratorRecord, curator_record
 from kg.curation.edits import Amendment, Conflict, Edits, amend, check_expected, digests
+from kg.curation.matching import already_quoted, differences, recorded_match
 from kg.curation.names import Names
 from kg.curation.problems import Problem, SaveRefused, problems_of
 from kg.curation.records import (
@@ -32,7 +33,6 @@ from kg.curation.records import (
     completed,
     date_problem,
     document_number,
-    drafts_of,
 )
 from kg.curation.render import blocks, evidence_block, evidence_link, name
 from kg.curation.terms import NewTerm, term_block
@@ -40,7 +40,7 @@ from kg.pipeline.load import load_project
 from kg.pipeline.shacl import ShapesValidator
 from kg.pipeline.validate import ValidationResult, Violation, validate
 from kg.pipeline.validate_incremental import IncrementalValidation
-from kg.rdf.namespaces import OA, PT, compact
+from kg.rdf.namespaces import PT
 from kg.rdf.periods import interval_of
 from kg.sources.anchoring import (
     AmbiguousQuote,
@@ -48,7 +48,6 @@ from kg.sources.anchoring import (
     AnchorError,
     QuoteNotFound,
     anchor,
-    normalise,
     occurrences,
 )
 from kg.sources.quotes import check_quotes, read_source
@@ -242,9 +241,9 @@ def _prepared(
         Problem(p.index, field_name, message)
         for p in planned
         if p.existing and p.draft.id is not None
-        for field_name, message in _differences(p.draft, p.draft.id, space.graph)
+        for field_name, message in differences(p.draft, p.draft.id, space.graph)
     ]
-    planned = [p for p in planned if not (p.existing and _already_quoted(p.draft, space.graph))]
+    planned = [p for p in planned if not (p.existing and already_quoted(p.draft, space.graph))]
     anchors, found = _anchors(planned, space.graph, corpus)
     problems += found
     problems += _date_problems(planned, space.graph)
@@ -300,7 +299,10 @@ def _plan(
     """Each draft with its statement found (an existing one) or minted, its curator and time."""
     found = [
         replace(
-            d, id=d.id or _existing(d, graph), curator=d.curator or record.iri, recorded_at=stamp
+            d,
+            id=d.id or recorded_match(d, graph),
+            curator=d.curator or record.iri,
+            recorded_at=stamp,
         )
         for d in drafts
     ]
@@ -323,96 +325,6 @@ def _plan(
             )
         )
     return planned
-
-
-KEPT_FIELDS = {"curator", "recorded_at", "revision_of", "label", "id"}
-"""Statement fields a draft of a recorded statement does not restate: who recorded it and when
-(the statement's own record stands), what it revises, its label (the recorded one is used)."""
-
-
-def _differences(draft: StatementDraft, statement: URIRef, graph: Graph) -> list[tuple[str, str]]:
-    """Where ``draft`` says something else of the recorded ``statement`` than the record does:
-    (field, sentence) for each field it gives (an empty optional field restates nothing). A
-    recorded statement changes only by a correction, which keeps what was recorded."""
-    recorded = drafts_of(graph, statement)
-    if not recorded:
-        return []
-    was = recorded[0].statement_fields()
-    problems = []
-    for field_name, value in draft.statement_fields().items():
-        if field_name in KEPT_FIELDS or value is None or value == ():
-            continue
-        before = was[field_name]
-        if isinstance(value, tuple) and isinstance(before, tuple):
-            same = set(value) == set(before)
-        else:
-            same = value == before
-        if not same:
-            message = (
-                f"{_shown(before)} is recorded for {compact(statement)}, not {_shown(value)}; "
-                "a recorded statement changes only by a correction (kg curate: Correct)"
-            )
-            problems.append((field_name, message))
-    return problems
-
-
-def _shown(value: object) -> str:
-    if value is None or value == ():
-        return "nothing"
-    if isinstance(value, tuple):
-        return "; ".join(sorted(_shown(v) for v in value))
-    if isinstance(value, URIRef):
-        return compact(value)
-    return repr(str(value))
-
-
-def _already_quoted(draft: StatementDraft, graph: Graph) -> bool:
-    """Whether the recorded statement already has this quote from this source as evidence (at
-    ``draft.start``, when given): such a draft is recorded, and writing it again would only
-    duplicate its evidence."""
-    quote = normalise(draft.quote)
-    for annotation in graph.objects(draft.id, PT.evidence):
-        for target in graph.objects(annotation, OA.hasTarget):
-            if graph.value(target, OA.hasSource) != draft.source:
-                continue
-            selectors = list(graph.objects(target, OA.hasSelector))
-            exact = {normalise(str(graph.value(s, OA.exact) or "")) for s in selectors}
-            starts = {str(graph.value(s, OA.start)) for s in selectors} - {"None"}
-            if quote in exact and (draft.start is None or str(draft.start) in starts):
-                return True
-    return False
-
-
-def _existing(draft: StatementDraft, graph: Graph) -> URIRef | None:
-    """The statement ``draft`` records again from another source, if one: the same parties,
-    stance, position and date (and speaker, when undated: an undated party position is said
-    by many), no evidence in ``draft``'s source, and nothing ``draft`` gives that the record
-    contradicts: a draft that differs is a statement of its own (several: the one with its
-    speaker, else none)."""
-    candidates = []
-    for statement in graph.subjects(PT.about, draft.position):
-        if (
-            not isinstance(statement, URIRef)
-            or (statement, RDF.type, PT.PositionStatement) not in graph
-        ):
-            continue
-        same = (
-            set(graph.objects(statement, PT.onBehalfOf)) == set(draft.parties)
-            and graph.value(statement, PT.stance) == draft.stance
-            and graph.value(statement, PT.date) == draft.date
-            and graph.value(statement, PT.datePrecision) == draft.precision
-            and (draft.date is not None or graph.value(statement, PT.speaker) == draft.speaker)
-        )
-        sources = {
-            graph.value(target, OA.hasSource)
-            for annotation in graph.objects(statement, PT.evidence)
-            for target in graph.objects(annotation, OA.hasTarget)
-        }
-        if same and draft.source not in sources and not _differences(draft, statement, graph):
-            candidates.append(statement)
-    if len(candidates) > 1:
-        candidates = [c for c in candidates if graph.value(c, PT.speaker) == draft.speaker]
-    return candidates[0] if len(candidates) == 1 else None
 
 
 def _anchors(
