@@ -35,11 +35,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     root = app.config["PTKG_ROOT"]
     dataset = app.config["PTKG_DATASET"]
-    app.extensions[EXTENSION] = open_graph(
+    store = open_graph(
         Path(root) if root else None,
         Path(dataset) if dataset else None,
         app.config["PTKG_STORE"],
     )
+    app.extensions[EXTENSION] = store
 
     from kg.store import RemoteStoreError
     from server import (
@@ -49,6 +50,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         editor,
         errors,
         home,
+        identity,
+        operations,
         pages,
         questions,
         search,
@@ -57,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         warm,
     )
 
+    identity.init_app(app, store)
     errors.register(app)
     cors.register(app)
     app.register_blueprint(home.bp)
@@ -68,10 +72,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(questions.bp)
     app.register_blueprint(downloads.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(operations.bp)
     app.register_error_handler(
         RemoteStoreError, lambda exc: errors.error_response(502, f"remote store: {exc}")
     )
     sparql.init_app(app)
+    operations.init_app(app)
     warm.init_app(app)
     return app
 

@@ -15,15 +15,13 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from kg.pipeline.build import ARTEFACT
-from kg.pipeline.load import find_root
 from kg.publish.export import EXTENSIONS, FORMATS, Selection, export, select
 from kg.publish.jsonld import context_document
 from kg.publish.quads import read_quads
 from kg.publish.release import DUMP, DUMP_SELECTION
 from kg.publish.tables import TABLES
-from kg.store import is_remote
 from server.errors import error_response
+from server.identity import source_file
 
 bp = Blueprint("downloads", __name__)
 CACHE = "ptkg-downloads"
@@ -76,13 +74,7 @@ def download(name: str):
 
 def _source() -> Path | None:
     """The RDF file the served graph was loaded from (None for a remote store)."""
-    config = current_app.config
-    if is_remote(str(config["PTKG_STORE"])):
-        return None
-    if config.get("PTKG_DATASET"):
-        return Path(config["PTKG_DATASET"])
-    root = Path(config["PTKG_ROOT"]) if config.get("PTKG_ROOT") else find_root()
-    return root.resolve() / ARTEFACT
+    return source_file(current_app.config)
 
 
 def _made(source: Path, name: str) -> _Made:

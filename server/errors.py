@@ -1,12 +1,13 @@
 """One error shape for every endpoint: JSON ``{"ok": false, "status", "error", "request_id"}``
 for machines, an HTML page for browsers. Client errors say what was wrong; our own faults are
-logged with a request id and answered 500."""
+logged with the request's id and answered 500. The id is the one the access log and the
+``X-Request-Id`` header carry (``server.operations``)."""
 
 from __future__ import annotations
 
 import uuid
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from server.negotiation import accepted
@@ -21,7 +22,16 @@ def wants_html() -> bool:
     return best == "text/html" and accept["text/html"] > accept["application/json"]
 
 
+def current_request_id() -> str:
+    """The id of the request being answered (a new one where the hooks did not give it one)."""
+    found = g.get("request_id")
+    if found is None:
+        found = g.request_id = uuid.uuid4().hex
+    return found
+
+
 def error_response(status: int, message: str, request_id: str | None = None) -> ErrorReply:
+    request_id = request_id or current_request_id()
     body: dict[str, object] = {"ok": False, "status": status, "error": message}
     if request_id:
         body["request_id"] = request_id
@@ -43,6 +53,6 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def internal_error(exc: Exception) -> ErrorReply:
-        request_id = uuid.uuid4().hex[:12]
+        request_id = current_request_id()
         app.logger.exception("request %s failed: %s %s", request_id, request.method, request.path)
         return error_response(500, "internal error; it has been logged", request_id)

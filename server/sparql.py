@@ -10,7 +10,6 @@ Without a query, a browser gets the query page and an RDF client the service des
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 
 from flask import (
@@ -39,7 +38,8 @@ from kg.endpoint.workers import (
 )
 from kg.rdf.formats import media_types
 from kg.store import QuerySyntaxError
-from server.errors import error_response
+from server.errors import current_request_id, error_response
+from server.metrics import metrics
 from server.negotiation import UnknownFormat, accepted, choose_format, offered
 from server.service import description_response
 
@@ -158,6 +158,7 @@ def query():
     except QuerySyntaxError as exc:
         return error_response(400, f"query syntax error: {exc}")
     except QueryRefused as exc:
+        metrics().refused("guard")
         return error_response(403, str(exc))
     try:
         chosen = choose_format(checked.returns_graph, sent.formats)
@@ -189,6 +190,7 @@ def _answer(job: QueryJob, media: str, checked: CheckedQuery):
                 quota.penalise(client)
                 raise
     except TooManyQueries as exc:
+        metrics().refused("client_limit")
         response = make_response(
             error_response(429, f"{exc}; wait for one to finish, then try again")
         )
@@ -197,6 +199,7 @@ def _answer(job: QueryJob, media: str, checked: CheckedQuery):
     except QuerySyntaxError as exc:
         return error_response(400, f"query syntax error: {checked.explain(str(exc))}")
     except QueryTimeout:
+        metrics().timed_out()
         current_app.logger.warning("query stopped at the time limit: %s", job.sparql[:500])
         return error_response(
             503,
@@ -204,6 +207,7 @@ def _answer(job: QueryJob, media: str, checked: CheckedQuery):
             "time limit; make it more selective or add a LIMIT",
         )
     except QueryMemoryError:
+        metrics().refused("memory_limit")
         current_app.logger.warning("query stopped at the memory limit: %s", job.sparql[:500])
         return error_response(
             503,
@@ -211,11 +215,12 @@ def _answer(job: QueryJob, media: str, checked: CheckedQuery):
             "limit per query; make it more selective or add a LIMIT",
         )
     except PoolBusy as exc:
+        metrics().refused("busy")
         response = make_response(error_response(503, f"{exc}; try again shortly"))
         response.headers["Retry-After"] = RETRY_AFTER
         return response
     except WorkerError as exc:
-        request_id = uuid.uuid4().hex[:12]
+        request_id = current_request_id()
         current_app.logger.error(
             "request %s failed: %s\nquery: %s", request_id, exc, job.sparql[:2000]
         )

@@ -445,7 +445,12 @@ def test_a_party_that_makes_no_iri_is_a_400_on_the_api_and_the_form(web, given, 
     params = {"party": given, "from": "2024", "to": "2025"}
     api = web.get("/api/ask/persisted", query_string=params)
     assert api.status_code == 400
-    assert api.get_json() == {"ok": False, "status": 400, "error": expected}
+    assert api.get_json() == {
+        "ok": False,
+        "status": 400,
+        "error": expected,
+        "request_id": api.headers["X-Request-Id"],  # the error shape carries the request's id
+    }
     form = web.get("/questions/persisted", query_string=params)
     assert form.status_code == 400
     page = form.get_data(as_text=True)

@@ -170,6 +170,9 @@ class QueryPool:
         self._lock = threading.Lock()
         self._started = False
         self._closed = False
+        self.restarts = 0
+        """Workers replaced since the pool started (died, killed at a limit): what /metrics
+        reports, so that an operator sees a query that keeps killing its worker."""
         self._context = multiprocessing.get_context("spawn")
         self._finalizer = weakref.finalize(self, _stop_all, self._workers)
 
@@ -296,6 +299,7 @@ class QueryPool:
             self._workers.discard(worker)
             if self._closed:
                 return
+            self.restarts += 1
         threading.Thread(target=self._add_worker, name="ptkg-query-restart", daemon=True).start()
 
     def _add_worker(self) -> None:
@@ -324,6 +328,16 @@ class QueryPool:
     def idle(self) -> int:
         """How many workers wait for a job now."""
         return self._idle.qsize()
+
+    def alive(self) -> int:
+        """How many worker processes are running now (0 before the pool has started)."""
+        with self._lock:
+            return sum(1 for w in self._workers if w.process.is_alive())
+
+    @property
+    def started(self) -> bool:
+        """Whether ``start()`` has run (workers start on first use)."""
+        return self._started
 
     def pids(self) -> list[int]:
         """Process ids of the live workers."""
