@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from kg.curation.curators import CURATOR_ENV
 from kg.endpoint.fairness import parse_proxies
@@ -72,6 +73,17 @@ class Setting:
     def help(self) -> str:
         """The option's help: what it does, then its default."""
         return f"{self.doc} [default: {self.told_default()}]."
+
+
+def public_url(value: str) -> str:
+    """``value`` with one trailing slash, if it is an absolute http(s) URL without query or
+    fragment; else ValueError saying what is wrong."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{value!r} is not an http(s) URL such as https://example.org/kg/")
+    if parts.query or parts.fragment:
+        raise ValueError(f"{value!r} has a query or fragment; give the address only")
+    return value.rstrip("/") + "/"
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -235,6 +247,41 @@ SETTINGS: tuple[Setting, ...] = (
         metavar="ADDRESSES",
         default_text="none; the client is the connection's address",
         check=parse_proxies,
+    ),
+    Setting(
+        "public_url",
+        "PTKG_PUBLIC_URL",
+        str,
+        None,
+        "The address the service is reached at from outside (https://HOST/PATH/), written in "
+        "every absolute URL it answers with",
+        option="--public-url",
+        metavar="URL",
+        default_text="the request's own, or what a trusted proxy forwards "
+        "(X-Forwarded-Proto, -Host, -Prefix)",
+        check=public_url,
+    ),
+    Setting(
+        "cache_max_age",
+        "PTKG_CACHE_MAX_AGE",
+        int,
+        300,
+        "Seconds a browser or cache may reuse a page, data document or download before asking "
+        "again (with its ETag)",
+        option="--cache-max-age",
+        unit="s",
+        minimum=0,
+    ),
+    Setting(
+        "access_log",
+        "PTKG_ACCESS_LOG",
+        str,
+        None,
+        "Where kg serve writes the access log (logger ptkg.access), a line per request: a file, "
+        "appended to, or - for stderr",
+        option="--access-log",
+        metavar="FILE",
+        default_text="none",
     ),
 )
 """Every setting, in the order ``kg serve --help`` and the service description list them."""

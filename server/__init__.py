@@ -5,7 +5,9 @@ configuration keys are the settings of ``kg.settings`` (README.md, "SPARQL endpo
 with their defaults): each is read from the environment variable of the same name (``PTKG_…``),
 unless the ``config`` passed in sets it, and converted to its type. ``PTKG_ROOT``,
 ``PTKG_DATASET`` and ``PTKG_STORE`` say what to serve, ``PTKG_BASE`` the IRI namespace the
-server dereferences, and the rest are the ``/sparql`` endpoint's limits. A remote store's failures
+server dereferences, ``PTKG_PUBLIC_URL`` where clients reach it (``server.public``),
+``PTKG_CACHE_MAX_AGE`` how long they may keep its pages (``server.caching``), and the rest are
+the ``/sparql`` endpoint's limits. ``/health`` and ``/metrics`` are ``server.operations``'. A remote store's failures
 and partial results are answered 502.
 """
 
@@ -32,6 +34,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     app.config.update(settings.converted(app.config))
+    if app.config["PTKG_PUBLIC_URL"]:
+        app.config["PTKG_PUBLIC_URL"] = settings.public_url(app.config["PTKG_PUBLIC_URL"])
 
     root = app.config["PTKG_ROOT"]
     dataset = app.config["PTKG_DATASET"]
@@ -45,6 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from kg.store import RemoteStoreError
     from server import (
         api,
+        caching,
         cors,
         downloads,
         editor,
@@ -53,6 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         identity,
         operations,
         pages,
+        public,
         questions,
         search,
         service,
@@ -78,6 +84,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     sparql.init_app(app)
     operations.init_app(app)
+    caching.init_app(app)  # after the hooks that count answers: they count its 304s
+    public.init_app(app)
     warm.init_app(app)
     return app
 

@@ -29,6 +29,7 @@ from server.listening import (
     waitress_limits,
     warn_of_queueing_sparingly,
 )
+from server.operations import log_access_to
 from server.sparql import query_pool, trusted_proxies
 
 SERVED = settings.with_options()
@@ -86,6 +87,12 @@ def serve(
         }
     )
     pool = query_pool(app)
+    if app.config["PTKG_ACCESS_LOG"]:
+        try:
+            log_access_to(app.config["PTKG_ACCESS_LOG"])
+        except OSError as exc:
+            pool.shutdown()
+            fail(f"cannot write the access log {app.config['PTKG_ACCESS_LOG']}: {exc.strerror}")
     try:
         if get_path is not None:
             response = app.test_client().get(get_path)

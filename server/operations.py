@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 import time
 import uuid
 from datetime import UTC, datetime
@@ -74,6 +75,21 @@ def _access_line(response: Response, seconds: float) -> str:
         f"{request.method} {quote(request.path, safe='/:@!$&()*+,;=-._~')} "
         f"{response.status_code} {'-' if size is None else size} {seconds * 1000:.1f} {agent}"
     )
+
+
+def log_access_to(target: str) -> logging.Handler:
+    """Write the access log to ``target`` (a file, appended to; ``-``: stderr), a line each.
+    For the process that serves (``kg serve``): the logger is the process's, not the app's."""
+    handler: logging.Handler = (
+        logging.StreamHandler(sys.stderr)
+        if target == "-"
+        else logging.FileHandler(target, encoding="utf-8")
+    )
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    access_log.addHandler(handler)
+    access_log.setLevel(logging.INFO)
+    access_log.propagate = False
+    return handler
 
 
 @bp.get("/health")

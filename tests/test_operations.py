@@ -21,7 +21,9 @@ QUERY = "SELECT * WHERE { ?s ?p ?o } LIMIT 1"
 # The exposition format's grammar, one line at a time.
 NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
 LABEL_VALUE = r'"(?:[^"\\\n]|\\[\\"n])*"'
-LABELS = rf"\{{(?:[a-zA-Z_][a-zA-Z0-9_]*={LABEL_VALUE}(?:,[a-zA-Z_][a-zA-Z0-9_]*={LABEL_VALUE})*)?\}}"
+LABELS = (
+    rf"\{{(?:[a-zA-Z_][a-zA-Z0-9_]*={LABEL_VALUE}(?:,[a-zA-Z_][a-zA-Z0-9_]*={LABEL_VALUE})*)?\}}"
+)
 VALUE = r"(?:[+-]?(?:\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+)|[+-]Inf|NaN)"
 SAMPLE = re.compile(rf"({NAME})({LABELS})? {VALUE}(?: -?\d+)?")
 HELP = re.compile(rf"# HELP ({NAME}) (?:[^\\\n]|\\[\\n])*")
@@ -50,9 +52,11 @@ def parse_exposition(text: str) -> dict[str, str]:
             found = SAMPLE.fullmatch(line)
             assert found, line
             name = found[1]
-            family = re.sub(r"_(bucket|sum|count)$", "", name) if current and (
-                types.get(current) == "histogram"
-            ) else name
+            family = (
+                re.sub(r"_(bucket|sum|count)$", "", name)
+                if current and (types.get(current) == "histogram")
+                else name
+            )
             assert family == current, f"sample {name} outside its family {current}"
     return types
 

@@ -119,6 +119,7 @@ def test_unknown_iri_is_404_page_for_browsers_and_json_for_machines(client):
         "ok": False,
         "status": 404,
         "error": "the graph holds nothing about <https://w3id.org/peace-talks-kg/id/actor/nobody>",
+        "request_id": machine.headers["X-Request-Id"],  # the error shape carries the request's id
     }
     for url in ("/page/actor/nobody", "/data/actor/nobody.ttl", "/page/actor/nobody.json"):
         assert client.get(url).status_code == 404, url
@@ -161,6 +162,7 @@ def test_a_path_that_makes_no_iri_is_a_404_that_says_why(client, sent, routed, r
             "ok": False,
             "status": 404,
             "error": f"no such resource: not an IRI: {iri} {reason}",
+            "request_id": machine.headers["X-Request-Id"],
         }, url
         browser = client.get(url, headers={"Accept": BROWSER_ACCEPT})
         assert browser.status_code == 404, url
