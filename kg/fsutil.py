@@ -26,11 +26,42 @@ def file_sha256(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
+def umask() -> int:
+    """The process's umask, read without changing it (``os.umask`` can only be read by setting
+    it, which races with every thread creating a file meanwhile): from ``/proc`` on Linux, else
+    the usual 022."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
+
+
+def published_mode(*, folder: bool = False) -> int:
+    """The mode of a file (0644) or folder (0755) we publish, less what the umask withholds: what
+    ``open()`` and ``mkdir()`` would give, where ``mkstemp``/``mkdtemp`` give 0600/0700, so that a
+    web server running as another user can read builds, exports and releases."""
+    return (0o777 if folder else 0o666) & ~umask()
+
+
+def make_temporary_folder(beside: Path, *, suffix: str = "") -> Path:
+    """A new empty folder beside ``beside`` (named after it, hidden), with the mode of a published
+    folder, to be filled and then renamed into place."""
+    folder = Path(tempfile.mkdtemp(prefix=f".{beside.name}.", suffix=suffix, dir=beside.parent))
+    os.chmod(folder, published_mode(folder=True))
+    return folder
+
+
 @contextlib.contextmanager
 def atomic_write(path: Path, *, overwrite: bool = True) -> Iterator[BinaryIO]:
     """Write to a temporary file beside ``path`` and rename it into place only on success.
 
-    On any error the temporary file is removed and ``path`` is left as it was. With
+    The file gets the mode ``open()`` would give it (0644 under the usual umask), not the
+    temporary file's 0600. On any error the temporary file is removed and ``path`` is left as
+    it was. With
     ``overwrite=False`` an existing ``path`` raises :class:`FileExistsError` before anything is written.
     """
     path = Path(path)
@@ -39,6 +70,7 @@ def atomic_write(path: Path, *, overwrite: bool = True) -> Iterator[BinaryIO]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, published_mode())
         with os.fdopen(fd, "wb") as handle:
             yield handle
             handle.flush()

@@ -20,7 +20,6 @@ import hashlib
 import os
 import re
 import shutil
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from rdflib.namespace import OWL
 from rdflib.term import IdentifiedNode
 
 from kg import __version__
+from kg.fsutil import make_temporary_folder
 from kg.pipeline.load import find_root
 from kg.publish.export import EXTENSIONS, Selection, export, select
 from kg.publish.jsonld import context_document
@@ -119,7 +119,7 @@ def release(
 
     dumped = select(quads, DUMP_SELECTION)
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    staging = make_temporary_folder(out)
     try:
         files = _write_files(staging, quads, dumped, root, version)
         changes = diff_release(read_quads(previous / f"{DUMP}.nq") if previous else [], dumped)

@@ -32,14 +32,13 @@ import itertools
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.fsutil import replace_folder
+from kg.fsutil import make_temporary_folder, replace_folder
 from kg.rdf.formats import LoadError
 from kg.store.oxigraph import OxigraphStore
 from kg.store.serialize import Digest
@@ -209,9 +208,7 @@ def _write(folder: Path, source: LoadedFrom, fill: Callable[[Path], int]) -> Non
         )
     _remove_leftovers(folder)
     try:
-        temporary = Path(
-            tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent)
-        )
+        temporary = make_temporary_folder(folder, suffix=".tmp")
     except OSError as exc:
         raise StoreFolderError(folder, f"cannot be written ({exc.strerror or exc})") from None
     try:
