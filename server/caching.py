@@ -45,11 +45,13 @@ def etag_for(sha256: str, response: Response) -> str:
 
 
 def _validate(response: Response) -> Response:
-    if request.method not in ("GET", "HEAD"):
+    sent = request._get_current_object()  # once: each use of the proxy costs a lookup
+    if sent.method not in ("GET", "HEAD"):
         return response
-    blueprint = request.blueprint
+    blueprint = sent.blueprint
     if blueprint in UNCACHED:
-        response.cache_control.no_store = True
+        if "Cache-Control" not in response.headers:  # set as text: parsing it costs µs
+            response.headers["Cache-Control"] = "no-store"
         return response
     if blueprint not in CACHED or response.status_code not in (200, 304):
         return response
@@ -63,4 +65,4 @@ def _validate(response: Response) -> Response:
         if sha256 is None:  # a remote store: no way to tell when its data changes
             return response
         response.set_etag(etag_for(sha256, response), weak=True)
-    return response.make_conditional(request)
+    return response.make_conditional(sent)

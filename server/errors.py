@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Flask, Response, g, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from server.negotiation import accepted
+
+REQUEST_ID_KEY = "ptkg.request_id"
+ARRIVED = "ptkg.arrived"
+"""Where a request's id and its arrival time are kept: in its WSGI environment."""
 
 ErrorReply = tuple[str | Response, int]
 """An error as a view returns it: the HTML page or the JSON body, and the status."""
@@ -24,9 +28,10 @@ def wants_html() -> bool:
 
 def current_request_id() -> str:
     """The id of the request being answered (a new one where the hooks did not give it one)."""
-    found = g.get("request_id")
+    environ = request.environ
+    found = environ.get(REQUEST_ID_KEY)
     if found is None:
-        found = g.request_id = uuid.uuid4().hex
+        found = environ[REQUEST_ID_KEY] = uuid.uuid4().hex
     return found
 
 
