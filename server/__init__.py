@@ -34,8 +34,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     app.config.update(settings.converted(app.config))
-    if app.config["PTKG_PUBLIC_URL"]:
-        app.config["PTKG_PUBLIC_URL"] = settings.public_url(app.config["PTKG_PUBLIC_URL"])
 
     root = app.config["PTKG_ROOT"]
     dataset = app.config["PTKG_DATASET"]

@@ -39,8 +39,8 @@ SERVED = settings.with_options()
     short_help="the SPARQL endpoint and linked-data browser",
     help=f"""Serve the SPARQL endpoint and the browser with waitress (a production WSGI server).
 
-    /sparql queries run in worker processes, each stopped at the time and memory limits; the
-    limits can also be set with {settings.env_list(SERVED)}.
+    /sparql queries run in worker processes, each stopped at the time and memory limits. The
+    options can also be set with {settings.env_list(SERVED)}.
     """,
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from kg import settings
 from kg.endpoint.fairness import Network, parse_proxies
 
 if TYPE_CHECKING:
@@ -73,9 +74,11 @@ class TrustedForwarding:
 
 
 def init_app(app: Flask) -> None:
-    """Wrap ``app``'s WSGI callable as its configuration asks (not at all by default)."""
+    """Wrap ``app``'s WSGI callable as its configuration asks (not at all by default); a
+    ``PTKG_PUBLIC_URL`` that is no http(s) address is a ValueError."""
     public_url = app.config["PTKG_PUBLIC_URL"]
     if public_url:
+        public_url = app.config["PTKG_PUBLIC_URL"] = settings.public_url(public_url)
         app.wsgi_app = PublicAddress(app.wsgi_app, public_url)  # type: ignore[method-assign]
         return
     trusted = parse_proxies(app.config["PTKG_TRUSTED_PROXY"])
