@@ -51,6 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         home,
         pages,
         questions,
+        releases,
         search,
         service,
         sparql,
@@ -67,6 +68,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(editor.bp)
     app.register_blueprint(questions.bp)
     app.register_blueprint(downloads.bp)
+    app.register_blueprint(releases.bp)
     app.register_blueprint(api.bp)
     app.register_error_handler(
         RemoteStoreError, lambda exc: errors.error_response(502, f"remote store: {exc}")

@@ -234,17 +234,25 @@ def version_key(version: str) -> tuple:
     )
 
 
-def find_previous(parent: Path, version: str, *, exclude: Path | None = None) -> Path | None:
-    """The release folder beside ``version`` with the highest lower version, if any."""
+def release_folders(parent: Path) -> list[Path]:
+    """The finished release folders in ``parent`` (those holding a dump; a folder being written
+    is hidden), highest version first."""
     if not parent.is_dir():
-        return None
-    candidates = [
+        return []
+    found = [
         p
         for p in parent.iterdir()
-        if p.is_dir()
-        and not p.name.startswith(".")
-        and (exclude is None or p.resolve() != exclude.resolve())
-        and (p / f"{DUMP}.nq").is_file()
+        if p.is_dir() and not p.name.startswith(".") and (p / f"{DUMP}.nq").is_file()
+    ]
+    return sorted(found, key=lambda p: version_key(p.name), reverse=True)
+
+
+def find_previous(parent: Path, version: str, *, exclude: Path | None = None) -> Path | None:
+    """The release folder beside ``version`` with the highest lower version, if any."""
+    candidates = [
+        p
+        for p in release_folders(parent)
+        if (exclude is None or p.resolve() != exclude.resolve())
         and version_key(_version_of(p)) < version_key(version)
     ]
     return max(candidates, key=lambda p: version_key(_version_of(p)), default=None)
