@@ -6,7 +6,12 @@ asked for."""
 from __future__ import annotations
 
 import shutil
+import socket
+import subprocess
+import tempfile
+import time
 import urllib.request
+from email.message import Message
 from pathlib import Path
 
 import pytest
@@ -14,10 +19,29 @@ from click.testing import CliRunner
 
 from kg.cli import cli
 from kg.rdf.namespaces import BASE
-from tests.conftest import REPO, running_server
+from tests.conftest import REPO, free_port, require, running_server
 from tests.htaccess import Unsupported, parse, rewrite
 
 HTACCESS = REPO / "w3id" / ".htaccess"
+APACHE = Path("/usr/sbin/apache2")
+APACHE_MODULES = Path("/usr/lib/apache2/modules")
+APACHE_CONF = """ServerRoot {root}
+Listen 127.0.0.1:{port}
+LoadModule mpm_event_module {modules}/mod_mpm_event.so
+LoadModule authz_core_module {modules}/mod_authz_core.so
+LoadModule rewrite_module {modules}/mod_rewrite.so
+User www-data
+Group www-data
+PidFile {root}/httpd.pid
+ErrorLog {root}/error.log
+ServerName 127.0.0.1
+DocumentRoot {root}/htdocs
+<Directory {root}/htdocs>
+  AllowOverride All
+  Require all granted
+</Directory>
+"""
+"""The least Apache that reads a w3id.org folder's .htaccess as w3id.org does (AllowOverride)."""
 HOST = "https://peacetalks.example.org"
 VERSION = "0.1.0"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
@@ -53,20 +77,25 @@ def expected(iri_path: str, suffix: str | None) -> str:
     return f"/page/{rest}" if suffix is None else f"/data/{rest}.{suffix}"
 
 
-def answer(base: str, path: str) -> tuple[int, str]:
-    """Status and media type of a GET on the running server (no redirect followed)."""
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
 
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
 
-    opener = urllib.request.build_opener(NoRedirect)
+def unfollowed(request: urllib.request.Request | str) -> tuple[int, Message]:
+    """Status and headers of a request, no redirect followed."""
     try:
-        with opener.open(base + path, timeout=30) as reply:
-            return reply.status, reply.headers.get_content_type()
+        with urllib.request.build_opener(_NoRedirect).open(request, timeout=30) as reply:
+            return reply.status, reply.headers
     except urllib.error.HTTPError as exc:
         exc.close()
-        return exc.code, exc.headers.get_content_type()
+        return exc.code, exc.headers
+
+
+def answer(base: str, path: str) -> tuple[int, str]:
+    """Status and media type of a GET on the running server (no redirect followed)."""
+    status, headers = unfollowed(base + path)
+    return status, headers.get_content_type()
 
 
 @pytest.fixture(scope="module")
@@ -187,3 +216,56 @@ def test_or_joins_conditions_and_groups_are_anded(tmp_path):
     assert rewrite(rules, "x", "a/b") is None
     assert rewrite(rules, "x", "e/f") is None
     assert rewrite(rules, "x", "C/D, e/f") is None  # no NC on c/d
+
+
+@pytest.fixture(scope="module")
+def apache() -> str:
+    """Debian's Apache on loopback, serving the .htaccess in ``/peace-talks-kg/`` as w3id.org
+    does; its base URL."""
+    require(APACHE.is_file(), "Debian's apache2 is not installed")
+    root = Path(tempfile.mkdtemp(prefix="ptkg-apache-"))
+    root.chmod(0o755)  # the workers run as www-data
+    folder = root / "htdocs" / "peace-talks-kg"
+    folder.mkdir(parents=True)
+    shutil.copy(HTACCESS, folder / ".htaccess")
+    for path in (root / "htdocs", folder, folder / ".htaccess"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    port = free_port()
+    conf = root / "httpd.conf"
+    conf.write_text(APACHE_CONF.format(root=root, port=port, modules=APACHE_MODULES))
+    process = subprocess.Popen([str(APACHE), "-f", str(conf), "-DFOREGROUND"])
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log = root / "error.log"
+                    raise RuntimeError(
+                        log.read_text() if log.exists() else "apache2 failed"
+                    ) from None
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/peace-talks-kg/"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.parametrize("accept", ACCEPTS, ids=str)
+def test_apache_reads_the_file_as_the_replay_does(apache, accept):
+    """The replay is checked against Apache itself: for every IRI and Accept above, the same
+    status and Location."""
+    header = ACCEPTS[accept][0]
+    paths = [*THINGS, *DOCUMENTS, "ontology.ttl", "context.jsonld", "release/0.1.0/", "", "sparql"]
+    for path in paths:
+        replayed = rewrite(RULES, path, header)
+        request = urllib.request.Request(
+            apache + path, headers={"Accept": header} if header else {}
+        )
+        status, headers = unfollowed(request)
+        assert (status, headers.get("Location")) == (
+            (replayed.status, replayed.location) if replayed else (404, None)
+        ), path
