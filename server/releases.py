@@ -23,6 +23,7 @@ from kg.publish.quads import read_quads
 from kg.publish.release import DUMP, MEDIA_TYPES, RELEASE_IRI, RELEASES, SUMS, release_folders
 from kg.publish.release import METADATA as RELEASE_METADATA
 from kg.publish.schemaorg import DataDownload, dataset_markup, quad_dates, temporal_coverage
+from kg.rdf.formats import LoadError
 from server.errors import ErrorReply, error_response
 
 bp = Blueprint("releases", __name__)
@@ -38,21 +39,24 @@ class _Release:
     """Each file's path in the folder and its SHA-256, as ``SHA256SUMS`` lists them."""
 
 
-def _parent() -> Path:
+def _releases() -> list[Path]:
+    """The project's release folders, highest version first; none when the app serves a file or
+    a store outside any project."""
     config = current_app.config
-    root = Path(config["PTKG_ROOT"]) if config.get("PTKG_ROOT") else find_root()
-    return root.resolve() / RELEASES
+    try:
+        root = Path(config["PTKG_ROOT"]) if config.get("PTKG_ROOT") else find_root()
+    except LoadError:
+        return []
+    return release_folders(root.resolve() / RELEASES)
 
 
 def _folder(version: str) -> Path | None:
-    return next((p for p in release_folders(_parent()) if p.name == version), None)
+    return next((p for p in _releases() if p.name == version), None)
 
 
 @bp.get("/release/")
 def index() -> str:
-    return render_template(
-        "releases/index.html", versions=[p.name for p in release_folders(_parent())]
-    )
+    return render_template("releases/index.html", versions=[p.name for p in _releases()])
 
 
 @bp.get("/release/<version>/")

@@ -148,3 +148,10 @@ def test_release_files_are_served_and_nothing_else(released):
     assert client.get("/release/1.2.0/nothing.txt").status_code == 404
     assert client.get("/release/1.2.0/../../data/actors.ttl").status_code == 404
     assert client.get("/release/1.2.0").status_code == 308
+
+
+def test_a_project_without_releases_lists_none(client):
+    page = client.get("/release/")
+    assert page.status_code == 200
+    assert "No release has been made here yet" in page.get_data(as_text=True)
+    assert client.get("/release/0.1.0/").status_code == 404
