@@ -20,11 +20,13 @@ from urllib.parse import urlsplit
 from kg.curation.curators import CURATOR_ENV
 from kg.endpoint.fairness import parse_proxies
 from kg.pipeline.load import ROOT_ENV
+from kg.publish.void import checked_contact
 from kg.rdf.namespaces import BASE
 from kg.sources.corpus import SEEDS_ENV, SOURCES_ENV
 from kg.store import DEFAULT_ENGINE
 
 Value = int | float | str | None
+CONTACT_ENV = "PTKG_CONTACT"
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,17 @@ SETTINGS: tuple[Setting, ...] = (
         BASE,
         "The IRI namespace the server dereferences, mapped to its root /",
         unit="IRI",
+    ),
+    Setting(
+        "contact",
+        CONTACT_ENV,
+        str,
+        None,
+        "Where the dataset's users reach its maintainers, an https:// or mailto: address: the "
+        "vCard of the dcat:contactPoint in /.well-known/void and in kg release's void.ttl",
+        unit="address",
+        default_text="none (the contact point then names the contributors only)",
+        check=checked_contact,
     ),
     Setting(
         "query_timeout",

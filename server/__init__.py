@@ -58,6 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         pages,
         public,
         questions,
+        releases,
         search,
         service,
         sparql,
@@ -75,6 +76,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(editor.bp)
     app.register_blueprint(questions.bp)
     app.register_blueprint(downloads.bp)
+    app.register_blueprint(releases.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(operations.bp)
     app.register_error_handler(

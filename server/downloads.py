@@ -13,7 +13,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from kg.publish.export import EXTENSIONS, FORMATS, Selection, export, select
 from kg.publish.jsonld import context_document
@@ -70,6 +70,17 @@ def download(name: str):
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.set_etag(made.etag)
     return response.make_conditional(request)
+
+
+def dump_urls() -> list[tuple[str, str]]:
+    """Each dump this server offers, as its absolute address and media type (none when it fronts
+    a remote store): what the VoID's ``void:dataDump`` and the schema.org ``distribution`` list."""
+    if _source() is None:
+        return []
+    return [
+        (url_for("downloads.download", name=name, _external=True), FORMATS[fmt])
+        for name, fmt in DUMPS.items()
+    ]
 
 
 def _source() -> Path | None:

@@ -14,8 +14,9 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, XSD
 
 from kg import settings
+from kg.browse.describe import exists
 from kg.browse.stats import statements_per_source, summary
-from kg.publish.void import served_dataset
+from kg.publish.void import EXAMPLE_RESOURCES, served_dataset
 from kg.rdf.formats import REGISTRY
 from kg.rdf.namespaces import FORMATS, SD, SERVICE, bind_prefixes
 from kg.rdf.results import GraphResult
@@ -23,6 +24,7 @@ from kg.store.queries import select
 from kg.store.serialize import serialize
 from kg.store.terms import count_value
 from server import graph
+from server.downloads import dump_urls
 from server.errors import ErrorReply, error_response
 from server.negotiation import UnknownFormat, choose_format, offered
 
@@ -114,6 +116,9 @@ def description() -> Graph:
         facts.quads,
         facts.graphs,
         str(dataset_file).rsplit("/", 1)[-1] if dataset_file else None,
+        dumps=[URIRef(url) for url, _ in dump_urls()],
+        contact=config.get(settings.CONTACT_ENV),
+        held={r for r in EXAMPLE_RESOURCES if exists(graph(), r)},
     ):
         g.add(triple)
     return g
@@ -141,7 +146,11 @@ def description_response(requested: list[str] | None = None) -> Response | Error
     if chosen is None:
         return error_response(406, f"the description is available as {offered(True)}")
     fmt, media = chosen
-    body = serialize(GraphResult(description()), fmt)
+    try:
+        described = description()
+    except ValueError as exc:  # a PTKG_CONTACT that is no address
+        return error_response(500, f"{settings.CONTACT_ENV}: {exc}")
+    body = serialize(GraphResult(described), fmt)
     response = Response(body, content_type=f"{media}; charset=utf-8")
     response.vary.add("Accept")
     return response

@@ -24,6 +24,7 @@ from kg.publish.push import (
 from kg.publish.quads import ExportError, build_quads
 from kg.publish.release import ReleaseError, release
 from kg.publish.tables import TABLES
+from kg.settings import CONTACT_ENV
 
 SELECTION_OPTIONS: tuple[Decorator, ...] = (
     click.option(
@@ -170,6 +171,14 @@ def export_command(
     help="The release to compare with (default: the highest earlier version beside --out).",
 )
 @click.option("--force", is_flag=True, help="Replace an existing release folder.")
+@click.option(
+    "--contact",
+    envvar=CONTACT_ENV,
+    default=None,
+    metavar="ADDRESS",
+    help="An https:// or mailto: address where users reach the maintainers, given in "
+    f"void.ttl's dcat:contactPoint (default: ${CONTACT_ENV}, else none).",
+)
 @user_errors
 def release_command(
     root: Path | None,
@@ -178,6 +187,7 @@ def release_command(
     issued: Any,
     previous: Path | None,
     force: bool,
+    contact: str | None,
 ) -> None:
     """Write a versioned release folder: dumps in every format, ontology, shapes, CSV tables,
     VoID + DCAT metadata with checksums, a CHANGELOG excerpt and the changes since the previous
@@ -190,6 +200,7 @@ def release_command(
             issued=issued.date() if issued else None,
             previous=previous,
             force=force,
+            contact=contact,
         )
     except ReleaseError as exc:
         fail(str(exc))

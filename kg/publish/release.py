@@ -43,6 +43,7 @@ from kg.publish.void import (
     METADATA_PREFIXES,
     ReleasedFile,
     ReleaseFacts,
+    checked_contact,
     license_of,
     release_description,
 )
@@ -101,13 +102,20 @@ def release(
     issued: dt.date | None = None,
     previous: Path | None = None,
     force: bool = False,
+    contact: str | None = None,
 ) -> ReleaseReport:
-    """Write the release folder; ``previous`` defaults to the latest earlier release beside it."""
+    """Write the release folder; ``previous`` defaults to the latest earlier release beside it,
+    ``contact`` is the address its metadata gives for reaching the maintainers."""
     root = (root or find_root()).resolve()
     quads = build_quads(root)
     version = version or _ontology_version(quads) or __version__
     if not re.fullmatch(r"[0-9A-Za-z][0-9A-Za-z.+_-]*", version):
         raise ReleaseError(f"not a usable version name: {version!r}")
+    if contact is not None:
+        try:
+            checked_contact(contact)
+        except ValueError as exc:
+            raise ReleaseError(str(exc)) from None
     issued = issued or dt.datetime.now(dt.UTC).date()
     out = Path(out) if out is not None else root / RELEASES / version
     if out.exists() and not force:
@@ -125,7 +133,9 @@ def release(
         changes = diff_release(read_quads(previous / f"{DUMP}.nq") if previous else [], dumped)
         changes.previous = _version_of(previous) if previous else None
         files.update(_write_changes(staging, changes, version))
-        metadata = metadata_graph(staging, version, issued, quads, dumped, files, changes)
+        metadata = metadata_graph(
+            staging, version, issued, quads, dumped, files, changes, contact=contact
+        )
         (staging / METADATA).write_text(turtle(metadata, METADATA_PREFIXES), encoding="utf-8")
         files[METADATA] = sha256(staging / METADATA)
         (staging / SUMS).write_text(
@@ -224,17 +234,25 @@ def version_key(version: str) -> tuple:
     )
 
 
-def find_previous(parent: Path, version: str, *, exclude: Path | None = None) -> Path | None:
-    """The release folder beside ``version`` with the highest lower version, if any."""
+def release_folders(parent: Path) -> list[Path]:
+    """The finished release folders in ``parent`` (those holding a dump; a folder being written
+    is hidden), highest version first."""
     if not parent.is_dir():
-        return None
-    candidates = [
+        return []
+    found = [
         p
         for p in parent.iterdir()
-        if p.is_dir()
-        and not p.name.startswith(".")
-        and (exclude is None or p.resolve() != exclude.resolve())
-        and (p / f"{DUMP}.nq").is_file()
+        if p.is_dir() and not p.name.startswith(".") and (p / f"{DUMP}.nq").is_file()
+    ]
+    return sorted(found, key=lambda p: version_key(p.name), reverse=True)
+
+
+def find_previous(parent: Path, version: str, *, exclude: Path | None = None) -> Path | None:
+    """The release folder beside ``version`` with the highest lower version, if any."""
+    candidates = [
+        p
+        for p in release_folders(parent)
+        if (exclude is None or p.resolve() != exclude.resolve())
         and version_key(_version_of(p)) < version_key(version)
     ]
     return max(candidates, key=lambda p: version_key(_version_of(p)), default=None)
@@ -385,6 +403,7 @@ def metadata_graph(
     dumped: list[Quad],
     files: dict[str, str],
     changes: Changes,
+    contact: str | None = None,
 ) -> list[tuple]:
     """VoID + DCAT triples describing the release and every file in it."""
     facts = ReleaseFacts(
@@ -396,6 +415,7 @@ def metadata_graph(
         replaces=(
             URIRef(f"{RELEASE_IRI}{changes.previous}/") if changes.previous is not None else None
         ),
+        contact=contact,
     )
     released = [
         ReleasedFile(

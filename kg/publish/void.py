@@ -11,15 +11,15 @@ as a ``void:subset``) is made here once. A release adds its version, files and c
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 
 from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, RDFS, VOID, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, VOID, XSD
 from rdflib.term import IdentifiedNode, Node
 
 from kg.publish.quads import Quad, Triple
-from kg.rdf.namespaces import ID, ONTOLOGY, PREFIXES, PT, SD
+from kg.rdf.namespaces import ID, ONTOLOGY, PREFIXES, PT, SD, VCARD
 
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 """The data's licence (CC BY 4.0), as the ontology states it; the licence described wherever the
@@ -27,7 +27,7 @@ ontology is not at hand (the endpoint) or states none."""
 SPDX = "http://spdx.org/rdf/terms#"
 DCAT_VERSION = URIRef(f"{DCAT}version")
 """DCAT 3's version (rdflib's DCAT namespace is DCAT 2)."""
-METADATA_PREFIXES = {**PREFIXES, "spdx": SPDX}
+METADATA_PREFIXES = {**PREFIXES, "spdx": SPDX, "vcard": str(VCARD)}
 """The prefixes a release's ``void.ttl`` is written with."""
 MEDIA_TYPE_IRI = "https://www.iana.org/assignments/media-types/"
 
@@ -44,6 +44,27 @@ ENDPOINT_DESCRIPTION = (
 )
 """The two wordings of what the dataset is, one in release metadata, one on the endpoint; both
 are published as they stand."""
+CREATOR = "Peace Talks KG contributors"
+"""Who made the data, as LICENSE, CITATION.cff and .zenodo.json name them: the project's
+contributors as one body (the repository names no person)."""
+KEYWORDS = (
+    "knowledge graph",
+    "linked data",
+    "RDF",
+    "peace negotiations",
+    "Russia–Ukraine war",
+    "diplomacy",
+    "provenance",
+)
+"""The dataset's keywords, in the order CITATION.cff and .zenodo.json list them."""
+EXAMPLE_RESOURCES = (
+    ID["position/ukrainian-withdrawal-from-four-regions"],
+    ID["actor/russia"],
+    ID["statement/putin-2024-06-14-renounce-nato"],
+)
+"""Three resources of the curated data that show what it is about (a demand, a party, a
+statement with its evidence), as ``void:exampleResource``; a test checks that each is there."""
+CONTACT_SCHEMES = ("https://", "http://", "mailto:")
 
 
 def count(n: int) -> Literal:
@@ -61,16 +82,57 @@ def dataset_triples(subject: URIRef, title: Literal) -> list[Triple]:
 
 
 def peace_talks_triples(
-    subject: URIRef, description: str, license: URIRef = LICENSE
+    subject: URIRef,
+    description: str,
+    license: URIRef = LICENSE,
+    contact: str | None = None,
+    held: Container[Node] = (),
 ) -> list[Triple]:
     """What is true of the Peace Talks KG data wherever it is described: what it is, its
-    licence, the space its IRIs are minted in, and its vocabulary."""
-    return [
+    licence, who made it and whom to ask, its keywords, the space its IRIs are minted in, its
+    vocabulary and those of :data:`EXAMPLE_RESOURCES` it ``held`` (a fixture project holds
+    none)."""
+    out = [
         (subject, DCTERMS.description, Literal(description, lang="en")),
         (subject, DCTERMS.license, license),
+        *creator_triples(subject, contact),
+        *((subject, DCAT.keyword, Literal(k, lang="en")) for k in KEYWORDS),
         (subject, VOID.uriSpace, Literal(str(ID))),
         (subject, VOID.vocabulary, URIRef(str(PT))),
     ]
+    out += [(subject, VOID.exampleResource, r) for r in EXAMPLE_RESOURCES if r in held]
+    return out
+
+
+def creator_triples(subject: URIRef, contact: str | None = None) -> list[Triple]:
+    """``dcterms:creator`` (the contributors, a ``foaf:Organization``) and ``dcat:contactPoint``
+    (a vCard of the same body). The repository states no issue tracker or address, so the vCard
+    carries one only when the operator gives it (``contact``: an ``https:`` address or a
+    ``mailto:``), rather than an invented one."""
+    creator, card = BNode("creator"), BNode("contact")
+    out: list[Triple] = [
+        (subject, DCTERMS.creator, creator),
+        (creator, RDF.type, FOAF.Organization),
+        (creator, FOAF.name, Literal(CREATOR)),
+        (subject, DCAT.contactPoint, card),
+        (card, RDF.type, VCARD.Organization),
+        (card, VCARD.fn, Literal(CREATOR)),
+    ]
+    if contact:
+        address = URIRef(checked_contact(contact))
+        out.append(
+            (card, VCARD.hasEmail if contact.startswith("mailto:") else VCARD.hasURL, address)
+        )
+    return out
+
+
+def checked_contact(contact: str) -> str:
+    """``contact`` if it is an address a vCard can point at; else ValueError saying what is."""
+    if not contact.startswith(CONTACT_SCHEMES) or any(c.isspace() for c in contact):
+        raise ValueError(
+            f"not a contact address: {contact!r}; give an https:// address or a mailto: address"
+        )
+    return contact
 
 
 def subset_triples(dataset: URIRef, subset: Node, triples: int) -> list[Triple]:
@@ -113,6 +175,7 @@ class ReleaseFacts:
     license: URIRef
     dataset: URIRef
     replaces: URIRef | None = None
+    contact: str | None = None
 
 
 def release_description(
@@ -125,7 +188,9 @@ def release_description(
     triples = {(s, p, o) for s, p, o, _ in dumped}
     out = [
         *dataset_triples(here, Literal(f"{TITLE} {facts.version}", lang="en")),
-        *peace_talks_triples(here, RELEASE_DESCRIPTION, facts.license),
+        *peace_talks_triples(
+            here, RELEASE_DESCRIPTION, facts.license, facts.contact, {s for s, _, _ in triples}
+        ),
         (here, DCAT_VERSION, Literal(facts.version)),
         (here, OWL.versionInfo, Literal(facts.version)),
         (here, DCTERMS.issued, Literal(facts.issued.isoformat(), datatype=XSD.date)),
@@ -182,16 +247,20 @@ def served_dataset(
     quads: int,
     graphs: Iterable[tuple[URIRef, int]],
     dataset_file: str | None = None,
+    dumps: Iterable[URIRef] = (),
+    contact: str | None = None,
+    held: Container[Node] = (),
 ) -> list[Triple]:
     """The dataset an endpoint serves, in VoID, DCAT and the SPARQL Service Description: its
-    size, its default graph (the union) and each named graph with its size. ``dataset_file`` is
-    the name of the RDF file served instead of the project's build, which is then described
-    by its name only."""
+    size, its default graph (the union), each named graph with its size and the ``dumps`` the
+    service offers of it (``void:dataDump``); ``held`` are the example resources it holds. ``dataset_file`` is the name of the RDF file
+    served instead of the project's build, which is then described by its name only."""
     if dataset_file is not None:
         out = dataset_triples(dataset, Literal(f"RDF dataset {dataset_file}"))
     else:
         out = dataset_triples(dataset, Literal(TITLE, lang="en"))
-        out += peace_talks_triples(dataset, ENDPOINT_DESCRIPTION)
+        out += peace_talks_triples(dataset, ENDPOINT_DESCRIPTION, contact=contact, held=held)
+    out += [(dataset, VOID.dataDump, dump) for dump in dumps]
     default = BNode()
     out += [
         (dataset, RDF.type, SD.Dataset),

@@ -43,6 +43,8 @@ WD = Namespace("http://www.wikidata.org/entity/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+"""vCard, for the dataset's ``dcat:contactPoint`` in VoID/DCAT metadata (rdflib has no constant)."""
 SERVICE = Namespace(BASE + "service#")
 """The SPARQL endpoint's own terms (its limits) in its service description; not the data model."""
 
