@@ -68,15 +68,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     identity.init_app(app, store)
     errors.register(app)
     cors.register(app)
-    app.register_blueprint(home.bp)
-    app.register_blueprint(sparql.bp)
-    app.register_blueprint(service.bp)
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(search.bp)
-    app.register_blueprint(editor.bp)
-    app.register_blueprint(questions.bp)
-    app.register_blueprint(downloads.bp)
-    app.register_blueprint(releases.bp)
+    for area in (home, sparql, service, pages, search, editor, questions, downloads, releases):
+        app.register_blueprint(area.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(operations.bp)
     app.register_error_handler(

@@ -20,10 +20,12 @@ once more than served stale from an unknown cache.
 from __future__ import annotations
 
 import hashlib
+from typing import cast
 
 from flask import Flask, Response, current_app, request
 
 from server.identity import served_build
+from server.operations import current_request
 
 CACHED = frozenset({"pages", "home", "service", "downloads"})
 """The blueprints whose answers depend on the build alone."""
@@ -45,7 +47,7 @@ def etag_for(sha256: str, response: Response) -> str:
 
 
 def _validate(response: Response) -> Response:
-    sent = request._get_current_object()  # once: each use of the proxy costs a lookup
+    sent = current_request()  # once: each use of the proxy costs a lookup
     if sent.method not in ("GET", "HEAD"):
         return response
     blueprint = sent.blueprint
@@ -65,4 +67,4 @@ def _validate(response: Response) -> Response:
         if sha256 is None:  # a remote store: no way to tell when its data changes
             return response
         response.set_etag(etag_for(sha256, response), weak=True)
-    return response.make_conditional(sent)
+    return cast(Response, response.make_conditional(sent))

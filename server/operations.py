@@ -17,6 +17,7 @@ import re
 import sys
 import time
 from datetime import UTC, datetime
+from typing import cast
 from urllib.parse import quote
 
 from flask import Blueprint, Flask, Request, Response, current_app, jsonify, request
@@ -43,10 +44,15 @@ def init_app(app: Flask) -> None:
     app.after_request(lambda response: _answered(response, counted))
 
 
+def current_request() -> Request:
+    """The request itself, not the proxy: each use of the proxy looks the context up again."""
+    return cast(Request, request._get_current_object())  # type: ignore[attr-defined]
+
+
 def _arrived() -> None:
     # Each proxy (request, g, current_app) costs a lookup of the context: read once, keep in
     # the WSGI environment; the hooks run on every request, /sparql's included.
-    environ = request._get_current_object().environ
+    environ = current_request().environ
     environ[ARRIVED] = time.perf_counter()
     sent = environ.get("HTTP_X_REQUEST_ID")
     # 16 random bytes: uuid4's randomness at a fifth of its cost
@@ -54,7 +60,7 @@ def _arrived() -> None:
 
 
 def _answered(response: Response, counted: Metrics) -> Response:
-    sent = request._get_current_object()
+    sent = current_request()
     environ = sent.environ
     arrived = environ.get(ARRIVED)
     if arrived is None:  # a request that failed before the first hook ran
@@ -69,7 +75,7 @@ def _answered(response: Response, counted: Metrics) -> Response:
         # file and line, a third of the cost of the whole line, for nothing the line shows
         line = _access_line(sent, response, seconds)
         access_log.handle(
-            access_log.makeRecord(access_log.name, logging.INFO, "", 0, line, None, None)
+            access_log.makeRecord(access_log.name, logging.INFO, "", 0, line, (), None)
         )
     return response
 
