@@ -1,0 +1,75 @@
+"""Russian and Ukrainian names: only the Wikidata-linked actors and places listed here carry them.
+
+The curated data names everything in English; a handful of actors and places whose Wikidata item
+is certain also carry their Russian and Ukrainian names, so that a reader searching "Путин" or
+"Зеленський" finds them. This pins exactly which resources, with which names.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDFS, SKOS
+
+ROOT = Path(__file__).resolve().parents[1]
+ID = "https://w3id.org/peace-talks-kg/id/"
+WIKIDATA = "http://www.wikidata.org/entity/"
+
+NAMES = {
+    "actor/belarus": ("Белоруссия", "Білорусь"),
+    "actor/china": ("Китай", "Китай"),
+    "actor/donald-trump": ("Дональд Трамп", "Дональд Трамп"),
+    "actor/france": ("Франция", "Франція"),
+    "actor/georgia": ("Грузия", "Грузія"),
+    "actor/nato": ("НАТО", "НАТО"),
+    "actor/russia": ("Россия", "Росія"),
+    "actor/sweden": ("Швеция", "Швеція"),
+    "actor/turkiye": ("Турция", "Туреччина"),
+    "actor/ukraine": ("Украина", "Україна"),
+    "actor/united-kingdom": ("Великобритания", "Велика Британія"),
+    "actor/united-nations": ("Организация Объединённых Наций", "Організація Об'єднаних Націй"),
+    "actor/united-states": ("Соединённые Штаты Америки", "Сполучені Штати Америки"),
+    "actor/vladimir-putin": ("Владимир Путин", "Володимир Путін"),
+    "actor/volodymyr-zelenskyy": ("Владимир Зеленский", "Володимир Зеленський"),
+    "place/crimea": ("Крым", "Крим"),
+    "place/istanbul": ("Стамбул", "Стамбул"),
+    "place/st-petersburg": ("Санкт-Петербург", "Санкт-Петербург"),
+}
+ALT_NAMES = {
+    "actor/belarus": {Literal("Беларусь", lang="ru")},
+    "actor/united-nations": {Literal("ООН", lang="ru"), Literal("ООН", lang="uk")},
+    "actor/united-states": {Literal("США", lang="ru"), Literal("США", lang="uk")},
+}
+
+
+def curated() -> Graph:
+    graph = Graph()
+    for path in sorted((ROOT / "data").glob("*.ttl")):
+        graph.parse(path, format="turtle")
+    return graph
+
+
+def test_exactly_the_listed_resources_carry_russian_and_ukrainian_labels() -> None:
+    graph = curated()
+    tagged: dict[str, dict[str, set[str]]] = {}
+    for s, p, o in graph:
+        if isinstance(o, Literal) and o.language and o.language != "en":
+            assert p in (RDFS.label, SKOS.altLabel), (s, p, o)
+            assert o.language in ("ru", "uk"), (s, p, o)
+            tagged.setdefault(str(s).removeprefix(ID), {}).setdefault(o.language, set()).add(str(o))
+    assert set(tagged) == set(NAMES)
+    for name, (ru, uk) in NAMES.items():
+        iri = URIRef(ID + name)
+        labels = {(o.language, str(o)) for o in graph.objects(iri, RDFS.label)}
+        assert {(lang, text) for lang, text in labels if lang != "en"} == {("ru", ru), ("uk", uk)}
+        assert len([lang for lang, _ in labels if lang == "en"]) == 1, name
+        alts = {o for o in graph.objects(iri, SKOS.altLabel) if o.language != "en"}
+        assert alts == ALT_NAMES.get(name, set()), name
+
+
+def test_every_resource_with_russian_and_ukrainian_labels_is_linked_to_wikidata() -> None:
+    graph = curated()
+    for name in NAMES:
+        same = [str(o) for o in graph.objects(URIRef(ID + name), OWL.sameAs)]
+        assert any(o.startswith(WIKIDATA + "Q") for o in same), name
