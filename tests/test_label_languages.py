@@ -9,8 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDFS, SKOS
+from rdflib.namespace import OWL, RDFS, SKOS, XSD
+
+from kg.curation.names import Names, UnknownName
+from kg.curation.records import StatementDraft, mint_label
+from kg.pipeline.load import load_project
+from kg.rdf.labels import best_label
+from kg.rdf.namespaces import PT
 
 ROOT = Path(__file__).resolve().parents[1]
 ID = "https://w3id.org/peace-talks-kg/id/"
@@ -73,3 +80,60 @@ def test_every_resource_with_russian_and_ukrainian_labels_is_linked_to_wikidata(
     for name in NAMES:
         same = [str(o) for o in graph.objects(URIRef(ID + name), OWL.sameAs)]
         assert any(o.startswith(WIKIDATA + "Q") for o in same), name
+
+
+@pytest.fixture(scope="module")
+def names() -> Names:
+    return Names(load_project(ROOT).graph("ontology", "data"))
+
+
+@pytest.mark.parametrize(
+    ("text", "local"),
+    [
+        ("Путин", "actor/vladimir-putin"),
+        ("владимир путин", "actor/vladimir-putin"),
+        ("Володимир Зеленський", "actor/volodymyr-zelenskyy"),
+        ("Зеленський", "actor/volodymyr-zelenskyy"),
+        ("Россия", "actor/russia"),
+        ("США", "actor/united-states"),
+    ],
+)
+def test_the_curation_names_resolve_russian_and_ukrainian_names(
+    names: Names, text: str, local: str
+) -> None:
+    assert names.resolve("speaker", text) == URIRef(ID + local)
+
+
+def test_a_word_two_things_share_is_ambiguous_and_a_wrong_one_unknown(names: Names) -> None:
+    with pytest.raises(UnknownName, match="ambiguous"):
+        names.resolve("speaker", "Володимир")  # Zelenskyy's and Putin's Ukrainian first name
+    with pytest.raises(UnknownName, match="unknown speaker 'Путн'"):
+        names.resolve("speaker", "Путн")
+
+
+def test_curation_shows_and_mints_english_names(names: Names) -> None:
+    putin = names.resolve("speaker", "Путин")
+    assert names.label(putin) == "Vladimir Putin"
+    graph = load_project(ROOT).graph("ontology", "data")
+    draft = StatementDraft(
+        source=URIRef(ID + "source/doc-000"),
+        quote="Vladimir Putin",
+        speaker=putin,
+        parties=(names.resolve("party", "Росія"),),
+        stance=PT.Demands,
+        position=names.resolve("position", "Ukraine renounces NATO membership"),
+        precision=PT.DayPrecision,
+        date=Literal("2025-05-15", datatype=XSD.date),
+        basis=PT.StatedDate,
+    )
+    assert mint_label(draft, graph).startswith("Vladimir Putin demands: ")
+
+
+def test_the_label_shown_is_english_unless_another_language_is_asked_for() -> None:
+    labels = [
+        (RDFS.label, Literal(text, lang=lang))
+        for text, lang in (("Russia", "en"), ("Россия", "ru"), ("Росія", "uk"))
+    ]
+    assert best_label(labels) == Literal("Russia", lang="en")
+    assert best_label(labels, "uk") == Literal("Росія", lang="uk")
+    assert best_label(labels[:2], "uk") == Literal("Russia", lang="en")  # falls back to English
