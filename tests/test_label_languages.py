@@ -7,17 +7,23 @@ is certain also carry their Russian and Ukrainian names, so that a reader search
 
 from __future__ import annotations
 
+import html
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDFS, SKOS, XSD
+from werkzeug.test import TestResponse
 
 from kg.curation.names import Names, UnknownName
 from kg.curation.records import StatementDraft, mint_label
 from kg.pipeline.load import load_project
 from kg.rdf.labels import best_label
 from kg.rdf.namespaces import PT
+from server import create_app, sparql
 
 ROOT = Path(__file__).resolve().parents[1]
 ID = "https://w3id.org/peace-talks-kg/id/"
@@ -137,3 +143,96 @@ def test_the_label_shown_is_english_unless_another_language_is_asked_for() -> No
     assert best_label(labels) == Literal("Russia", lang="en")
     assert best_label(labels, "uk") == Literal("Росія", lang="uk")
     assert best_label(labels[:2], "uk") == Literal("Russia", lang="en")  # falls back to English
+
+
+# --- the browser: pages in the language asked for, and search in every language ----------------
+
+
+@pytest.fixture(scope="module")
+def browser(curated_root: Path) -> Iterator[FlaskClient]:
+    app = create_app({"TESTING": True, "PTKG_ROOT": str(curated_root)})
+    yield app.test_client()
+    sparql.shutdown(app)
+
+
+def title(response: TestResponse) -> str:
+    found = re.search(r"<h1>(.*?)</h1>", response.get_data(as_text=True))
+    assert found is not None
+    return html.unescape(found.group(1))
+
+
+def html_lang(response: TestResponse) -> str:
+    found = re.search(r'<html lang="([^"]+)">', response.get_data(as_text=True))
+    assert found is not None
+    return found.group(1)
+
+
+@pytest.mark.parametrize(
+    ("header", "label", "lang"),
+    [
+        ("uk", "Володимир Путін", "uk"),
+        ("ru-RU,ru;q=0.9,en;q=0.5", "Владимир Путин", "ru"),
+        ("de, uk;q=0.3", "Володимир Путін", "uk"),
+        ("de", "Vladimir Putin", "en"),
+        (None, "Vladimir Putin", "en"),
+    ],
+)
+def test_a_page_names_things_in_the_language_accept_language_asks_for(
+    browser: FlaskClient, header: str | None, label: str, lang: str
+) -> None:
+    headers = {"Accept-Language": header} if header else {}
+    page = browser.get("/page/actor/vladimir-putin", headers=headers)
+    assert page.status_code == 200
+    assert title(page) == label and html_lang(page) == lang
+    assert "Accept-Language" in page.vary
+    twin = browser.get("/page/actor/vladimir-putin.json", headers=headers)
+    assert twin.get_json()["lang"] == lang and twin.get_json()["label"] == label
+    assert "Accept-Language" in twin.vary
+
+
+def test_lang_in_the_query_beats_the_header_and_the_answer_does_not_vary(
+    browser: FlaskClient,
+) -> None:
+    page = browser.get("/page/actor/russia?lang=ru", headers={"Accept-Language": "uk"})
+    assert title(page) == "Россия" and html_lang(page) == "ru"
+    assert "Accept-Language" not in page.vary
+    body = page.get_data(as_text=True)
+    assert (
+        'href="/page/actor/russia?lang=en"' in body and 'href="/page/actor/russia?lang=uk"' in body
+    )
+    assert 'href="/page/actor/russia?lang=ru"' not in body
+    twin = browser.get("/page/actor/russia.json?lang=en", headers={"Accept-Language": "uk"})
+    assert twin.get_json()["label"] == "Russia" and "Accept-Language" not in twin.vary
+
+
+def test_a_resource_without_a_label_in_that_language_shows_its_english_one(
+    browser: FlaskClient,
+) -> None:
+    page = browser.get("/page/actor/maria-zakharova", headers={"Accept-Language": "uk"})
+    assert title(page) == "Maria Zakharova" and html_lang(page) == "uk"
+
+
+def test_an_unknown_lang_is_a_clear_error(browser: FlaskClient) -> None:
+    reply = browser.get("/page/actor/russia.json?lang=fr")
+    assert reply.status_code == 400
+    assert reply.get_json()["error"] == "unknown language 'fr'; languages: en, ru, uk"
+
+
+@pytest.mark.parametrize(
+    ("query", "iri", "matched"),
+    [
+        ("Путин", "actor/vladimir-putin", "Владимир Путин"),
+        ("путін", "actor/vladimir-putin", "Володимир Путін"),
+        ("Зеленський", "actor/volodymyr-zelenskyy", "Володимир Зеленський"),
+        ("ЗЕЛЕНСКИЙ", "actor/volodymyr-zelenskyy", "Владимир Зеленский"),
+        ("ООН", "actor/united-nations", "ООН"),
+        ("Крим", "place/crimea", "Крим"),
+    ],
+)
+def test_search_finds_russian_and_ukrainian_names(
+    browser: FlaskClient, query: str, iri: str, matched: str
+) -> None:
+    body = browser.get("/search.json", query_string={"q": query}).get_json()
+    first = body["results"][0]
+    assert first["iri"] == ID + iri and first["matched"] == matched
+    assert first["label"] == browser.get(f"/page/{iri}.json?lang=en").get_json()["label"]

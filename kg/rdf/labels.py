@@ -32,13 +32,13 @@ def in_language(text: Literal, lang: str) -> bool:
 
 
 def language_rank(text: Literal, lang: str = ENGLISH) -> int:
-    """0 for the language asked for (``lang`` or ``lang-…``), 1 for English, 2 for a literal
-    without a tag, 3 for any other language."""
+    """0 for the language asked for (``lang`` or ``lang-…``), 1 for English, 2 for any other
+    language tag, 3 for none."""
     if in_language(text, lang):
         return 0
     if in_language(text, ENGLISH):
         return 1
-    return 3 if text.language else 2
+    return 2 if text.language else 3
 
 
 def label_key(label: Literal, prop: Node, lang: str = ENGLISH) -> tuple[int, int, str]:
@@ -52,7 +52,7 @@ def best_label(
     """The label to show, among ``(property, label)`` pairs. The rule:
 
     1. the language asked for (``lang``, ``lang-…``; English unless said otherwise) first, then
-       English, then a label without a tag, then any other language;
+       English, then any other language, then a label without a tag;
     2. then ``rdfs:label`` before ``skos:prefLabel``;
     3. then the text itself in code-point order, so that the choice never depends on the order
        a store returns labels in.
