@@ -281,8 +281,10 @@ def _languages(path: str, lang: str) -> list[dict[str, str]]:
     ]
 
 
-def _by_language(response: Response, negotiated: bool) -> Response:
-    """A page whose language ``Accept-Language`` chose says so to caches."""
+def _in_language(response: Response, lang: str, negotiated: bool) -> Response:
+    """A page says its language (``Content-Language``, which a cache validator can key on), and,
+    when ``Accept-Language`` chose it, that the answer varies with that header."""
+    response.content_language.add(lang)
     if negotiated:
         response.vary.add("Accept-Language")
     return response
@@ -296,7 +298,7 @@ def _html_page(path: str, iri: URIRef, gone: Retraction | None) -> Response:
     response.headers["Link"] = _link_header(
         [(str(iri), "describes", None), *_alternates(path, html=False)]
     )
-    return _by_language(response, negotiated)
+    return _in_language(response, lang, negotiated)
 
 
 def _gone(path: str, iri: URIRef, gone: Retraction) -> ResponseReturnValue:
@@ -353,7 +355,7 @@ def _page_json(path: str) -> Response:
     response.headers["Link"] = _link_header(
         [(str(iri), "describes", None), *_alternates(path, json_twin=False)]
     )
-    return _by_language(response, negotiated)
+    return _in_language(response, lang, negotiated)
 
 
 def _graph_page(path: str, iri: URIRef) -> Response:
