@@ -41,7 +41,13 @@ def init_app(app: Flask) -> None:
 def etag_for(sha256: str, response: Response) -> str:
     """The ETag of ``response`` to this request, for the build ``sha256``."""
     key = "\0".join(
-        (sha256, request.path, request.query_string.decode("latin-1"), response.mimetype or "")
+        (
+            sha256,
+            request.path,
+            request.query_string.decode("latin-1"),
+            response.mimetype or "",
+            response.headers.get("Content-Language", ""),  # a page negotiated by Accept-Language
+        )
     )
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 

@@ -18,6 +18,9 @@ IRI (checked by :func:`kg.rdf.terms.checked_iri`), with the reason. A retracted 
 (``pt:retracted true``, docs/model.md) answers **410 Gone** at its IRI, its page, its JSON and its data
 twins alike, each still with its content (the page with the reason, the triples) and the reason in
 the error shape's ``error``.
+
+A page and its JSON twin name things in English, Russian or Ukrainian (:func:`page_language`):
+``?lang=`` when given, else the request's ``Accept-Language`` (and then ``Vary: Accept-Language``).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from dataclasses import fields
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, current_app, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue, ResponseValue
 from rdflib import Graph, URIRef
 
@@ -36,6 +39,7 @@ from kg.browse.describe import describe, exists, graph_subjects, graph_triples
 from kg.browse.page import resource_page
 from kg.browse.vocabulary import document_triples, ontology_page, shapes_page
 from kg.rdf.formats import RDF_FORMATS
+from kg.rdf.labels import ENGLISH, LANGUAGES
 from kg.rdf.namespaces import BASE
 from kg.rdf.results import GraphResult
 from kg.rdf.terms import BadIRI, checked_iri
@@ -53,6 +57,12 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 DOCUMENTS = ("ontology", "shapes")
 """Hash-IRI documents: ``<base>ontology`` and ``<base>shapes``."""
 SAFE_SCHEMES = ("http://", "https://")
+LANGUAGE_NAMES = {
+    "en": ("English", "English"),
+    "ru": ("Russian", "Русский"),
+    "uk": ("Ukrainian", "Українська"),
+}
+"""Each language of :data:`kg.rdf.labels.LANGUAGES` in English and by its own name."""
 
 
 # --- the namespace ------------------------------------------------------------------------------
@@ -246,14 +256,49 @@ def page(path: str) -> ResponseReturnValue:
     return _html_page(path, iri, retraction(store, iri))
 
 
+def page_language() -> tuple[str, bool]:
+    """The language a resource page names things in, and whether ``Accept-Language`` chose it
+    (the answer then varies with that header). ``?lang=`` wins; else the header's best match
+    among :data:`LANGUAGES`; else English. An unknown ``?lang=`` is a 400 that lists them."""
+    asked = request.args.get("lang")
+    if asked is not None:
+        if asked not in LANGUAGES:
+            abort(400, f"unknown language {asked!r}; languages: {', '.join(LANGUAGES)}")
+        return asked, False
+    return request.accept_languages.best_match(LANGUAGES) or ENGLISH, True
+
+
+def _languages(path: str, lang: str) -> list[dict[str, str]]:
+    """The links of a page to itself in the other languages."""
+    return [
+        {
+            "code": code,
+            "name": LANGUAGE_NAMES[code][1],
+            "url": url_for("pages.page", path=path, lang=code),
+        }
+        for code in LANGUAGES
+        if code != lang
+    ]
+
+
+def _in_language(response: Response, lang: str, negotiated: bool) -> Response:
+    """A page says its language (``Content-Language``, which a cache validator can key on), and,
+    when ``Accept-Language`` chose it, that the answer varies with that header."""
+    response.content_language.add(lang)
+    if negotiated:
+        response.vary.add("Accept-Language")
+    return response
+
+
 def _html_page(path: str, iri: URIRef, gone: Retraction | None) -> Response:
     """A resource's page; 410 Gone (the page, with the reason) when it was retracted."""
-    html = render_template("pages/resource.html", **_view(path, iri))
+    lang, negotiated = page_language()
+    html = render_template("pages/resource.html", **_view(path, iri, lang))
     response = Response(html, status=410 if gone else 200, mimetype="text/html")
     response.headers["Link"] = _link_header(
         [(str(iri), "describes", None), *_alternates(path, html=False)]
     )
-    return response
+    return _in_language(response, lang, negotiated)
 
 
 def _gone(path: str, iri: URIRef, gone: Retraction) -> ResponseReturnValue:
@@ -272,18 +317,21 @@ def _gone(path: str, iri: URIRef, gone: Retraction) -> ResponseReturnValue:
         response = _data_twin(
             path, iri, next(f for f in SUFFIXES.values() if RDF_FORMATS[f] == media)
         )
-    response.headers["Vary"] = "Accept"
+    response.vary.add("Accept")  # beside Accept-Language, when the page's language varies too
     return response
 
 
-def _view(path: str, iri: URIRef) -> dict[str, Any]:
+def _view(path: str, iri: URIRef, lang: str) -> dict[str, Any]:
     """What a resource page's template is given."""
-    found = resource_page(graph(), iri, href)
+    found = resource_page(graph(), iri, href, lang)
     view: dict[str, Any] = {
         "d": found.description,
         "path": path,
+        "page_lang": lang,
+        "language_name": LANGUAGE_NAMES[lang][0],
+        "languages": _languages(path, lang),
         "twins": _twins(path),
-        "json_url": url_for("pages.page", path=path + ".json"),
+        "json_url": url_for("pages.page", path=path + ".json", lang=request.args.get("lang")),
         "query_url": url_for("editor.editor", query=f"DESCRIBE {sparql_term(iri)}"),
         **found.parts(),
     }
@@ -296,7 +344,8 @@ def _page_json(path: str) -> Response:
     """A page's JSON twin; a retracted resource's is 410 Gone, the error shape's keys first."""
     iri = _iri_of_page(path)
     store = graph()
-    found = resource_page(store, iri, href)
+    lang, negotiated = page_language()
+    found = resource_page(store, iri, href, lang)
     gone = retraction(store, iri)
     if gone is None:
         response = Response(found.as_json(), mimetype="application/json")
@@ -306,7 +355,7 @@ def _page_json(path: str) -> Response:
     response.headers["Link"] = _link_header(
         [(str(iri), "describes", None), *_alternates(path, json_twin=False)]
     )
-    return response
+    return _in_language(response, lang, negotiated)
 
 
 def _graph_page(path: str, iri: URIRef) -> Response:

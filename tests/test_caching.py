@@ -138,3 +138,22 @@ def test_the_real_server_behind_a_public_address(good_project):
         with urllib.request.urlopen(request, timeout=30) as answer:
             description = Graph().parse(data=answer.read(), format="turtle")
         assert set(description.objects(None, SD.endpoint)) == {URIRef(public + "sparql")}
+
+
+def test_each_language_of_a_page_has_its_own_tag(client):
+    english = client.get("/page/actor/russia", headers={"Accept-Language": "en"})
+    ukrainian = client.get("/page/actor/russia", headers={"Accept-Language": "uk"})
+    assert "Accept-Language" in ukrainian.headers["Vary"]
+    assert english.headers["ETag"] != ukrainian.headers["ETag"]
+    asked = client.get(
+        "/page/actor/russia",
+        headers={"Accept-Language": "uk", "If-None-Match": english.headers["ETag"]},
+    )
+    assert asked.status_code == 200
+    assert asked.headers["Content-Language"] == "uk"
+    again = client.get(
+        "/page/actor/russia",
+        headers={"Accept-Language": "uk", "If-None-Match": ukrainian.headers["ETag"]},
+    )
+    assert again.status_code == 304
+    assert "Accept-Language" in again.headers["Vary"]

@@ -249,7 +249,12 @@ def test_jsonld_uses_readable_keys_and_compact_iris(real_quads):
     assert document["@context"] == jsonld.CONTEXT_IRI
     russia = next(n for n in document["@graph"] if n["id"] == "actor:russia")
     assert russia["type"] == "pt:State"
-    assert russia["label"] == "Russia"
+    # English is the context's default language; Russian and Ukrainian labels say theirs.
+    assert russia["label"] == [
+        "Russia",
+        {"@value": "Россия", "@language": "ru"},
+        {"@value": "Росія", "@language": "uk"},
+    ]
     assert russia["sameAs"] == "wd:Q159"
     statement = next(n for n in document["@graph"] if n.get("type") == "pt:PositionStatement")
     assert {"speaker", "stance", "about", "pt:evidence"} <= set(statement)
@@ -428,6 +433,9 @@ def test_csv_demands_and_actors_of_the_real_data(runner, curated_root):
     actors = {a["actor"]: a for a in table(runner, curated_root, "actors")}
     assert actors["actor:russia"]["wikidata"] == "wd:Q159"
     assert actors["actor:russia"]["type"] == "pt:State"
+    # English only, though Russia and Putin are named in Russian and Ukrainian too.
+    assert actors["actor:russia"]["label"] == "Russia"
+    assert actors["actor:vladimir-putin"]["label"] == "Vladimir Putin"
     assert actors["actor:russian-delegation"]["party"] == "Russia"
 
 

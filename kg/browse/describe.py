@@ -19,7 +19,7 @@ from rdflib.term import Node
 
 from kg.browse.dates import When
 from kg.browse.terms import Href, Labeller, Ref, compact
-from kg.rdf.labels import LABEL_PROPERTIES
+from kg.rdf.labels import ENGLISH, LABEL_PROPERTIES
 from kg.rdf.namespaces import DERIVED_GRAPH, GRAPH, INFERRED_GRAPH, OA, PT, SCHEMA, bind_prefixes
 from kg.rdf.results import AskResult
 from kg.store import Store
@@ -189,6 +189,8 @@ class Description:
     graph: Graph
     when: When | None = None
     labeller: Labeller | None = None
+    lang: str = ENGLISH
+    """The language the labels are shown in (:data:`kg.rdf.labels.LANGUAGES`)."""
 
     def values(self, predicate: URIRef) -> list[Ref]:
         for group in self.groups:
@@ -236,11 +238,12 @@ def kinds(store: Store, iri: URIRef) -> list[str]:
     return [k for k in KIND_ORDER if k in found]
 
 
-def describe(store: Store, iri: URIRef, href: Href) -> Description:
-    """The curated triples about ``iri`` (with its blank nodes), what points at it, and labels."""
+def describe(store: Store, iri: URIRef, href: Href, lang: str = ENGLISH) -> Description:
+    """The curated triples about ``iri`` (with its blank nodes), what points at it, and labels:
+    in ``lang`` where a term is named in it, else in English."""
     outbound = _outbound(store, iri)
     inbound, owners = _inbound_links(store, iri)
-    labeller = Labeller(href)
+    labeller = Labeller(href, lang)
     for row in select(store, "page-labels", {"resource": iri}).dicts():
         labeller.add(row["term"], row["label"], row["property"])
     for s, p, o in outbound:
@@ -283,6 +286,7 @@ def describe(store: Store, iri: URIRef, href: Href) -> Description:
         graph=_data_graph(iri, outbound, inbound, owners, labeller),
         when=when,
         labeller=labeller,
+        lang=lang,
     )
 
 

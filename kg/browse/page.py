@@ -33,6 +33,7 @@ from kg.browse.statements import (
 )
 from kg.browse.terms import Href, Labeller, Ref
 from kg.browse.timeline import Chart
+from kg.rdf.labels import ENGLISH
 from kg.rdf.namespaces import PT
 from kg.store import Store
 
@@ -122,6 +123,7 @@ class ResourcePage:
         body: dict[str, object] = {
             **head,
             "iri": str(d.iri),
+            "lang": d.lang,
             "label": d.label,
             "kinds": d.kinds,
             "types": d.types,
@@ -137,9 +139,11 @@ class ResourcePage:
         return dumps(body)
 
 
-def resource_page(store: Store, iri: URIRef, href: Href) -> ResourcePage:
-    """The page of ``iri``: its description, and each part one of its kinds calls for."""
-    description = describe(store, iri, href)
+def resource_page(store: Store, iri: URIRef, href: Href, lang: str = ENGLISH) -> ResourcePage:
+    """The page of ``iri``: its description, and each part one of its kinds calls for. Its
+    title and the terms it describes are named in ``lang`` where they can be (else in English);
+    the lists of statements, roles and reports are named in English."""
+    description = describe(store, iri, href, lang)
     kinds = set(description.kinds)
     page = ResourcePage(description, curation=curation(description))
     if STATEMENT_KINDS & kinds:

@@ -1,9 +1,10 @@
 """Search: find actors, demands, topics, events, places and sources by any of their names.
 
 Matching ignores case and accents (``turkiye`` finds Türkiye, ``zelensky`` finds Zelenskyy's
-"Volodymyr Zelenskyy"; typographic quotes and dashes match their ASCII forms). Every word of the
-query must occur in one name. A hit shows the resource's label (:mod:`kg.rdf.labels`) and the
-name that matched best.
+"Volodymyr Zelenskyy"; typographic quotes and dashes match their ASCII forms) and reads names in
+every language (``Путин`` finds "Владимир Путин"; Cyrillic folds as Latin does, so ``й`` and ``и``,
+``ё`` and ``е`` match). Every word of the query must occur in one name. A hit shows the
+resource's English label (:mod:`kg.rdf.labels`) and the name that matched best.
 """
 
 from __future__ import annotations

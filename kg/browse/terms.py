@@ -16,7 +16,7 @@ from rdflib.namespace import RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from kg.browse.dates import When
-from kg.rdf.labels import LABEL_PROPERTIES, best_label
+from kg.rdf.labels import ENGLISH, LABEL_PROPERTIES, best_label
 from kg.rdf.namespaces import compact
 
 Href = Callable[[URIRef], "str | None"]
@@ -59,10 +59,13 @@ class Ref:
 
 class Labeller:
     """Gathers the labels read for terms, and turns terms into :class:`Ref`\\ s with the label
-    :func:`kg.rdf.labels.best_label` picks; a term nobody labels shows its prefixed name."""
+    :func:`kg.rdf.labels.best_label` picks in ``lang`` (English unless a page asks for another;
+    a term not named in it shows its English label); a term nobody labels shows its prefixed
+    name."""
 
-    def __init__(self, href: Href) -> None:
+    def __init__(self, href: Href, lang: str = ENGLISH) -> None:
         self.href = href
+        self.lang = lang
         self._labels: dict[Node, list[tuple[Node, Literal]]] = defaultdict(list)
 
     def add(self, term: Node | None, label: Node | None, prop: Node = RDFS.label) -> None:
@@ -80,7 +83,7 @@ class Labeller:
             self.add(row.get(key), row.get(key + "PrefLabel"), SKOS.prefLabel)
 
     def label(self, term: Node) -> str:
-        found = best_label(self._labels.get(term, ()))
+        found = best_label(self._labels.get(term, ()), self.lang)
         if found is not None:
             return str(found)
         if isinstance(term, Literal):

@@ -1,6 +1,7 @@
 """The project's names for what a curator refers to, so a statement can be written from the
-words a person types: an IRI, a prefixed name (``actor:vladimir-putin``), a label
-(``rdfs:label``, ``skos:prefLabel``, ``foaf:name``), an alternative label (``skos:altLabel``), a
+words a person types: an IRI, a prefixed name (``actor:vladimir-putin``), a label in any
+language (``rdfs:label``, ``skos:prefLabel``, ``foaf:name``; ``Владимир Путин``) or the whole
+words of one (``Путин``, when only one thing has them), an alternative label (``skos:altLabel``), a
 short name (a closed vocabulary term's own name, ``Demands``, ``Day``), a Wikidata ID (``Q159``,
 ``wd:Q159``, through ``owl:sameAs`` or ``skos:exactMatch``), a source document's number or file
 name, or a curator's ORCID iD.
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS
 
+from kg.rdf.labels import best_text
 from kg.rdf.namespaces import ID, PREFIXES, PT, WD, compact
 
 CURATOR = f"{ID}curator/"
@@ -133,6 +135,9 @@ class Names:
         by_label = {n.iri for n in self._names(kind) if n.folded == folded}
         if by_label:
             return by_label
+        by_words = self._by_words(kind, folded)
+        if by_words:
+            return by_words
         qid = _WIKIDATA.match(text)
         if qid is not None:
             target = WD[qid.group(1).upper()]
@@ -143,6 +148,13 @@ class Names:
                 if isinstance(s, URIRef) and s in members
             }
         return set()
+
+    def _by_words(self, kind: str, folded: str) -> set[URIRef]:
+        """The things with a label (in any language) in which ``folded`` stands as whole words:
+        a family name alone ("Putin", "Путин") names the one person it belongs to, and is
+        ambiguous when two things share it."""
+        words = re.compile(r"(?:^|\s)" + re.escape(folded) + r"(?:\s|$)")
+        return {n.iri for n in self._names(kind) if n.how == "label" and words.search(n.folded)}
 
     def closest(self, kind: str, text: str, limit: int = 3) -> list[Match]:
         """The names of ``kind`` nearest to ``text`` (difflib's ratio), one per thing."""
@@ -255,8 +267,10 @@ def _names_of(graph: Graph, iri: URIRef, kind: str) -> Iterator[tuple[str, str]]
 
 
 def _display(graph: Graph, iri: URIRef) -> str:
+    """The name a curator sees and minted labels use: English, whatever other languages the
+    thing is also named in (:func:`kg.rdf.labels.best_text`)."""
     for prop in (SKOS.prefLabel, RDFS.label, FOAF.name):
-        value = graph.value(iri, prop)
+        value = best_text(graph.objects(iri, prop))
         if value is not None:
             return str(value)
     return re.split(r"[#/]", str(iri))[-1]

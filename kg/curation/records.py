@@ -21,6 +21,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 from rdflib.term import Node
 
+from kg.rdf.labels import best_text
 from kg.rdf.namespaces import ID, OA, PT
 from kg.rdf.periods import PRECISION_IRIS, PRECISIONS
 
@@ -200,7 +201,7 @@ def mint_label(draft: StatementDraft, label_of: dict[URIRef, str] | Graph) -> st
 
     def name(iri: URIRef) -> str:
         if isinstance(label_of, Graph):
-            value = label_of.value(iri, RDFS.label)
+            value = best_text(label_of.objects(iri, RDFS.label))  # English, not any label
             return str(value) if value is not None else local(iri)
         return label_of.get(iri, local(iri))
 
