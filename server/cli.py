@@ -25,6 +25,7 @@ from server import create_app
 from server.listening import (
     ListenError,
     bind,
+    listen_options,
     listening_port,
     waitress_limits,
     warn_of_queueing_sparingly,
@@ -43,14 +44,7 @@ SERVED = settings.with_options()
     options can also be set with {settings.env_list(SERVED)}.
     """,
 )
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option(
-    "--port",
-    default=5000,
-    show_default=True,
-    type=click.IntRange(0, 65535),
-    help="Port to listen on (0: any free port, announced at start).",
-)
+@listen_options(port=5000)
 @click.option(
     "--threads", default=8, show_default=True, type=click.IntRange(min=1), help="WSGI threads."
 )

@@ -23,6 +23,32 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Callable
+from typing import TypeVar
+
+import click
+
+Command = TypeVar("Command", bound=Callable[..., object])
+
+
+def listen_options(port: int) -> Callable[[Command], Command]:
+    """The ``--host`` and ``--port`` options of a command that listens (``kg serve``, ``kg
+    curate``), ``port`` its default."""
+
+    def decorate(command: Command) -> Command:
+        command = click.option(
+            "--port",
+            default=port,
+            show_default=True,
+            type=click.IntRange(0, 65535),
+            help="Port to listen on (0: any free port, announced at start).",
+        )(command)
+        return click.option(
+            "--host", default="127.0.0.1", show_default=True, help="Interface to listen on."
+        )(command)
+
+    return decorate
+
 
 HEADROOM = 64 * 1024
 """Bytes waitress accepts beyond the app's cap: in a body, so that a request a little over the cap

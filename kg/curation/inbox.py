@@ -24,10 +24,9 @@ from rdflib import URIRef
 from kg.curation.names import Names, UnknownName
 from kg.curation.records import EVIDENCE, STATEMENT, StatementDraft, date_literal
 from kg.curation.terms import NewTerm, new_actor, new_position
+from kg.publish.tables import JOIN  # how the exported tables join several names in a cell
 from kg.rdf.namespaces import compact
 
-JOIN = "; "
-"""How a cell joins several names (as the exported CSV tables do)."""
 COLUMNS = (
     "id",
     "date",

@@ -23,7 +23,13 @@ from kg.cli.options import root_option, sources_option
 from kg.curation.curators import CURATOR_ENV
 from kg.pipeline.load import find_root
 from kg.sources.corpus import NoCorpus, existing_corpus
-from server.listening import ListenError, bind, listening_port, warn_of_queueing_sparingly
+from server.listening import (
+    ListenError,
+    bind,
+    listen_options,
+    listening_port,
+    warn_of_queueing_sparingly,
+)
 from server.workbench import LOOPBACK_NAMES, create_app
 
 THREADS = 4
@@ -33,14 +39,7 @@ THREADS = 4
 @click.command(
     short_help="the curation workbench: record statements from source texts in a browser",
 )
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option(
-    "--port",
-    default=5050,
-    show_default=True,
-    type=click.IntRange(0, 65535),
-    help="Port to listen on (0: any free port, announced at start).",
-)
+@listen_options(port=5050)
 @click.option(
     "--allow-remote",
     is_flag=True,
