@@ -92,7 +92,10 @@ def on_loopback(words: list[str], port: int) -> list[str]:
     """The entry command listening on 127.0.0.1:``port`` instead of every interface's
     ``EXPOSE``d port; nothing else changes."""
     words = list(words)
-    for option, image_value, here in (("--host", "0.0.0.0", "127.0.0.1"), ("--port", EXPOSED, port)):
+    for option, image_value, here in (
+        ("--host", "0.0.0.0", "127.0.0.1"),
+        ("--port", EXPOSED, port),
+    ):
         assert words.count(option) == 1, f"the entry command sets {option} once"
         at = words.index(option) + 1
         assert words[at] == image_value, f"{option} {words[at]}, not {image_value}"
@@ -194,7 +197,7 @@ def test_the_entry_command_serves_the_build_read_only():
     assert command[0] == "serve"
     # the build itself, so that the server never builds: it opens the on-disk store read-only
     assert command[command.index("--dataset") + 1] == str(PROJECT / ARTEFACT)
-    assert EXPOSED == command[command.index("--port") + 1]
+    assert command[command.index("--port") + 1] == EXPOSED
     assert RUNTIME.env["PTKG_ROOT"] == str(PROJECT)
 
 
@@ -390,7 +393,10 @@ def test_compose_commands_are_kg_commands_on_its_services(image_project):
     push = _kg_command(SERVICES["push"]["command"], image_project)
     assert push.params["gsp"].endswith("/sparql-graph-crud-auth")
     assert push.params["dataset"] == image_project / ARTEFACT
-    assert SERVICES["app-virtuoso"]["command"][-2:] == ["--store", "sparql+http://virtuoso:8890/sparql"]
+    assert SERVICES["app-virtuoso"]["command"][-2:] == [
+        "--store",
+        "sparql+http://virtuoso:8890/sparql",
+    ]
 
 
 def test_the_dockerfile_reader_refuses_what_it_does_not_read():
@@ -409,3 +415,68 @@ def test_the_dockerfile_reader_refuses_what_it_does_not_read():
     two = parse("ARG B=b:1\nFROM ${B} AS x\nENV P=/p\nWORKDIR $P\nFROM x\nUSER 1\n")
     assert isinstance(two, Dockerfile)
     assert [s.base for s in two.stages] == ["b:1", "x"] and two.stages[0].workdir == "/p"
+
+
+# --- docs/hosting.md ---------------------------------------------------------------------------
+
+HOSTING = (REPO / "docs" / "hosting.md").read_text(encoding="utf-8")
+RUN_FLAGS = {"-d", "--rm", "--read-only"}
+RUN_OPTIONS = {"--name", "--tmpfs", "-p", "--env"}
+
+
+def docker_commands() -> list[list[str]]:
+    """Every ``docker`` command of the section "In a container": its shell lines and its inline
+    code."""
+    section = HOSTING.split("## In a container\n", 1)[1].split("\n## ", 1)[0]
+    lines = [
+        line
+        for block in re.findall(r"```sh\n(.*?)```", section, flags=re.S)
+        for line in block.splitlines()
+    ]
+    lines += re.findall(r"`(docker [^`]+)`", re.sub(r"```.*?```", "", section, flags=re.S))
+    commands = [shlex.split(line) for line in lines if line.startswith("docker ")]
+    return [words for words in commands if len(words) > 2]  # not a bare "`docker run`"
+
+
+def _docker_run(words: list[str], built: set[str], project: Path) -> None:
+    at = 2
+    while words[at].startswith("-"):
+        option = words[at]
+        assert option in RUN_FLAGS | RUN_OPTIONS, f"docker run {option}: not checked here"
+        if option in RUN_OPTIONS:
+            value = words[at + 1]
+            if option == "-p":
+                assert value == f"127.0.0.1:{EXPOSED}:{EXPOSED}", value
+            if option == "--env":
+                name, _, setting = value.partition("=")
+                assert name in SETTING_NAMES, name
+                check = next(s.check for s in settings.SETTINGS if s.env == name)
+                if check is not None:
+                    check(setting)
+            at += 1
+        at += 1
+    assert words[at] in built, f"docker run {words[at]}: no docker build above makes it"
+    if words[at + 1 :]:
+        _kg_command(words[at + 1 :], project)
+
+
+def test_the_docker_commands_of_the_docs_use_what_the_repository_has(image_project):
+    commands = docker_commands()
+    built = {w[w.index("-t") + 1] for w in commands if w[1] == "build"}
+    assert SERVICES["app"]["image"] in built
+    profiles = {p for service in SERVICES.values() for p in service.get("profiles", [])}
+    for words in commands:
+        if words[1] == "build":
+            assert words[-1] == "." and "-t" in words
+            for arg in [words[i + 1] for i, w in enumerate(words) if w == "--build-arg"]:
+                assert arg.partition("=")[0] in DOCKERFILE.args, arg
+        elif words[1] == "run":
+            _docker_run(words, built, image_project)
+        elif words[1] == "compose":
+            if "--profile" in words:
+                assert words[words.index("--profile") + 1] in profiles
+            named = {"logs": 1, "run": 2}
+            for verb, skip in named.items():
+                if verb in words and len(words) > words.index(verb) + skip:
+                    assert words[words.index(verb) + skip] in SERVICES, words
+    assert sum(w[1] == "run" for w in commands) >= 2

@@ -90,7 +90,7 @@ def test_without_the_proxy_the_headers_change_nothing(behind_nginx):
 
 
 def test_the_public_url_example(fixture_project):
-    [line] = [b for b in blocks("sh") if "PTKG_PUBLIC_URL=" in b]
+    [line] = [b for b in blocks("sh") if b.startswith("PTKG_PUBLIC_URL=")]
     public = re.search(r"PTKG_PUBLIC_URL=(\S+)", line)[1]
     app = create_app(
         {"TESTING": True, "PTKG_ROOT": str(fixture_project), "PTKG_PUBLIC_URL": public}
