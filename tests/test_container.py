@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 import click
+import jsonschema
 import pytest
 import yaml
 
@@ -313,6 +314,17 @@ def test_the_entry_command_serves_the_pages_the_endpoint_and_health(container, i
 def ours(name: str) -> bool:
     """Whether the service runs this project's image (built from the checkout)."""
     return "build" in SERVICES[name]
+
+
+def test_compose_follows_the_compose_specification():
+    # YAML merge keys (<<: *app) are resolved by the reader, as docker compose resolves them
+    schema = json.loads((REPO / "tests/fixtures/compose/compose-spec.json").read_text())
+    errors = [
+        f"{'/'.join(map(str, e.path))}: {e.message}"
+        for e in jsonschema.Draft7Validator(schema).iter_errors(COMPOSE)
+    ]
+    assert errors == []
+    assert re.fullmatch(r"on-failure:\d+", SERVICES["push"]["restart"])  # spec: [:max-retries]
 
 
 def test_compose_has_the_app_and_the_virtuoso_profile():
