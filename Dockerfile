@@ -56,8 +56,10 @@ WORKDIR /srv/ptkg
 USER 10001:10001
 EXPOSE 8080
 
+# /health asked with Python (the slim image has no curl), directly, whatever proxy the
+# environment names.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["/opt/ptkg/venv/bin/python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8080/health', timeout=4).status != 200)"]
+    CMD ["/opt/ptkg/venv/bin/python", "-c", "import sys, urllib.request as r; sys.exit(r.build_opener(r.ProxyHandler({})).open('http://127.0.0.1:8080/health', timeout=4).status != 200)"]
 
 # The image is the `kg` command; by default it serves the build made above. --dataset names the
 # build itself, so the server opens it and its on-disk store read-only and never builds: the

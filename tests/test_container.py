@@ -284,7 +284,8 @@ def _wait_healthy(
 
 def _get(url: str, accept: str = "*/*") -> tuple[int, str, bytes]:
     request = urllib.request.Request(url, headers={"Accept": accept})
-    with urllib.request.urlopen(request, timeout=30) as response:
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with direct.open(request, timeout=30) as response:
         return response.status, response.headers["Content-Type"], response.read()
 
 
