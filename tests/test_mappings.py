@@ -9,7 +9,9 @@ import re
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from kg.cli import cli
 from kg.rdf.namespaces import CAMEO, PAX, PREFIXES, compact
 from kg.store import open_store
 from kg.store.queries import with_prefixes
@@ -166,3 +168,12 @@ def test_a_mapped_position_shows_its_mapping_elsewhere(curated):
     elsewhere = text.split("<h3>Elsewhere</h3>", 1)[1].split("</dl>", 1)[0]
     assert "broad match" in elsewhere
     assert 'href="/page/pax/SsrFf"' in elsewhere and "Withdrawal of foreign forces" in elsewhere
+
+
+def test_kg_query_finds_the_mappings_with_the_predeclared_prefixes(curated_root: Path):
+    query = "SELECT ?stance WHERE { ?stance skos:closeMatch cameo:10 }"
+    result = CliRunner().invoke(
+        cli, ["query", "--root", str(curated_root), "--format", "csv", query]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.split() == ["stance", "https://w3id.org/peace-talks-kg/ontology#Demands"]
