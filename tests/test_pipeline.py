@@ -65,6 +65,21 @@ def test_file_describing_names_the_first_file_in_load_order(fixture_project: Pat
     assert project.file_describing(URIRef("https://example.org/nobody")) is None
 
 
+def test_file_describing_prefers_the_file_that_types_the_subject(tmp_path: Path):
+    """A file that only links a resource (ontology/mappings.ttl's SKOS mappings, loaded before
+    data/) is not named for it while another file types it."""
+    for folder in ("ontology", "shapes", "data"):
+        (tmp_path / folder).mkdir()
+    ex = "@prefix ex: <https://example.org/> .\n"
+    (tmp_path / "ontology" / "links.ttl").write_text(
+        ex + "ex:a ex:matches ex:b . ex:c ex:matches ex:b .\n"
+    )
+    (tmp_path / "data" / "things.ttl").write_text(ex + "ex:a a ex:Thing .\n")
+    project = load_project(tmp_path)
+    assert project.file_describing(URIRef("https://example.org/a")) == "data/things.ttl"
+    assert project.file_describing(URIRef("https://example.org/c")) == "ontology/links.ttl"
+
+
 def test_default_graph_is_the_union(fixture_project: Path):
     project = load_project(fixture_project)
     union = {tuple(row) for row in project.dataset.query("SELECT ?s ?p ?o { ?s ?p ?o }")}

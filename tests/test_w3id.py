@@ -62,6 +62,8 @@ THINGS = [
     "id/position/ukrainian-withdrawal-from-four-regions",
     "id/statement/putin-2024-06-14-renounce-nato",
     "id/source/doc-000",
+    "id/cameo/10",
+    "id/pax/Ce",
     "graph/data/source-001.ttl",
 ]
 DOCUMENTS = ["ontology", "shapes"]

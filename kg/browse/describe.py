@@ -29,8 +29,16 @@ SHAPES_GRAPHS = str(GRAPH) + "shapes/"
 """The named graphs of the SHACL shapes start so; their triples are never a resource's own."""
 DESCRIPTION_PROPERTIES = (SKOS.definition, RDFS.comment, DCTERMS.description)
 """What a page leads with as its summary: the first of these the resource has."""
-EXTERNAL_MATCHES = (OWL.sameAs, SKOS.exactMatch, SKOS.closeMatch, RDFS.seeAlso)
-"""The links to the same thing elsewhere (Wikidata), shown apart."""
+EXTERNAL_MATCHES = (
+    OWL.sameAs,
+    SKOS.exactMatch,
+    SKOS.closeMatch,
+    SKOS.broadMatch,
+    SKOS.narrowMatch,
+    RDFS.seeAlso,
+)
+"""The links to the same or a matching thing elsewhere (Wikidata, OWL-Time, CAMEO and PA-X codes:
+ontology/mappings.ttl), shown apart."""
 
 GROUPS: list[tuple[str, tuple[URIRef, ...]]] = [
     (

@@ -33,6 +33,7 @@ KINDS = ("ontology", "shapes", "data")
 """The curated folders of a project, in load order."""
 
 ROOT_ENV = "PTKG_ROOT"
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
 @dataclass(frozen=True)
@@ -98,23 +99,24 @@ class Project:
         return None
 
     def file_describing(self, subject: Node) -> str | None:
-        """The first curated file (ontology or data, in load order) with ``subject`` as the
-        subject of a triple, relative to the root; ``None`` when none has."""
+        """The first curated file (ontology or data, in load order) that types ``subject``
+        (``rdf:type``), else the first with it as the subject of a triple, relative to the root;
+        ``None`` when none has. A file that only links the subject elsewhere (the SKOS mappings of
+        ``ontology/mappings.ttl``) is named only when no file types it."""
         try:
             term = to_ox(subject)
         except TypeError:
             return None
         if isinstance(term, ox.Literal):
             return None
-        named = {
-            str(q.graph_name.value)
-            for q in self.quads.quads_for_pattern(term, None, None, None)
-            if isinstance(q.graph_name, ox.NamedNode)
-        }
-        for f in self.files:
-            if f.kind != "shapes" and str(f.graph) in named:
-                return f.path.relative_to(self.root).as_posix()
-        return None
+        named: dict[str, bool] = {}
+        for q in self.quads.quads_for_pattern(term, None, None, None):
+            if isinstance(q.graph_name, ox.NamedNode):
+                graph = str(q.graph_name.value)
+                named[graph] = named.get(graph, False) or q.predicate == _RDF_TYPE
+        curated = [f for f in self.files if f.kind != "shapes" and str(f.graph) in named]
+        chosen = next((f for f in curated if named[str(f.graph)]), curated[0] if curated else None)
+        return chosen.path.relative_to(self.root).as_posix() if chosen else None
 
 
 def graph_iri(root: Path, path: Path) -> URIRef:

@@ -35,6 +35,12 @@ INFERRED_GRAPH = GRAPH["inferred"]
 DERIVED_GRAPH = GRAPH["derived"]
 """Facts computed at build time from the curated data for fast questions (never curated by hand)."""
 
+CAMEO = Namespace(ID + "cameo/")
+"""CAMEO event codes (``cameo:10``), which publish no IRIs of their own: the stand-ins the SKOS
+mappings of ``ontology/mappings.ttl`` point to (docs/mappings.md)."""
+PAX = Namespace(ID + "pax/")
+"""PA-X provision categories by their variable (``pax:Ce``), likewise without IRIs of their own."""
+
 OA = Namespace("http://www.w3.org/ns/oa#")
 SCHEMA = Namespace("https://schema.org/")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
@@ -60,6 +66,8 @@ PREFIXES: dict[str, str] = {
     "evidence": f"{ID}evidence/",
     "source": f"{ID}source/",
     "quantity": f"{ID}quantity/",
+    "cameo": str(CAMEO),
+    "pax": str(PAX),
     "graph": str(GRAPH),
     "rdf": str(RDF),
     "rdfs": str(RDFS),
