@@ -189,9 +189,9 @@ def release_command(
     force: bool,
     contact: str | None,
 ) -> None:
-    """Write a versioned release folder: dumps in every format, ontology, shapes, CSV tables,
-    VoID + DCAT metadata with checksums, a CHANGELOG excerpt and the changes since the previous
-    release."""
+    """Write a versioned release folder: dumps in every format, every named graph (ptkg-all.nq,
+    which kg serve --dataset serves), ontology, shapes, CSV tables, VoID + DCAT metadata with
+    checksums, an RO-Crate, a CHANGELOG excerpt and the changes since the previous release."""
     try:
         report = release(
             root,

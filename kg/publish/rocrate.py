@@ -45,9 +45,9 @@ LICENSE_NAMES = {
 }
 """The names of the licences the ontology may state (LICENSE-DATA names CC BY 4.0 so)."""
 QUOTES_NOTICE = (
-    "The curated graph is licensed under CC BY 4.0, except the verbatim quotes (the values of "
-    "oa:exact, oa:prefix and oa:suffix): they are short excerpts of third-party source documents "
-    "that remain under their publishers' rights, quoted as evidence and not relicensed (NOTICE)."
+    "The verbatim quotes (the values of oa:exact, oa:prefix and oa:suffix) are not under the "
+    "licence of the curated graph: they are short excerpts of third-party source documents that "
+    "remain under their publishers' rights, quoted as evidence and not relicensed (NOTICE)."
 )
 """What NOTICE and LICENSE-DATA say of the quotes' rights."""
 
