@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 
 from kg.pipeline.load import find_root
 from kg.publish.quads import read_quads
-from kg.publish.release import DUMP, MEDIA_TYPES, RELEASE_IRI, RELEASES, SUMS, release_folders
+from kg.publish.release import DUMP, RELEASE_IRI, RELEASES, SUMS, media_type, release_folders
 from kg.publish.release import METADATA as RELEASE_METADATA
 from kg.publish.schemaorg import DataDownload, dataset_markup, quad_dates, temporal_coverage
 from kg.rdf.formats import LoadError
@@ -77,15 +77,11 @@ def release_file(version: str, name: str) -> Response | ErrorReply:
         return error_response(404, f"no release {version!r}; see /release/")
     if name not in dict(_read(folder).files) and name != SUMS:
         return error_response(404, f"release {version} has no file {name!r}")
-    return send_from_directory(folder, name, mimetype=_media_type(name))
+    return send_from_directory(folder, name, mimetype=media_type(name))
 
 
 def _iri(version: str) -> str:
     return f"{RELEASE_IRI}{version}/"
-
-
-def _media_type(name: str) -> str:
-    return MEDIA_TYPES.get(Path(name).suffix, "application/octet-stream")
 
 
 def _read(folder: Path) -> _Release:
@@ -120,7 +116,7 @@ def _markup(found: _Release) -> dict[str, Any]:
         downloads=[
             DataDownload(
                 url_for("releases.release_file", version=found.version, name=name, _external=True),
-                _media_type(name),
+                media_type(name),
             )
             for name in dumps
         ],

@@ -246,7 +246,7 @@ def test_trig_and_nquads_keep_one_named_graph_per_file(real_quads):
 
 def test_jsonld_uses_readable_keys_and_compact_iris(real_quads):
     document = json.loads(export(select(real_quads, Selection()), "jsonld"))
-    assert document["@context"] == jsonld.CONTEXT_IRI
+    assert document["@context"] == CONTEXT["@context"]  # embedded: the dump reads offline
     russia = next(n for n in document["@graph"] if n["id"] == "actor:russia")
     assert russia["type"] == "pt:State"
     # English is the context's default language; Russian and Ukrainian labels say theirs.
@@ -258,6 +258,23 @@ def test_jsonld_uses_readable_keys_and_compact_iris(real_quads):
     assert russia["sameAs"] == "wd:Q159"
     statement = next(n for n in document["@graph"] if n.get("type") == "pt:PositionStatement")
     assert {"speaker", "stance", "about", "pt:evidence"} <= set(statement)
+
+
+def test_jsonld_embeds_its_context_unless_given_one_to_reference(good_project):
+    """``kg export --format jsonld`` embeds the context, so any JSON-LD processor reads the dump
+    without fetching anything; ``--context inline`` asks for the same, ``--context IRI``
+    references that IRI."""
+    embedded = kg_export(good_project, "--format", "jsonld")
+    document = json.loads(embedded)
+    assert document["@context"] == CONTEXT["@context"]
+    assert kg_export(good_project, "--format", "jsonld", "--context", "inline") == embedded
+    referenced = json.loads(
+        kg_export(good_project, "--format", "jsonld", "--context", jsonld.CONTEXT_IRI)
+    )
+    assert referenced["@context"] == jsonld.CONTEXT_IRI
+    assert referenced["@graph"] == document["@graph"]
+    parsed = Graph().parse(data=embedded, format="json-ld")  # no document loader: offline
+    assert isomorphic(parsed, Graph().parse(data=kg_export(good_project), format="turtle"))
 
 
 def test_shipped_context_is_the_generated_one():
@@ -484,6 +501,8 @@ def test_app_serves_the_context_and_the_dumps(client, fixture_project: Path, run
     assert dump.status_code == 200 and dump.mimetype == "text/turtle"
     expected = runner.invoke(cli, ["export", "--root", str(fixture_project), "--ontology"])
     assert dump.data == expected.stdout_bytes
+    document = client.get("/downloads/ptkg.jsonld").get_json(force=True)
+    assert document["@context"] == CONTEXT["@context"]  # embedded, as kg export writes it
     assert client.get("/downloads/statements.csv").data.startswith(b"id,date,")
     assert client.get("/downloads/").status_code == 200
     missing = client.get("/downloads/nothing.txt")

@@ -4,6 +4,7 @@ counts what the dumps hold, and which lists what changed since the previous rele
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -13,10 +14,11 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
 
 from kg.cli import cli
+from kg.pipeline.build import ARTEFACT
 from kg.pipeline.load import load_project
 from kg.publish.release import RELEASE_IRI, verify
-from kg.publish.void import DCAT_VERSION, SPDX
-from kg.rdf.namespaces import GRAPH, SD
+from kg.publish.void import DCAT_VERSION, MEDIA_TYPE_IRI, SPDX
+from kg.rdf.namespaces import GRAPH, INFERRED_GRAPH, SD
 
 CHANGELOG = """# Changelog
 
@@ -40,6 +42,8 @@ EXPECTED_FILES = {
     "ptkg.trig",
     "ptkg.jsonld",
     "ptkg.rdf",
+    "ptkg-all.nq",
+    "ptkg-all.trig",
     "ontology.ttl",
     "shapes.ttl",
     "inferred.ttl",
@@ -52,6 +56,7 @@ EXPECTED_FILES = {
     "changes/added.nq",
     "changes/removed.nq",
     "void.ttl",
+    "ro-crate-metadata.json",
     "SHA256SUMS",
 }
 NEW_STATEMENT = """
@@ -126,6 +131,7 @@ def test_void_and_dcat_metadata_parse_and_count_what_the_dumps_hold(first):
     distributions = set(metadata.objects(here, DCAT.distribution))
     assert {str(d).removeprefix(str(here)) for d in distributions} == EXPECTED_FILES - {
         "void.ttl",
+        "ro-crate-metadata.json",
         "SHA256SUMS",
     }
     for file in distributions:
@@ -133,6 +139,54 @@ def test_void_and_dcat_metadata_parse_and_count_what_the_dumps_hold(first):
         recorded = metadata.value(metadata.value(file, checksum), value)
         assert str(recorded) == hashlib.sha256(path.read_bytes()).hexdigest()
         assert int(metadata.value(file, DCAT.byteSize)) == path.stat().st_size
+
+
+def named_graphs(path: Path, fmt: str) -> dict[URIRef, Graph]:
+    """Each non-empty named graph of an N-Quads or TriG file, by its name."""
+    dataset = Dataset()
+    dataset.parse(path, format=fmt)
+    found = {}
+    for graph in dataset.graphs():
+        if len(graph):
+            copy = Graph()
+            copy += graph
+            found[graph.identifier] = copy
+    return found
+
+
+def test_the_complete_dataset_holds_every_named_graph_of_the_build(first):
+    project, folder, _ = first
+    build = named_graphs(project / ARTEFACT, "nquads")
+    assert {
+        GRAPH["data/statements.ttl"],
+        GRAPH["ontology/mini.ttl"],
+        GRAPH["shapes/mini-shapes.ttl"],
+        INFERRED_GRAPH,
+    } <= set(build)
+    for name, fmt in (("ptkg-all.nq", "nquads"), ("ptkg-all.trig", "trig")):
+        complete = named_graphs(folder / name, fmt)
+        assert set(complete) == set(build), name
+        for graph, triples in build.items():
+            assert isomorphic(complete[graph], triples), (name, graph)
+
+    metadata = Graph().parse(folder / "void.ttl", format="turtle")
+    here = URIRef(f"{RELEASE_IRI}1.0.0/")
+    for name, media in (
+        ("ptkg-all.nq", "application/n-quads"),
+        ("ptkg-all.trig", "application/trig"),
+    ):
+        file = URIRef(f"{here}{name}")
+        assert (here, DCAT.distribution, file) in metadata
+        assert metadata.value(file, DCAT.mediaType) == URIRef(MEDIA_TYPE_IRI + media)
+        assert "Every named graph" in str(metadata.value(file, DCTERMS.description))
+    # The release's counts and changes stay those of the curated data and the ontology.
+    assert int(metadata.value(here, VOID.triples)) == len(Graph().parse(folder / "ptkg.nt"))
+    added = Dataset()
+    added.parse(folder / "changes" / "added.nq", format="nquads")
+    assert {g.identifier for g in added.graphs() if len(g)} == {
+        GRAPH["data/statements.ttl"],
+        GRAPH["ontology/mini.ttl"],
+    }
 
 
 def shared_part(void: Graph, dataset: URIRef) -> Graph:
@@ -174,6 +228,9 @@ def test_dumps_agree_with_each_other_and_parts_are_kept_apart(first):
     project, folder, _ = first
     turtle = Graph().parse(folder / "ptkg.ttl", format="turtle")
     assert len(turtle) == len(Graph().parse(folder / "ptkg.nt", format="nt"))
+    # ptkg.jsonld embeds its context: it reads offline, with no document loader.
+    assert isinstance(json.loads((folder / "ptkg.jsonld").read_text())["@context"], dict)
+    assert isomorphic(Graph().parse(folder / "ptkg.jsonld", format="json-ld"), turtle)
     ontology = Graph().parse(folder / "ontology.ttl", format="turtle")
     assert set(ontology) <= set(turtle)
     shapes = Graph().parse(folder / "shapes.ttl", format="turtle")

@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import cli
+from kg.publish.jsonld import CONTEXT_IRI, context_document
 from kg.rdf.namespaces import BASE
 from tests.conftest import REPO, free_port, require, running_server
 from tests.htaccess import Unsupported, parse, rewrite
@@ -139,6 +140,16 @@ def test_things_and_documents_redirect_303_to_the_page_or_data_by_accept(server,
             f"/release/{VERSION}/ptkg.jsonld",
             "application/ld+json",
         ),
+        (
+            f"release/{VERSION}/ro-crate-metadata.json",
+            f"/release/{VERSION}/ro-crate-metadata.json",
+            "application/ld+json",
+        ),
+        (
+            f"release/{VERSION}/ptkg-all.nq",
+            f"/release/{VERSION}/ptkg-all.nq",
+            "application/n-quads",
+        ),
         ("", "/", "text/html"),
     ],
     ids=lambda x: x or "root",
@@ -159,6 +170,21 @@ def test_the_release_metadata_names_iris_the_rules_redirect(server):
     redirect = rewrite(RULES, release_iri.removeprefix(BASE), None)
     assert redirect is not None
     assert answer(server, redirect.location.removeprefix(HOST)) == (200, "application/n-quads")
+
+
+@pytest.mark.parametrize("accept", ["browser", "jsonld", "any"])
+def test_the_context_iri_a_dump_references_resolves_to_the_context(server, accept):
+    """``kg export --context IRI`` with the published context IRI (``CONTEXT_IRI``) writes a
+    dump a JSON-LD processor reads only if that IRI resolves: the rules send it to the host's
+    ``/context.jsonld``, which answers the context itself, as JSON-LD."""
+    assert CONTEXT_IRI.startswith(BASE)
+    redirect = rewrite(RULES, CONTEXT_IRI.removeprefix(BASE), ACCEPTS[accept][0])
+    assert redirect is not None and redirect.status == 302
+    assert redirect.location == f"{HOST}/context.jsonld", redirect.line
+    target = server + redirect.location.removeprefix(HOST)
+    with urllib.request.urlopen(target, timeout=30) as reply:
+        assert reply.headers.get_content_type() == "application/ld+json"
+        assert reply.read() == context_document()
 
 
 def test_paths_outside_the_scheme_are_not_redirected():

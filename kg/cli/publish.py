@@ -70,7 +70,7 @@ def _selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
     default="turtle",
     show_default=True,
     help="turtle, nt (sorted N-Triples), nquads and trig (named graphs kept), jsonld (compact, "
-    "with the published context), xml (RDF/XML), csv (a table: see --table).",
+    "with the context embedded), xml (RDF/XML), csv (a table: see --table).",
 )
 @click.option(
     "--out",
@@ -92,8 +92,8 @@ def _selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
     "--context",
     default=None,
     metavar="IRI|inline",
-    help="With --format jsonld: the @context to reference (default: the published "
-    "https://w3id.org/peace-talks-kg/context.jsonld), or 'inline' to embed it.",
+    help="With --format jsonld: an @context IRI to reference instead of embedding the "
+    f"context (default: embedded, as 'inline' also asks; the published one is {CONTEXT_IRI}).",
 )
 @source_options
 @user_errors
@@ -133,7 +133,7 @@ def export_command(
             chosen,
             fmt,
             table=table,
-            context=None if context == "inline" else (context or CONTEXT_IRI),
+            context=None if context in (None, "inline") else context,
             ontology=ontology_quads,
         )
     except ExportError as exc:
@@ -189,9 +189,9 @@ def release_command(
     force: bool,
     contact: str | None,
 ) -> None:
-    """Write a versioned release folder: dumps in every format, ontology, shapes, CSV tables,
-    VoID + DCAT metadata with checksums, a CHANGELOG excerpt and the changes since the previous
-    release."""
+    """Write a versioned release folder: dumps in every format, every named graph (ptkg-all.nq,
+    which kg serve --dataset serves), ontology, shapes, CSV tables, VoID + DCAT metadata with
+    checksums, an RO-Crate, a CHANGELOG excerpt and the changes since the previous release."""
     try:
         report = release(
             root,

@@ -6,7 +6,7 @@ written in sorted order, so the same graph always gives the same bytes and dumps
 - ``turtle``: pretty Turtle (prefixes, one block per subject, blank nodes nested as ``[ … ]``)
 - ``nt``: sorted N-Triples; ``nquads``: sorted N-Quads; ``trig``: pretty TriG — both keep the
   named graphs (one per curated file, plus ``graph:inferred``/``graph:derived`` when selected)
-- ``jsonld``: compact JSON-LD against the published context (``kg/context.jsonld``)
+- ``jsonld``: compact JSON-LD with the published context (``kg/context.jsonld``) embedded
 - ``xml``: RDF/XML
 - ``csv``: one table for spreadsheets: ``statements``, ``demands`` or ``actors``
 
@@ -29,7 +29,7 @@ from rdflib import URIRef
 from rdflib.term import IdentifiedNode
 
 from kg.fsutil import atomic_write
-from kg.publish.jsonld import CONTEXT_IRI, jsonld
+from kg.publish.jsonld import jsonld
 from kg.publish.quads import ExportError, Quad, canonical
 from kg.publish.rdfxml import rdfxml
 from kg.publish.tables import csv_table
@@ -113,11 +113,11 @@ def export(
     fmt: str,
     *,
     table: str = "statements",
-    context: str | None = CONTEXT_IRI,
+    context: str | None = None,
     ontology: Iterable[Quad] = (),
 ) -> bytes:
-    """The (already selected) quads in ``fmt``. ``context`` is the JSON-LD ``@context`` to
-    reference (``None`` embeds it); ``ontology`` gives CSV tables the class hierarchy."""
+    """The (already selected) quads in ``fmt``. JSON-LD embeds its ``@context`` unless
+    ``context`` gives an IRI to reference; ``ontology`` gives CSV tables the class hierarchy."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; accepted: {', '.join(FORMATS)}")
     quads = list(quads)

@@ -152,9 +152,10 @@ class _JsonTerms:
         return {"@value": str(term), "@type": self.compact(str(term.datatype))}
 
 
-def jsonld(triples: Iterable[Triple], *, context: str | None = CONTEXT_IRI) -> str:
+def jsonld(triples: Iterable[Triple], *, context: str | None = None) -> str:
     """Compact JSON-LD: a ``@graph`` of node objects (one per subject, in order) with readable
-    keys from the context; ``context`` is the IRI to reference, or ``None`` to embed it."""
+    keys from the context, which is embedded (so the document reads offline), or referenced
+    when ``context`` gives its IRI."""
     writer = _JsonTerms()
     nodes: dict[Node, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for s, p, o in triples:

@@ -1,15 +1,19 @@
 """A versioned release folder: the dumps, the ontology, the shapes, VoID + DCAT metadata with the
-checksum of every file, a CHANGELOG excerpt, and what changed since the previous release.
+checksum of every file, an RO-Crate, a CHANGELOG excerpt, and what changed since the previous
+release.
 
 Layout of ``releases/<version>/`` (written to a temporary folder beside it, renamed into place)::
 
     ptkg.ttl ptkg.nt ptkg.nq ptkg.trig ptkg.jsonld ptkg.rdf   curated data + ontology
+    ptkg-all.nq ptkg-all.trig                                 every named graph of the build:
+                                                              what ``kg serve --dataset`` serves
     ontology.ttl shapes.ttl inferred.ttl [derived.ttl]        the parts kept apart
     csv/statements.csv csv/demands.csv csv/actors.csv          tables for spreadsheets
     context.jsonld                                             the JSON-LD context
     CHANGELOG.md                                               this version's CHANGELOG section
     CHANGES.md changes/added.nq changes/removed.nq             the difference to the previous release
     void.ttl                                                   VoID + DCAT: counts, graphs, checksums
+    ro-crate-metadata.json                                     RO-Crate 1.2: every file described
     SHA256SUMS                                                 ``sha256sum -c`` over every file
 """
 
@@ -33,9 +37,10 @@ from rdflib.term import IdentifiedNode
 from kg import __version__
 from kg.fsutil import make_temporary_folder
 from kg.pipeline.load import find_root
-from kg.publish.export import EXTENSIONS, Selection, export, select
+from kg.publish.export import EVERYTHING, EXTENSIONS, Selection, export, select
 from kg.publish.jsonld import context_document
 from kg.publish.quads import Quad, build_quads, read_quads, term_key
+from kg.publish.rocrate import CRATE, CRATE_MEDIA_TYPE, crate_document
 from kg.publish.tables import TABLES
 from kg.publish.turtle import turtle
 from kg.publish.void import (
@@ -58,6 +63,10 @@ DATASET_IRI = URIRef(BASE)
 DUMP = "ptkg"
 DUMP_SELECTION = Selection(ontology=True)
 """What the dumps hold: the curated data and the ontology (named graphs kept in N-Quads/TriG)."""
+COMPLETE = f"{DUMP}-all"
+COMPLETE_FORMATS = ("nquads", "trig")
+"""The complete dataset, ``ptkg-all.nq`` and ``ptkg-all.trig``: every named graph of the build
+(:data:`kg.publish.export.EVERYTHING`) under its graph IRI, what the browser's queries need."""
 PARTS = {
     "ontology.ttl": Selection(data=False, ontology=True),
     "shapes.ttl": Selection(data=False, shapes=True),
@@ -65,9 +74,39 @@ PARTS = {
     "derived.ttl": Selection(data=False, derived=True),
 }
 MEDIA_TYPES = {**SUFFIX_MEDIA_TYPES, ".md": "text/markdown", "": "text/plain"}
-"""File suffix → media type of the files in a release."""
+"""File suffix → media type of the files in a release (:func:`media_type` says it of a file)."""
 SUMS = "SHA256SUMS"
 METADATA = "void.ttl"
+PURPOSES = {
+    f"{DUMP}.": "The curated data and the ontology",
+    f"{COMPLETE}.": "Every named graph of the build (curated data, ontology, shapes, OWL 2 RL "
+    "entailments, derived facts) under its graph IRI: a dataset kg serve --dataset serves",
+    "ontology.ttl": "The ontology",
+    "shapes.ttl": "The SHACL shapes the data conforms to",
+    "inferred.ttl": "The OWL 2 RL entailments of the data and the ontology",
+    "derived.ttl": "The facts derived at build time for the temporal questions",
+    "csv/": "A table of the curated data for spreadsheets",
+    "context.jsonld": "The JSON-LD context of the Peace Talks KG",
+    "CHANGELOG.md": "This version's section of the changelog",
+    "CHANGES.md": "The statements and triples added and removed since the previous release",
+    "changes/": "The quads of the change since the previous release",
+    METADATA: "VoID and DCAT description of the release, with every file's checksum",
+    SUMS: "SHA-256 checksums of every file (sha256sum -c)",
+}
+"""What each file of a release is for (by its name, or the start of its name), as its VoID and
+RO-Crate descriptions say."""
+
+
+def media_type(name: str) -> str:
+    """The media type of a release's file ``name``."""
+    if name == CRATE:
+        return CRATE_MEDIA_TYPE
+    return MEDIA_TYPES.get(Path(name).suffix, "application/octet-stream")
+
+
+def purpose(name: str) -> str | None:
+    """What a release's file ``name`` is for (:data:`PURPOSES`)."""
+    return next((text for start, text in PURPOSES.items() if name.startswith(start)), None)
 
 
 class ReleaseError(ValueError):
@@ -133,15 +172,12 @@ def release(
         changes = diff_release(read_quads(previous / f"{DUMP}.nq") if previous else [], dumped)
         changes.previous = _version_of(previous) if previous else None
         files.update(_write_changes(staging, changes, version))
-        metadata = metadata_graph(
-            staging, version, issued, quads, dumped, files, changes, contact=contact
-        )
+        facts = facts_of(version, issued, quads, changes, contact)
+        metadata = release_description(facts, dumped, released_files(staging, files), DUMP)
         (staging / METADATA).write_text(turtle(metadata, METADATA_PREFIXES), encoding="utf-8")
         files[METADATA] = sha256(staging / METADATA)
-        (staging / SUMS).write_text(
-            "".join(f"{digest}  {name}\n" for name, digest in sorted(files.items())),
-            encoding="utf-8",
-        )
+        _write_crate(staging, facts, files)
+        (staging / SUMS).write_bytes(sums_text(files))
         _move_into_place(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -164,6 +200,8 @@ def _write_files(
     for fmt, extension in EXTENSIONS.items():
         if fmt != "csv":
             put(f"{DUMP}{extension}", export(dumped, fmt))
+    for fmt in COMPLETE_FORMATS:
+        put(f"{COMPLETE}{EXTENSIONS[fmt]}", export(select(quads, EVERYTHING), fmt))
     for name, selection in PARTS.items():
         part = select(quads, selection)
         if part or name in ("ontology.ttl", "shapes.ttl"):
@@ -175,6 +213,22 @@ def _write_files(
     put("context.jsonld", context_document())
     put("CHANGELOG.md", changelog_excerpt(root / "CHANGELOG.md", version).encode("utf-8"))
     return written
+
+
+def _write_crate(folder: Path, facts: ReleaseFacts, files: dict[str, str]) -> None:
+    """``ro-crate-metadata.json``: every file written so far, and ``SHA256SUMS``, written after
+    it and listing its checksum, with its size (known from the names alone) but no checksum."""
+    size = len(sums_text({**files, CRATE: "0" * 64}))
+    sums = ReleasedFile(SUMS, None, size, media_type(SUMS), purpose(SUMS))
+    data = crate_document(facts, [*released_files(folder, files), sums])
+    (folder / CRATE).write_bytes(data)
+    files[CRATE] = hashlib.sha256(data).hexdigest()
+
+
+def sums_text(files: dict[str, str]) -> bytes:
+    """``SHA256SUMS``: a line ``<sha256>  <name>`` per file (name → SHA-256), as ``sha256sum``
+    writes and checks them."""
+    return "".join(f"{digest}  {name}\n" for name, digest in sorted(files.items())).encode()
 
 
 def _move_into_place(staging: Path, out: Path) -> None:
@@ -395,18 +449,11 @@ def changelog_excerpt(changelog: Path, version: str) -> str:
 # --- VoID + DCAT -----------------------------------------------------------------------------------
 
 
-def metadata_graph(
-    folder: Path,
-    version: str,
-    issued: dt.date,
-    quads: list[Quad],
-    dumped: list[Quad],
-    files: dict[str, str],
-    changes: Changes,
-    contact: str | None = None,
-) -> list[tuple]:
-    """VoID + DCAT triples describing the release and every file in it."""
-    facts = ReleaseFacts(
+def facts_of(
+    version: str, issued: dt.date, quads: list[Quad], changes: Changes, contact: str | None
+) -> ReleaseFacts:
+    """What the release's metadata (VoID + DCAT, RO-Crate) states besides its files."""
+    return ReleaseFacts(
         here=URIRef(f"{RELEASE_IRI}{version}/"),
         version=version,
         issued=issued,
@@ -417,16 +464,14 @@ def metadata_graph(
         ),
         contact=contact,
     )
-    released = [
-        ReleasedFile(
-            name,
-            digest,
-            (folder / name).stat().st_size,
-            MEDIA_TYPES.get(Path(name).suffix, "application/octet-stream"),
-        )
-        for name, digest in files.items()
+
+
+def released_files(folder: Path, files: dict[str, str]) -> list[ReleasedFile]:
+    """The written ``files`` (name → SHA-256) with their sizes, media types and purposes."""
+    return [
+        ReleasedFile(name, digest, (folder / name).stat().st_size, media_type(name), purpose(name))
+        for name, digest in sorted(files.items())
     ]
-    return release_description(facts, dumped, released, DUMP)
 
 
 def _ontology_version(quads: list[Quad]) -> str | None:

@@ -157,12 +157,14 @@ def license_of(quads: Iterable[Quad]) -> URIRef:
 
 @dataclass(frozen=True)
 class ReleasedFile:
-    """A file of a release folder: its path in the folder, checksum, size and media type."""
+    """A file of a release folder: its path in the folder, checksum, size, media type and what it
+    is for. The checksum is None for the one file that lists the others' (``SHA256SUMS``)."""
 
     name: str
-    sha256: str
+    sha256: str | None
     size: int
     media_type: str
+    description: str | None = None
 
 
 @dataclass(frozen=True)
@@ -224,13 +226,20 @@ def _distribution(here: URIRef, file: ReleasedFile) -> list[Triple]:
     """A file as a ``dcat:Distribution`` with its SPDX checksum."""
     iri = URIRef(f"{here}{file.name}")
     checksum = BNode(f"sha256-{file.sha256}")
-    return [
+    stated: list[Triple] = [
         (here, DCAT.distribution, iri),
         (iri, RDF.type, DCAT.Distribution),
         (iri, DCTERMS.title, Literal(file.name)),
         (iri, DCAT.downloadURL, iri),
         (iri, DCAT.mediaType, URIRef(MEDIA_TYPE_IRI + file.media_type)),
         (iri, DCAT.byteSize, count(file.size)),
+    ]
+    if file.description:
+        stated.append((iri, DCTERMS.description, Literal(file.description, lang="en")))
+    if file.sha256 is None:
+        return stated
+    return [
+        *stated,
         (iri, URIRef(SPDX + "checksum"), checksum),
         (checksum, RDF.type, URIRef(SPDX + "Checksum")),
         (checksum, URIRef(SPDX + "algorithm"), URIRef(SPDX + "checksumAlgorithm_sha256")),
