@@ -63,7 +63,7 @@ def _selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 @click.command(
     name="export",
-    short_help="the graph as Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML or CSV",
+    short_help="the graph as Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML, CSV or nanopubs",
 )
 @click.option(
     "--format",
