@@ -3,6 +3,7 @@ folder, or named graphs in another SPARQL store (``kg.publish``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,7 @@ import click
 
 from kg.cli.errors import EXIT_REMOTE, fail, user_errors
 from kg.cli.options import Decorator, apply, root_option, source_options
+from kg.pipeline.build import checked_source
 from kg.publish.export import FORMATS, Selection, export, graph_iri, select, write_output
 from kg.publish.jsonld import CONTEXT_IRI
 from kg.publish.push import (
@@ -21,7 +23,7 @@ from kg.publish.push import (
     UpdateTarget,
     push,
 )
-from kg.publish.quads import ExportError, build_quads
+from kg.publish.quads import ExportError, build_quads, read_quads
 from kg.publish.release import ReleaseError, release
 from kg.publish.tables import TABLES
 from kg.settings import CONTACT_ENV
@@ -61,7 +63,7 @@ def _selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 @click.command(
     name="export",
-    short_help="the graph as Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML or CSV",
+    short_help="the graph as Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML, CSV or nanopubs",
 )
 @click.option(
     "--format",
@@ -70,7 +72,8 @@ def _selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
     default="turtle",
     show_default=True,
     help="turtle, nt (sorted N-Triples), nquads and trig (named graphs kept), jsonld (compact, "
-    "with the context embedded), xml (RDF/XML), csv (a table: see --table).",
+    "with the context embedded), xml (RDF/XML), csv (a table: see --table), nanopub (one "
+    "nanopublication per current position statement, as TriG).",
 )
 @click.option(
     "--out",
@@ -95,6 +98,19 @@ def _selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
     help="With --format jsonld: an @context IRI to reference instead of embedding the "
     f"context (default: embedded, as 'inline' also asks; the published one is {CONTEXT_IRI}).",
 )
+@click.option(
+    "--trusty",
+    is_flag=True,
+    help="With --format nanopub: trusty URIs (https://w3id.org/peace-talks-kg/np/RA…), each "
+    "the hash of its nanopublication's content.",
+)
+@click.option(
+    "--created",
+    default=None,
+    metavar="TIME|now",
+    help="With --format nanopub: the creation time of a nanopublication whose statement records "
+    "none, an ISO 8601 date-time with a time zone, or 'now' (default: the build's time).",
+)
 @source_options
 @user_errors
 def export_command(
@@ -108,6 +124,8 @@ def export_command(
     graph_name: str | None,
     table: str,
     context: str | None,
+    trusty: bool,
+    created: str | None,
     root: Path | None,
     dataset: Path | None,
 ) -> None:
@@ -125,7 +143,8 @@ def export_command(
         derived=derived,
         graph=graph_iri(graph_name) if graph_name else None,
     )
-    quads = build_quads(root, dataset)
+    source = checked_source(root, dataset)
+    quads = read_quads(source)
     try:
         chosen = select(quads, selection)
         ontology_quads = select(quads, Selection(data=False, ontology=True))
@@ -135,12 +154,32 @@ def export_command(
             table=table,
             context=None if context in (None, "inline") else context,
             ontology=ontology_quads,
+            created=creation_time(created, source),
+            trusty=trusty,
         )
     except ExportError as exc:
         fail(str(exc))
     write_output(data, out, force=force)
     if out is not None and str(out) != "-":
         click.echo(f"wrote {out}: {len(data)} bytes ({fmt})", err=True)
+
+
+def creation_time(given: str | None, source: Path) -> dt.datetime:
+    """When nanopublications whose statements record no curation time were made: ``given``
+    (ISO 8601 with a time zone, or ``now``), else the time the build (or dataset file) was
+    written, to the second, in UTC; never the clock's unless asked, so that exporting the same
+    build twice gives the same bytes."""
+    if given == "now":
+        return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    if given is None:
+        return dt.datetime.fromtimestamp(int(source.stat().st_mtime), dt.UTC)
+    try:
+        when = dt.datetime.fromisoformat(given)
+    except ValueError:
+        fail(f"--created {given!r} is not an ISO 8601 date-time (2026-12-01T10:00:00Z) or 'now'")
+    if when.tzinfo is None:
+        fail(f"--created {given!r} has no time zone (add Z or +01:00)")
+    return when
 
 
 @click.command(name="release", short_help="a versioned release folder with metadata and checksums")

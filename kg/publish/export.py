@@ -9,6 +9,7 @@ written in sorted order, so the same graph always gives the same bytes and dumps
 - ``jsonld``: compact JSON-LD with the published context (``kg/context.jsonld``) embedded
 - ``xml``: RDF/XML
 - ``csv``: one table for spreadsheets: ``statements``, ``demands`` or ``actors``
+- ``nanopub``: one nanopublication per current position statement, as TriG (``nanopub``)
 
 What is exported is a :class:`Selection` of the build's named graphs: by default the curated data
 only (``graph/data/…``), optionally with the ontology, the shapes, the entailments, the derived
@@ -18,6 +19,7 @@ its module (``turtle``, ``jsonld``, ``rdfxml``, ``tables``); this one picks amon
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import sys
 from collections.abc import Iterable
@@ -30,10 +32,12 @@ from rdflib.term import IdentifiedNode
 
 from kg.fsutil import atomic_write
 from kg.publish.jsonld import jsonld
+from kg.publish.nanopub import nanopub_trig
 from kg.publish.quads import ExportError, Quad, canonical
 from kg.publish.rdfxml import rdfxml
 from kg.publish.tables import csv_table
 from kg.publish.turtle import trig, turtle
+from kg.publish.void import license_of
 from kg.rdf.formats import DATASET, RDF_BY_NAME, RESULTS_BY_NAME, Format
 from kg.rdf.namespaces import DERIVED_GRAPH, GRAPH, INFERRED_GRAPH
 from kg.store.serialize import sorted_lines
@@ -41,7 +45,15 @@ from kg.store.terms import to_ox_quad, to_ox_triple
 
 EXPORTS: dict[str, Format] = {**RDF_BY_NAME, "csv": RESULTS_BY_NAME["csv"]}
 """Export format → its record in the format registry: every RDF format, and CSV for tables."""
-FORMATS: dict[str, str] = {name: f.media_type for name, f in EXPORTS.items()}
+NANOPUB = "nanopub"
+"""The export of one nanopublication per current statement (``kg.publish.nanopub``), written as
+TriG: its media type and suffix are TriG's record. Not a dump of the graph, so neither in
+:data:`EXPORTS` nor in :data:`EXTENSIONS` (releases and downloads write each of those)."""
+NANOPUB_FORMAT = RDF_BY_NAME["trig"]
+FORMATS: dict[str, str] = {
+    **{name: f.media_type for name, f in EXPORTS.items()},
+    NANOPUB: NANOPUB_FORMAT.media_type,
+}
 """Export format → media type."""
 EXTENSIONS: dict[str, str] = {name: f.suffix for name, f in EXPORTS.items()}
 """Export format → the suffix of a file in it."""
@@ -115,12 +127,19 @@ def export(
     table: str = "statements",
     context: str | None = None,
     ontology: Iterable[Quad] = (),
+    created: dt.datetime | None = None,
+    trusty: bool = False,
 ) -> bytes:
     """The (already selected) quads in ``fmt``. JSON-LD embeds its ``@context`` unless
-    ``context`` gives an IRI to reference; ``ontology`` gives CSV tables the class hierarchy."""
+    ``context`` gives an IRI to reference; ``ontology`` gives CSV tables the class hierarchy and
+    nanopublications the licence; ``created`` is a nanopublication's creation time where its
+    statement records none, and ``trusty`` gives nanopublications trusty URIs."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; accepted: {', '.join(FORMATS)}")
     quads = list(quads)
+    if fmt == NANOPUB:
+        licence = license_of(ontology)
+        return nanopub_trig(quads, created=created, license=licence, trusty=trusty)
     if fmt == "csv":
         return csv_table(quads, table, ontology=ontology)
     if fmt in QUAD_FORMATS:

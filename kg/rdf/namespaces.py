@@ -51,6 +51,10 @@ SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 """vCard, for the dataset's ``dcat:contactPoint`` in VoID/DCAT metadata (rdflib has no constant)."""
+NP = Namespace("http://www.nanopub.org/nschema#")
+"""The nanopublication schema: ``np:Nanopublication`` and the head's links to its three graphs."""
+NANOPUB = Namespace(BASE + "np/")
+"""Where the nanopublications of the statements are minted (``kg export --format nanopub``)."""
 SERVICE = Namespace(BASE + "service#")
 """The SPARQL endpoint's own terms (its limits) in its service description; not the data model."""
 
