@@ -54,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         errors,
         home,
         identity,
+        nanopubs,
         operations,
         pages,
         public,
@@ -68,10 +69,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     identity.init_app(app, store)
     errors.register(app)
     cors.register(app)
-    for area in (home, sparql, service, pages, search, editor, questions, downloads, releases):
+    pages_and_data = (home, sparql, service, pages, search, editor, questions, downloads, releases)
+    for area in (*pages_and_data, nanopubs, api, operations):
         app.register_blueprint(area.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(operations.bp)
     app.register_error_handler(
         RemoteStoreError, lambda exc: errors.error_response(502, f"remote store: {exc}")
     )

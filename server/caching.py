@@ -27,7 +27,7 @@ from flask import Flask, Response, current_app, request
 from server.identity import served_build
 from server.operations import current_request
 
-CACHED = frozenset({"pages", "home", "service", "downloads"})
+CACHED = frozenset({"pages", "home", "service", "downloads", "nanopubs"})
 """The blueprints whose answers depend on the build alone."""
 UNCACHED = frozenset({"sparql"})
 

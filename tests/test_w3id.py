@@ -146,6 +146,11 @@ def test_things_and_documents_redirect_303_to_the_page_or_data_by_accept(server,
             "application/ld+json",
         ),
         (
+            "np/putin-2024-06-14-renounce-nato",
+            "/np/putin-2024-06-14-renounce-nato",
+            "application/trig",
+        ),
+        (
             f"release/{VERSION}/ptkg-all.nq",
             f"/release/{VERSION}/ptkg-all.nq",
             "application/n-quads",
@@ -155,7 +160,7 @@ def test_things_and_documents_redirect_303_to_the_page_or_data_by_accept(server,
     ids=lambda x: x or "root",
 )
 @pytest.mark.parametrize("accept", ["browser", "turtle"])
-def test_documents_releases_and_the_root_redirect_302_whatever_the_accept(
+def test_documents_releases_nanopubs_and_the_root_redirect_302_whatever_the_accept(
     server, iri_path, target, media, accept
 ):
     redirect = rewrite(RULES, iri_path, ACCEPTS[accept][0])
@@ -194,7 +199,7 @@ def test_paths_outside_the_scheme_are_not_redirected():
 
 def test_every_rule_is_reached_by_some_case():
     """No dead rule: each line that redirects is chosen for some IRI and Accept above."""
-    paths = [*THINGS, *DOCUMENTS, "ontology.ttl", "context.jsonld", "release/x", ""]
+    paths = [*THINGS, *DOCUMENTS, "ontology.ttl", "context.jsonld", "release/x", "np/x", ""]
     used = {
         rewrite(RULES, path, header).line  # type: ignore[union-attr]
         for path in paths

@@ -16,6 +16,7 @@ from kg.cli.options import Decorator, apply, root_option, source_options
 from kg.pipeline.build import checked_source
 from kg.publish.export import FORMATS, Selection, export, graph_iri, select, write_output
 from kg.publish.jsonld import CONTEXT_IRI
+from kg.publish.nanopub import built_at
 from kg.publish.push import (
     DEFAULT_BATCH,
     Credentials,
@@ -172,7 +173,7 @@ def creation_time(given: str | None, source: Path) -> dt.datetime:
     if given == "now":
         return dt.datetime.now(dt.UTC).replace(microsecond=0)
     if given is None:
-        return dt.datetime.fromtimestamp(int(source.stat().st_mtime), dt.UTC)
+        return built_at(source)
     try:
         when = dt.datetime.fromisoformat(given)
     except ValueError:

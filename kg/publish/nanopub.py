@@ -30,6 +30,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
@@ -242,12 +243,12 @@ def with_code(quads: Iterable[Quad], old: str, new: str) -> list[Quad]:
     return [(swap(s), swap(p), swap(o), swap(g)) for s, p, o, g in quads]  # type: ignore[misc]
 
 
-def parsed(data: bytes) -> list[Quad]:
-    """TriG as quads with every literal's lexical form kept as written (rdflib would normalise
+def parsed(data: bytes, fmt: ox.RdfFormat = ox.RdfFormat.TRIG) -> list[Quad]:
+    """TriG (or ``fmt``) as quads with every literal's lexical form kept as written (rdflib would normalise
     ``"…T00:00:00.0Z"``), since a trusty URI is computed over the lexical forms."""
     return [
         (_term(q.subject), _term(q.predicate), _term(q.object), _term(q.graph_name))  # type: ignore[misc]
-        for q in ox.parse(data, format=ox.RdfFormat.TRIG)
+        for q in ox.parse(data, format=fmt)
     ]
 
 
@@ -279,6 +280,14 @@ def nanopubs(
 ) -> Iterator[list[Quad]]:
     """The nanopublication of each current statement, in statement order: its quads, blank
     nodes skolemised; ``created`` is its creation time where the statement records none."""
+    for _, made in published(quads, created=created, license=license, trusty=trusty):
+        yield made
+
+
+def published(
+    quads: Iterable[Quad], *, created: dt.datetime, license: URIRef, trusty: bool = False
+) -> Iterator[tuple[URIRef, list[Quad]]]:
+    """Each current statement with its nanopublication (as :func:`nanopubs` makes them)."""
     quads = list(quads)
     graph = _Graph(quads)
     when = Literal(created.isoformat(), datatype=XSD.dateTime)
@@ -289,7 +298,19 @@ def nanopubs(
         if trusty:
             code = artifact_code(made, np.base, f"{NANOPUB}{PLACEHOLDER}")
             made = with_code(made, np.base, f"{NANOPUB}{code}")
-        yield made
+        yield statement, made
+
+
+def nanopub_iri(quads: Iterable[Quad]) -> URIRef:
+    """The IRI of the nanopublication ``quads`` are (the subject of its head's type triple)."""
+    return next(URIRef(str(s)) for s, p, o, _ in quads if p == RDF.type and o == NP.Nanopublication)
+
+
+def built_at(source: Path) -> dt.datetime:
+    """The time ``source`` (a build or dataset file) was written, to the second, in UTC: the
+    creation time of nanopublications whose statements record none, unless another is given, so
+    that the same build gives the same bytes every time."""
+    return dt.datetime.fromtimestamp(int(source.stat().st_mtime), dt.UTC)
 
 
 def nanopub_trig(
