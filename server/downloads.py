@@ -2,7 +2,8 @@
 build in every export format, and the CSV tables.
 
 The dumps hold what a release's dumps hold (curated data + ontology; N-Quads and TriG keep the
-named graphs). They are made from the build artefact (or the served dataset file) on first request
+named graphs), and what its complete dataset holds (every named graph of the build: what
+``kg serve --dataset`` needs to stand the service up elsewhere). They are made from the build artefact (or the served dataset file) on first request
 and kept in memory until the artefact changes. An app that fronts a remote store has no local
 build: it offers the context, and answers 404 for dumps.
 """
@@ -15,17 +16,22 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from kg.publish.export import EXTENSIONS, FORMATS, Selection, export, select
+from kg.publish.export import EVERYTHING, EXTENSIONS, FORMATS, Selection, export, select
 from kg.publish.jsonld import context_document
 from kg.publish.quads import read_quads
-from kg.publish.release import DUMP, DUMP_SELECTION
+from kg.publish.release import COMPLETE, COMPLETE_FORMATS, DUMP, DUMP_SELECTION
 from kg.publish.tables import TABLES
 from server.errors import error_response
 from server.identity import source_file
 
 bp = Blueprint("downloads", __name__)
 CACHE = "ptkg-downloads"
-DUMPS = {f"{DUMP}{ext}": fmt for fmt, ext in EXTENSIONS.items() if fmt != "csv"}
+DUMPS = {
+    **{f"{DUMP}{ext}": fmt for fmt, ext in EXTENSIONS.items() if fmt != "csv"},
+    **{f"{COMPLETE}{EXTENSIONS[fmt]}": fmt for fmt in COMPLETE_FORMATS},
+}
+"""The dumps by file name: the release's (curated data + ontology, every format) and its complete
+dataset (every named graph, ``ptkg-all.nq``/``.trig``), made from the served build."""
 TABLE_FILES = {f"{table}.csv": table for table in TABLES}
 
 
@@ -96,7 +102,8 @@ def _made(source: Path, name: str) -> _Made:
     if key not in cache:
         quads = read_quads(source)
         if name in DUMPS:
-            body = export(select(quads, DUMP_SELECTION), DUMPS[name])
+            chosen = EVERYTHING if name.startswith(f"{COMPLETE}.") else DUMP_SELECTION
+            body = export(select(quads, chosen), DUMPS[name])
         else:
             ontology = select(quads, Selection(data=False, ontology=True))
             body = export(

@@ -20,7 +20,15 @@ from werkzeug.wrappers import Response
 
 from kg.pipeline.load import find_root
 from kg.publish.quads import read_quads
-from kg.publish.release import DUMP, RELEASE_IRI, RELEASES, SUMS, media_type, release_folders
+from kg.publish.release import (
+    COMPLETE,
+    DUMP,
+    RELEASE_IRI,
+    RELEASES,
+    SUMS,
+    media_type,
+    release_folders,
+)
 from kg.publish.release import METADATA as RELEASE_METADATA
 from kg.publish.schemaorg import DataDownload, dataset_markup, quad_dates, temporal_coverage
 from kg.rdf.formats import LoadError
@@ -108,8 +116,9 @@ def _read(folder: Path) -> _Release:
 
 
 def _markup(found: _Release) -> dict[str, Any]:
-    """The release as a schema.org ``Dataset``: its dumps (``ptkg.*``) as downloads."""
-    dumps = [name for name, _ in found.files if name.startswith(f"{DUMP}.")]
+    """The release as a schema.org ``Dataset``: its dumps (``ptkg.*``) and its complete dataset
+    (``ptkg-all.*``) as downloads."""
+    dumps = [name for name, _ in found.files if name.startswith((f"{DUMP}.", f"{COMPLETE}."))]
     return dataset_markup(
         url=url_for("releases.release_page", version=found.version, _external=True),
         coverage=found.coverage,

@@ -504,7 +504,13 @@ def test_app_serves_the_context_and_the_dumps(client, fixture_project: Path, run
     document = client.get("/downloads/ptkg.jsonld").get_json(force=True)
     assert document["@context"] == CONTEXT["@context"]  # embedded, as kg export writes it
     assert client.get("/downloads/statements.csv").data.startswith(b"id,date,")
-    assert client.get("/downloads/").status_code == 200
+    listing = client.get("/downloads/")
+    assert listing.status_code == 200 and b"ptkg-all.nq" in listing.data
+    complete = client.get("/downloads/ptkg-all.nq")
+    assert complete.mimetype == "application/n-quads"
+    everything = ["export", "--root", str(fixture_project), "--format", "nquads"]
+    everything += ["--ontology", "--shapes", "--inferred", "--derived"]
+    assert complete.data == runner.invoke(cli, everything).stdout_bytes  # every named graph
     missing = client.get("/downloads/nothing.txt")
     assert missing.status_code == 404 and missing.get_json()["ok"] is False
 
