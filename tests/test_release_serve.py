@@ -8,9 +8,6 @@ What may differ, and why:
 - blank-node labels: each store names the blank nodes it loads (a blank node has no name outside
   the file it is written in), so the JSON twins are compared with every label replaced by a
   placeholder and the ``blank_nodes`` descriptions compared as a collection;
-- :data:`UNORDERED` lists, which the page builder leaves in the order the store returns rows (an
-  actor's roles in a statement, the values of one property such as a label in each language, an
-  assessment's subjects, a position's evidence), compared as collections;
 - the home page's schema.org markup, which gives its own host's addresses (each server has its
   port), compared with the host replaced.
 
@@ -50,13 +47,6 @@ ORDER BY ?class DESC(?triples) ?resource
 """
 """Each kind of page's resources, those with the most triples first."""
 PER_KIND = 3
-UNORDERED = {
-    "/statements/roles",
-    "/properties/rows/values",
-    "/reports/about",
-    "/attestations/evidence",
-}
-"""The lists of a page's JSON twin that come in the store's order (see the module docstring)."""
 
 
 @pytest.fixture(scope="module")
@@ -124,10 +114,7 @@ def comparable(value: Any, path: str = "") -> Any:
                 out[key] = comparable(item, f"{path}/{key}")
         return out
     if isinstance(value, list):
-        items = [comparable(item, path) for item in value]
-        if path in UNORDERED:
-            return sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
-        return items
+        return [comparable(item, path) for item in value]  # in the page's order: it has one
     return value
 
 
