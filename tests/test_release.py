@@ -50,6 +50,7 @@ EXPECTED_FILES = {
     "csv/statements.csv",
     "csv/demands.csv",
     "csv/actors.csv",
+    "datapackage.json",
     "context.jsonld",
     "CHANGELOG.md",
     "CHANGES.md",

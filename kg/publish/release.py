@@ -37,6 +37,7 @@ from rdflib.term import IdentifiedNode
 from kg import __version__
 from kg.fsutil import make_temporary_folder
 from kg.pipeline.load import find_root
+from kg.publish.datapackage import CONFORMS_TO, DATAPACKAGE, datapackage_document
 from kg.publish.export import EVERYTHING, EXTENSIONS, Selection, export, select
 from kg.publish.jsonld import context_document
 from kg.publish.quads import Quad, build_quads, read_quads, term_key
@@ -73,7 +74,12 @@ PARTS = {
     "inferred.ttl": Selection(data=False, inferred=True),
     "derived.ttl": Selection(data=False, derived=True),
 }
-MEDIA_TYPES = {**SUFFIX_MEDIA_TYPES, ".md": "text/markdown", "": "text/plain"}
+MEDIA_TYPES = {
+    **SUFFIX_MEDIA_TYPES,
+    ".json": "application/json",
+    ".md": "text/markdown",
+    "": "text/plain",
+}
 """File suffix → media type of the files in a release (:func:`media_type` says it of a file)."""
 SUMS = "SHA256SUMS"
 METADATA = "void.ttl"
@@ -86,6 +92,7 @@ PURPOSES = {
     "inferred.ttl": "The OWL 2 RL entailments of the data and the ontology",
     "derived.ttl": "The facts derived at build time for the temporal questions",
     "csv/": "A table of the curated data for spreadsheets",
+    DATAPACKAGE: "The CSV tables as a Frictionless Data Package: their columns, types and checksums",
     "context.jsonld": "The JSON-LD context of the Peace Talks KG",
     "CHANGELOG.md": "This version's section of the changelog",
     "CHANGES.md": "The statements and triples added and removed since the previous release",
@@ -210,6 +217,7 @@ def _write_files(
     data = select(quads, Selection())
     for table in TABLES:
         put(f"csv/{table}.csv", export(data, "csv", table=table, ontology=ontology))
+    put(DATAPACKAGE, datapackage_document(folder, version, license_of(quads), ontology))
     put("context.jsonld", context_document())
     put("CHANGELOG.md", changelog_excerpt(root / "CHANGELOG.md", version).encode("utf-8"))
     return written
@@ -469,8 +477,9 @@ def facts_of(
 def released_files(folder: Path, files: dict[str, str]) -> list[ReleasedFile]:
     """The written ``files`` (name → SHA-256) with their sizes, media types and purposes."""
     return [
-        ReleasedFile(name, digest, (folder / name).stat().st_size, media_type(name), purpose(name))
+        ReleasedFile(name, digest, size, media_type(name), purpose(name), CONFORMS_TO.get(name))
         for name, digest in sorted(files.items())
+        for size in [(folder / name).stat().st_size]
     ]
 
 

@@ -9,7 +9,8 @@ description gives it (:mod:`kg.publish.void`), its IRI as ``identifier``, its ve
 author and publisher are the project's contributors as one organization, as CITATION.cff names
 them (no person is named), with a contact point only when the operator gives an address. The quotes are not under that licence (NOTICE): ``copyrightNotice``
 says so. Every file is a ``File`` in the root's ``hasPart`` with its media type
-(``encodingFormat``), size in bytes (``contentSize``), SHA-256 (``sha256``) and what it is for;
+(``encodingFormat``), size in bytes (``contentSize``), SHA-256 (``sha256``), what it is for
+and the profile it conforms to (``conformsTo``: ``datapackage.json``, the Data Package profile);
 ``SHA256SUMS``, written after the crate and listing the crate's own checksum, has no checksum
 here. The crate is itself listed in ``SHA256SUMS``, so ``sha256sum -c`` checks it too.
 """
@@ -117,6 +118,8 @@ def _file(file: ReleasedFile) -> dict[str, Any]:
         entity["sha256"] = file.sha256
     if file.description:
         entity["description"] = file.description
+    if file.conforms_to:
+        entity["conformsTo"] = {"@id": file.conforms_to}
     return entity
 
 

@@ -157,14 +157,16 @@ def license_of(quads: Iterable[Quad]) -> URIRef:
 
 @dataclass(frozen=True)
 class ReleasedFile:
-    """A file of a release folder: its path in the folder, checksum, size, media type and what it
-    is for. The checksum is None for the one file that lists the others' (``SHA256SUMS``)."""
+    """A file of a release folder: its path in the folder, checksum, size, media type, what it
+    is for and the profile (a specification's IRI) it conforms to, if any. The checksum is None
+    for the one file that lists the others' (``SHA256SUMS``)."""
 
     name: str
     sha256: str | None
     size: int
     media_type: str
     description: str | None = None
+    conforms_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -236,6 +238,8 @@ def _distribution(here: URIRef, file: ReleasedFile) -> list[Triple]:
     ]
     if file.description:
         stated.append((iri, DCTERMS.description, Literal(file.description, lang="en")))
+    if file.conforms_to:
+        stated.append((iri, DCTERMS.conformsTo, URIRef(file.conforms_to)))
     if file.sha256 is None:
         return stated
     return [
