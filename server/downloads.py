@@ -1,5 +1,6 @@
 """``/context.jsonld`` (the published JSON-LD context) and ``/downloads/``: the dumps of the served
-build in every export format, and the CSV tables.
+build in every export format, and the CSV tables with their Data Package (``datapackage.json``,
+whose resource paths are the tables' download addresses).
 
 The dumps hold what a release's dumps hold (curated data + ontology; N-Quads and TriG keep the
 named graphs), and what its complete dataset holds (every named graph of the build: what
@@ -16,11 +17,13 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
+from kg.publish.datapackage import DATAPACKAGE, datapackage, document
 from kg.publish.export import EVERYTHING, EXTENSIONS, FORMATS, Selection, export, select
 from kg.publish.jsonld import context_document
-from kg.publish.quads import read_quads
+from kg.publish.quads import Quad, read_quads
 from kg.publish.release import COMPLETE, COMPLETE_FORMATS, DUMP, DUMP_SELECTION
 from kg.publish.tables import TABLES
+from kg.publish.void import license_of
 from server.errors import error_response
 from server.identity import source_file
 
@@ -33,6 +36,7 @@ DUMPS = {
 """The dumps by file name: the release's (curated data + ontology, every format) and its complete
 dataset (every named graph, ``ptkg-all.nq``/``.trig``), made from the served build."""
 TABLE_FILES = {f"{table}.csv": table for table in TABLES}
+MEDIA_TYPES = {DATAPACKAGE: "application/json", **{name: FORMATS["csv"] for name in TABLE_FILES}}
 
 
 @dataclass
@@ -56,14 +60,14 @@ def index():
     return render_template(
         "downloads/index.html",
         dumps=[(name, FORMATS[fmt]) for name, fmt in DUMPS.items()],
-        tables=list(TABLE_FILES),
+        tables=[*TABLE_FILES, DATAPACKAGE],
         available=_source() is not None,
     )
 
 
 @bp.get("/downloads/<name>")
 def download(name: str):
-    if name not in DUMPS and name not in TABLE_FILES:
+    if name not in DUMPS and name not in MEDIA_TYPES:
         return error_response(404, f"no download named {name!r}; see /downloads/")
     source = _source()
     if source is None:
@@ -71,8 +75,8 @@ def download(name: str):
             404, "this server fronts a remote store and has no local build to dump; use kg export"
         )
     made = _made(source, name)
-    fmt = DUMPS.get(name, "csv")
-    response = Response(made.body, mimetype=FORMATS[fmt])
+    media = FORMATS[DUMPS[name]] if name in DUMPS else MEDIA_TYPES[name]
+    response = Response(made.body, mimetype=media)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.set_etag(made.etag)
     return response.make_conditional(request)
@@ -104,6 +108,8 @@ def _made(source: Path, name: str) -> _Made:
         if name in DUMPS:
             chosen = EVERYTHING if name.startswith(f"{COMPLETE}.") else DUMP_SELECTION
             body = export(select(quads, chosen), DUMPS[name])
+        elif name == DATAPACKAGE:
+            body = _package(source, quads)
         else:
             ontology = select(quads, Selection(data=False, ontology=True))
             body = export(
@@ -113,3 +119,18 @@ def _made(source: Path, name: str) -> _Made:
             del cache[old]
         cache[key] = _Made(body, hashlib.sha256(body).hexdigest())
     return cache[key]
+
+
+def _package(source: Path, quads: list[Quad]) -> bytes:
+    """``datapackage.json``: the tables as a Data Package whose paths are their download addresses
+    (of no release: no version)."""
+    tables = {table: _made(source, name).body for name, table in TABLE_FILES.items()}
+    paths = {
+        table: url_for("downloads.download", name=name, _external=True)
+        for name, table in TABLE_FILES.items()
+    }
+    ontology = select(quads, Selection(data=False, ontology=True))
+    package = datapackage(
+        tables, version=None, license=license_of(quads), ontology=ontology, paths=paths
+    )
+    return document(package)

@@ -14,6 +14,7 @@ import json
 import shutil
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +47,12 @@ def rows_of(path: Path) -> list[list[str]]:
     return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
 
 
-def frictionless_report(folder: Path) -> dict[str, Any]:
-    """What ``frictionless validate --json`` says of the package in ``folder``."""
+def frictionless_report(folder: Path, descriptor: str = DATAPACKAGE) -> dict[str, Any]:
+    """What ``frictionless validate --json`` says of the package in ``folder`` (or at the
+    address ``descriptor``)."""
     require(importlib.util.find_spec("frictionless") is not None, "frictionless is not installed")
     done = subprocess.run(
-        [sys.executable, "-m", "frictionless", "validate", "--json", DATAPACKAGE],
+        [sys.executable, "-m", "frictionless", "validate", "--json", descriptor],
         cwd=folder,
         capture_output=True,
         text=True,
@@ -197,3 +199,22 @@ def test_the_crate_void_and_checksums_list_the_package(released: Path):
     void = Graph().parse(released / "void.ttl", format="turtle")
     iri = URIRef(f"https://w3id.org/peace-talks-kg/release/{VERSION}/{DATAPACKAGE}")
     assert (iri, DCTERMS.conformsTo, URIRef(PROFILE)) in void
+
+
+def test_the_app_offers_the_package_of_its_downloads(repo_server: str, released: Path, tmp_path):
+    url = f"{repo_server}/downloads/{DATAPACKAGE}"
+    with urllib.request.urlopen(url, timeout=60) as response:
+        assert response.headers.get_content_type() == "application/json"
+        package = json.loads(response.read())
+    assert "version" not in package  # the served build is no release
+    paths = {r["name"]: r["path"] for r in package["resources"]}
+    assert paths == {table: f"{repo_server}/downloads/{table}.csv" for table in TABLES}
+    # The same tables as the release of the same data, described alike.
+    release_package = package_of(released)
+    for served, made in zip(package["resources"], release_package["resources"], strict=True):
+        assert {**served, "path": made["path"]} == made
+    report = frictionless_report(tmp_path, url)
+    assert report["valid"] is True, json.dumps(report["tasks"], indent=1)[:3000]
+    assert [t["stats"]["rows"] for t in report["tasks"]] == [
+        len(rows_of(released / "csv" / f"{table}.csv")) - 1 for table in TABLES
+    ]

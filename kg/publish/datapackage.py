@@ -37,9 +37,7 @@ PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 CONFORMS_TO = {DATAPACKAGE: PROFILE}
 """Release file → the profile it conforms to, as its RO-Crate and VoID descriptions say."""
 NAME = "peace-talks-kg"
-LICENSES = {
-    str(LICENSE): ("CC-BY-4.0", "Creative Commons Attribution 4.0 International"),
-}
+LICENSES = {str(LICENSE): ("CC-BY-4.0", "Creative Commons Attribution 4.0 International")}
 """Licence IRI → SPDX identifier and title, for the licences the ontology may state."""
 DATE_PATTERN = "[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?"
 """A date as precise as its source gives it: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``."""
@@ -156,43 +154,54 @@ FOREIGN_KEYS = {
         **dict.fromkeys(("position", "conditional_on"), DEMAND),
     }
 }
-"""The references between the tables (column, table, its column) a package may declare, each
+"""The references between the tables (column → table, its column) a package may declare, each
 only where it holds on the tables packaged (:func:`foreign_keys`)."""
 
 
 def datapackage(
-    tables: Mapping[str, bytes], *, version: str, license: URIRef, ontology: Iterable[Quad] = ()
+    tables: Mapping[str, bytes],
+    *,
+    version: str | None,
+    license: URIRef,
+    ontology: Iterable[Quad] = (),
+    paths: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The Data Package describing the CSV ``tables`` (name → the bytes of ``csv/<name>.csv``) of
-    release ``version`` under ``license``; ``ontology`` gives the closed vocabularies."""
+    """The Data Package describing the CSV ``tables`` (name → its bytes) of release ``version``
+    (None: of no release) under ``license``; ``ontology`` gives the closed vocabularies. Each table
+    is at ``csv/<name>.csv`` in the package's folder, else at its address in ``paths``."""
     rows = {name: _rows(data) for name, data in tables.items()}
     allowed = vocabularies(ontology)
+    at = paths or {name: f"csv/{name}.csv" for name in tables}
+    release = {"id": f"{BASE}release/{version}/", "version": version} if version else {}
     return {
         "$schema": PROFILE,
         "name": NAME,
-        "id": f"{BASE}release/{version}/",
-        "title": f"{TITLE} {version}: tables",
+        "title": f"{TITLE}: tables",
         "description": _description(),
-        "version": version,
+        **release,
         "homepage": BASE,
         "licenses": [_license(license)],
         "contributors": [{"title": CREATOR, "roles": ["creator"]}],
         "sources": [{"title": TITLE, "path": BASE}],
         "keywords": list(KEYWORDS),
         "resources": [
-            _resource(name, data, rows[name][0], allowed, foreign_keys(name, rows))
+            _resource(name, at[name], data, rows[name][0], allowed, foreign_keys(name, rows))
             for name, data in tables.items()
         ],
     }
 
 
 def datapackage_document(
-    folder: Path, version: str, license: URIRef, ontology: Iterable[Quad] = ()
+    folder: Path, version: str, license: URIRef, ontology: Iterable[Quad]
 ) -> bytes:
     """The text of ``datapackage.json`` (:func:`datapackage`) for the tables in a release
     ``folder`` (``csv/<table>.csv``), the same bytes for the same tables."""
     tables = {name: (folder / "csv" / f"{name}.csv").read_bytes() for name in TABLES}
-    package = datapackage(tables, version=version, license=license, ontology=ontology)
+    return document(datapackage(tables, version=version, license=license, ontology=ontology))
+
+
+def document(package: Mapping[str, Any]) -> bytes:
+    """A package's descriptor as the text of ``datapackage.json``."""
     return (json.dumps(package, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
@@ -220,6 +229,7 @@ def _rows(data: bytes) -> list[list[str]]:
 
 def _resource(
     name: str,
+    path: str,
     data: bytes,
     header: list[str],
     allowed: Mapping[str, list[str]],
@@ -234,7 +244,7 @@ def _resource(
     return {
         "name": name,
         "type": "table",
-        "path": f"csv/{name}.csv",
+        "path": path,
         "format": "csv",
         "mediatype": "text/csv",
         "encoding": "utf-8",
@@ -245,8 +255,7 @@ def _resource(
 
 
 def _field(table: str, name: str, allowed: list[str] | None) -> dict[str, Any]:
-    """A column as a Table Schema field; a column :data:`COLUMNS` does not describe is an error
-    of ours (a query given a column without its description)."""
+    """A column as a Table Schema field; one :data:`COLUMNS` does not describe is refused."""
     try:
         column = COLUMNS[table][name]
     except KeyError:
