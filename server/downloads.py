@@ -18,23 +18,21 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from kg.publish.datapackage import DATAPACKAGE, datapackage, document
-from kg.publish.export import EVERYTHING, EXTENSIONS, FORMATS, Selection, export, select
+from kg.publish.export import FORMATS, Selection, export, select
 from kg.publish.jsonld import context_document
 from kg.publish.quads import Quad, read_quads
-from kg.publish.release import COMPLETE, COMPLETE_FORMATS, DUMP, DUMP_SELECTION
+from kg.publish.release import DUMP_FILES
 from kg.publish.tables import TABLES
 from kg.publish.void import license_of
 from server.errors import error_response
-from server.identity import source_file
+from server.identity import made_once, source_file
 
 bp = Blueprint("downloads", __name__)
 CACHE = "ptkg-downloads"
-DUMPS = {
-    **{f"{DUMP}{ext}": fmt for fmt, ext in EXTENSIONS.items() if fmt != "csv"},
-    **{f"{COMPLETE}{EXTENSIONS[fmt]}": fmt for fmt in COMPLETE_FORMATS},
-}
-"""The dumps by file name: the release's (curated data + ontology, every format) and its complete
-dataset (every named graph, ``ptkg-all.nq``/``.trig``), made from the served build."""
+DUMPS = {name: fmt for name, (fmt, _) in DUMP_FILES.items()}
+"""The dumps by file name and format: a release's (:data:`kg.publish.release.DUMP_FILES`: the
+curated data + ontology in every format, and the complete dataset ``ptkg-all.nq``/``.trig``),
+made from the served build."""
 TABLE_FILES = {f"{table}.csv": table for table in TABLES}
 MEDIA_TYPES = {DATAPACKAGE: "application/json", **{name: FORMATS["csv"] for name in TABLE_FILES}}
 
@@ -100,25 +98,19 @@ def _source() -> Path | None:
 
 def _made(source: Path, name: str) -> _Made:
     """The download, made once per version of the source file."""
-    cache = current_app.extensions.setdefault(CACHE, {})
-    stamp = source.stat().st_mtime_ns
-    key = (str(source), stamp, name)
-    if key not in cache:
-        quads = read_quads(source)
-        if name in DUMPS:
-            chosen = EVERYTHING if name.startswith(f"{COMPLETE}.") else DUMP_SELECTION
-            body = export(select(quads, chosen), DUMPS[name])
-        elif name == DATAPACKAGE:
-            body = _package(source, quads)
-        else:
-            ontology = select(quads, Selection(data=False, ontology=True))
-            body = export(
-                select(quads, Selection()), "csv", table=TABLE_FILES[name], ontology=ontology
-            )
-        for old in [k for k in cache if k[0] == str(source) and k[1] != stamp]:
-            del cache[old]
-        cache[key] = _Made(body, hashlib.sha256(body).hexdigest())
-    return cache[key]
+    return made_once(CACHE, source, name, lambda: _make(source, name))
+
+
+def _make(source: Path, name: str) -> _Made:
+    quads = read_quads(source)
+    if name in DUMPS:
+        body = export(select(quads, DUMP_FILES[name][1]), DUMPS[name])
+    elif name == DATAPACKAGE:
+        body = _package(source, quads)
+    else:
+        ontology = select(quads, Selection(data=False, ontology=True))
+        body = export(select(quads, Selection()), "csv", table=TABLE_FILES[name], ontology=ontology)
+    return _Made(body, hashlib.sha256(body).hexdigest())
 
 
 def _package(source: Path, quads: list[Quad]) -> bytes:

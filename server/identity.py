@@ -9,10 +9,10 @@ it then offers no validators, since it cannot know when the data changes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app
 
@@ -23,6 +23,7 @@ from kg.pipeline.manifest import read_manifest
 from kg.store import Store, is_remote
 
 IDENTITY = "ptkg.served-build"
+T = TypeVar("T")
 
 
 @dataclass
@@ -67,3 +68,17 @@ def init_app(app: Flask, store: Store) -> None:
 def served_build(app: Flask | None = None) -> ServedBuild:
     """What :func:`init_app` recorded for ``app`` (the current app by default)."""
     return (app or current_app).extensions[IDENTITY]
+
+
+def made_once(cache: str, source: Path, name: Hashable, make: Callable[[], T]) -> T:
+    """What ``make`` makes of the build file ``source`` (a download, the nanopublications …),
+    made on first use and kept in the app's extension ``cache`` under ``name`` until the file
+    changes (its modification time); what was made of earlier versions of the file is dropped."""
+    kept = current_app.extensions.setdefault(cache, {})
+    stamp = source.stat().st_mtime_ns
+    key = (str(source), stamp, name)
+    if key not in kept:
+        for old in [k for k in kept if k[0] == str(source) and k[1] != stamp]:
+            del kept[old]
+        kept[key] = make()
+    return kept[key]

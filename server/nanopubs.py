@@ -29,7 +29,7 @@ from kg.publish.void import license_of
 from kg.rdf.formats import RDF_FORMATS
 from kg.rdf.namespaces import ID, NANOPUB
 from server.errors import ErrorReply, error_response
-from server.identity import source_file
+from server.identity import made_once, source_file
 from server.negotiation import accepted
 
 bp = Blueprint("nanopubs", __name__)
@@ -50,7 +50,8 @@ def nanopub(name: str) -> ResponseReturnValue:
     found = _find(name)
     if isinstance(found, tuple):
         return found
-    best = accepted().best_match([*OFFERED, HTML]) if accepted() else next(iter(OFFERED))
+    accept = accepted()
+    best = accept.best_match([*OFFERED, HTML]) if accept else next(iter(OFFERED))
     if best is None:
         return error_response(406, f"a nanopublication is offered as {', '.join(OFFERED)}")
     if best == HTML:
@@ -99,19 +100,16 @@ def _find(name: str) -> Published | ErrorReply:
 
 def _made(source: Path, *, trusty: bool) -> dict[URIRef, Published]:
     """The nanopublications of ``source`` by IRI, made once per version of the file."""
-    cache = current_app.extensions.setdefault(CACHE, {})
-    stamp = source.stat().st_mtime_ns
-    key = (str(source), stamp, trusty)
-    if key not in cache:
-        quads = read_quads(source)
-        ontology = select(quads, Selection(data=False, ontology=True))
-        made = published(
-            select(quads, Selection()),
-            created=built_at(source),
-            license=license_of(ontology),
-            trusty=trusty,
-        )
-        for old in [k for k in cache if k[0] == str(source) and k[1] != stamp]:
-            del cache[old]
-        cache[key] = {nanopub_iri(np): Published(statement, np) for statement, np in made}
-    return cache[key]
+    return made_once(CACHE, source, trusty, lambda: _make(source, trusty=trusty))
+
+
+def _make(source: Path, *, trusty: bool) -> dict[URIRef, Published]:
+    quads = read_quads(source)
+    ontology = select(quads, Selection(data=False, ontology=True))
+    made = published(
+        select(quads, Selection()),
+        created=built_at(source),
+        license=license_of(ontology),
+        trusty=trusty,
+    )
+    return {nanopub_iri(np): Published(statement, np) for statement, np in made}

@@ -33,6 +33,7 @@ from kg.publish.release import METADATA as RELEASE_METADATA
 from kg.publish.schemaorg import DataDownload, dataset_markup, quad_dates, temporal_coverage
 from kg.rdf.formats import LoadError
 from server.errors import ErrorReply, error_response
+from server.identity import made_once
 
 bp = Blueprint("releases", __name__)
 CACHE = "ptkg-releases"
@@ -94,25 +95,24 @@ def _iri(version: str) -> str:
 
 def _read(folder: Path) -> _Release:
     """What a release page shows, read once per version of the folder's checksums."""
-    cache = current_app.extensions.setdefault(CACHE, {})
-    key = (str(folder), (folder / SUMS).stat().st_mtime_ns)
-    if key not in cache:
-        files = tuple(
-            (name, digest)
-            for digest, name in (
-                line.split("  ", 1)
-                for line in (folder / SUMS).read_text(encoding="utf-8").splitlines()
-            )
+    return made_once(CACHE, folder / SUMS, None, lambda: _release_of(folder))
+
+
+def _release_of(folder: Path) -> _Release:
+    files = tuple(
+        (name, digest)
+        for digest, name in (
+            line.split("  ", 1) for line in (folder / SUMS).read_text(encoding="utf-8").splitlines()
         )
-        metadata = Graph().parse(folder / RELEASE_METADATA, format="turtle")
-        issued = metadata.value(URIRef(_iri(folder.name)), DCTERMS.issued)
-        cache[key] = _Release(
-            folder.name,
-            None if issued is None else str(issued),
-            temporal_coverage(quad_dates(read_quads(folder / f"{DUMP}.nq"))),
-            files,
-        )
-    return cache[key]
+    )
+    metadata = Graph().parse(folder / RELEASE_METADATA, format="turtle")
+    issued = metadata.value(URIRef(_iri(folder.name)), DCTERMS.issued)
+    return _Release(
+        folder.name,
+        None if issued is None else str(issued),
+        temporal_coverage(quad_dates(read_quads(folder / f"{DUMP}.nq"))),
+        files,
+    )
 
 
 def _markup(found: _Release) -> dict[str, Any]:

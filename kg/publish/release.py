@@ -68,6 +68,11 @@ COMPLETE = f"{DUMP}-all"
 COMPLETE_FORMATS = ("nquads", "trig")
 """The complete dataset, ``ptkg-all.nq`` and ``ptkg-all.trig``: every named graph of the build
 (:data:`kg.publish.export.EVERYTHING`) under its graph IRI, what the browser's queries need."""
+DUMP_FILES: dict[str, tuple[str, Selection]] = {
+    **{f"{DUMP}{ext}": (fmt, DUMP_SELECTION) for fmt, ext in EXTENSIONS.items() if fmt != "csv"},
+    **{f"{COMPLETE}{EXTENSIONS[fmt]}": (fmt, EVERYTHING) for fmt in COMPLETE_FORMATS},
+}
+"""Each dump of a release (and of the app's downloads) by file name: its format and what it holds."""
 PARTS = {
     "ontology.ttl": Selection(data=False, ontology=True),
     "shapes.ttl": Selection(data=False, shapes=True),
@@ -204,11 +209,9 @@ def _write_files(
         path.write_bytes(data)
         written[name] = hashlib.sha256(data).hexdigest()
 
-    for fmt, extension in EXTENSIONS.items():
-        if fmt != "csv":
-            put(f"{DUMP}{extension}", export(dumped, fmt))
-    for fmt in COMPLETE_FORMATS:
-        put(f"{COMPLETE}{EXTENSIONS[fmt]}", export(select(quads, EVERYTHING), fmt))
+    chosen = {DUMP_SELECTION: dumped, EVERYTHING: select(quads, EVERYTHING)}
+    for name, (fmt, selection) in DUMP_FILES.items():
+        put(name, export(chosen[selection], fmt))
     for name, selection in PARTS.items():
         part = select(quads, selection)
         if part or name in ("ontology.ttl", "shapes.ttl"):
