@@ -41,7 +41,7 @@ from kg import settings
 from kg.cli import cli
 from kg.pipeline.build import ARTEFACT
 from kg.pipeline.manifest import read_manifest
-from tests.conftest import REPO, free_port
+from tests.conftest import REPO, free_port, stop
 from tests.dockerfile import Dockerfile, Stage, ignore_rules, ignored, parse
 
 DOCKERFILE = parse((REPO / "Dockerfile").read_text(encoding="utf-8"))
@@ -258,12 +258,7 @@ def container(image_project: Path, tmp_path_factory) -> Iterator[tuple[str, Path
         _wait_healthy(process, healthcheck_on(port, image_project), image_project, log)
         yield f"http://127.0.0.1:{port}", log
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def _wait_healthy(
