@@ -25,7 +25,7 @@ from rdflib import URIRef
 
 from kg.publish.quads import Quad
 from kg.publish.tables import JOIN, TABLE_SPECS, TABLES
-from kg.publish.void import CREATOR, KEYWORDS, LICENSE, RELEASE_DESCRIPTION, TITLE
+from kg.publish.void import CREATOR, KEYWORDS, LICENSE_NAMES, RELEASE_DESCRIPTION, TITLE
 from kg.rdf.namespaces import BASE
 from kg.store.oxigraph import OxigraphStore
 from kg.store.queries import select
@@ -37,8 +37,6 @@ PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 CONFORMS_TO = {DATAPACKAGE: PROFILE}
 """Release file → the profile it conforms to, as its RO-Crate and VoID descriptions say."""
 NAME = "peace-talks-kg"
-LICENSES = {str(LICENSE): ("CC-BY-4.0", "Creative Commons Attribution 4.0 International")}
-"""Licence IRI → SPDX identifier and title, for the licences the ontology may state."""
 DATE_PATTERN = "[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?"
 """A date as precise as its source gives it: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``."""
 
@@ -219,7 +217,7 @@ def _description() -> str:
 
 
 def _license(license: URIRef) -> dict[str, str]:
-    name, title = LICENSES.get(str(license), (None, str(license)))
+    name, title, _ = LICENSE_NAMES.get(str(license), (None, str(license), None))
     return {**({"name": name} if name else {}), "path": str(license), "title": title}
 
 

@@ -24,7 +24,7 @@ from typing import Any
 from kg.publish.void import (
     CREATOR,
     KEYWORDS,
-    LICENSE,
+    LICENSE_NAMES,
     RELEASE_DESCRIPTION,
     TITLE,
     ReleasedFile,
@@ -41,10 +41,6 @@ ROOT = "./"
 CONTRIBUTORS = "#contributors"
 """The crate's local identifier of :data:`kg.publish.void.CREATOR`."""
 CONTACT = "#contact"
-LICENSE_NAMES = {
-    str(LICENSE): "Creative Commons Attribution 4.0 International (CC BY 4.0)",
-}
-"""The names of the licences the ontology may state (LICENSE-DATA names CC BY 4.0 so)."""
 QUOTES_NOTICE = (
     "The verbatim quotes (the values of oa:exact, oa:prefix and oa:suffix) are not under the "
     "licence of the curated graph: they are short excerpts of third-party source documents that "
@@ -91,7 +87,7 @@ def crate(facts: ReleaseFacts, files: Iterable[ReleasedFile]) -> dict[str, Any]:
         {
             "@id": license_iri,
             "@type": "CreativeWork",
-            "name": LICENSE_NAMES.get(license_iri, license_iri),
+            "name": _license_name(license_iri),
             "description": f"The licence of the curated graph. {QUOTES_NOTICE}",
         },
     ]
@@ -133,3 +129,11 @@ def _contact_point(contact: str | None) -> dict[str, Any] | None:
     else:
         point["url"] = contact
     return point
+
+
+def _license_name(license_iri: str) -> str:
+    """The licence's title and short name (:data:`kg.publish.void.LICENSE_NAMES`), else its IRI."""
+    if license_iri not in LICENSE_NAMES:
+        return license_iri
+    _, title, short = LICENSE_NAMES[license_iri]
+    return f"{title} ({short})"

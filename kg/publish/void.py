@@ -24,6 +24,11 @@ from kg.rdf.namespaces import ID, ONTOLOGY, PREFIXES, PT, SD, VCARD
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 """The data's licence (CC BY 4.0), as the ontology states it; the licence described wherever the
 ontology is not at hand (the endpoint) or states none."""
+LICENSE_NAMES: dict[str, tuple[str, str, str]] = {
+    str(LICENSE): ("CC-BY-4.0", "Creative Commons Attribution 4.0 International", "CC BY 4.0"),
+}
+"""Licence IRI → its SPDX identifier, title and short name, for the licences the ontology may
+state (LICENSE-DATA names CC BY 4.0 so): what the Data Package and the RO-Crate call it."""
 SPDX = "http://spdx.org/rdf/terms#"
 DCAT_VERSION = URIRef(f"{DCAT}version")
 """DCAT 3's version (rdflib's DCAT namespace is DCAT 2)."""
