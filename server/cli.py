@@ -1,4 +1,4 @@
-"""``kg serve``: the web app under waitress. It is a command of ``kg`` through the entry point
+"""``kg serve``: the web app under the project's HTTP server (:mod:`server.httpd`). It is a command of ``kg`` through the entry point
 group ``kg.commands`` (``pyproject.toml``), so that the library never imports the web app.
 
 The endpoint's options are made from the settings registry (``kg.settings``); an option left out
@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import waitress
 from flask import Flask
 
 from kg import settings
@@ -22,15 +21,10 @@ from kg.cli.errors import fail, user_errors
 from kg.cli.options import setting_options, store_options
 from kg.pipeline.load import find_root
 from server import create_app
-from server.listening import (
-    ListenError,
-    bind,
-    listen_options,
-    listening_port,
-    waitress_limits,
-    warn_of_queueing_sparingly,
-)
+from server.httpd import HTTPServer
+from server.listening import ListenError, bind, limits_for, listen_options, listening_port
 from server.operations import log_access_to
+from server.public import FORWARDING
 from server.sparql import query_pool, trusted_proxies
 
 SERVED = settings.with_options()
@@ -38,9 +32,9 @@ SERVED = settings.with_options()
 
 @click.command(
     short_help="the SPARQL endpoint and linked-data browser",
-    help=f"""Serve the SPARQL endpoint and the browser with waitress (a production WSGI server).
+    help=f"""Serve the SPARQL endpoint and the browser.
 
-    /sparql queries run in worker processes, each stopped at the time and memory limits. The
+    Requests are read whole before a thread answers them; /sparql queries run in worker processes, each stopped at the time and memory limits. The
     options can also be set with {settings.env_list(SERVED)}.
     """,
 )
@@ -96,36 +90,33 @@ def serve(
         # Stop cleanly on SIGTERM too, so the query workers are stopped with the server.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         for sock in sockets:  # listen before announcing: a client told the address right away is
-            sock.listen(1024)  # queued until waitress accepts (it listens again), not refused
+            sock.listen(1024)  # queued until the server accepts, not refused
         click.echo(
             f"Peace Talks KG on http://{host}:{port}/  (SPARQL: http://{host}:{port}/sparql; "
             f"{pool.size} query workers, {app.config['PTKG_QUERY_TIMEOUT']:g} s per query)"
         )
-        _run_waitress(app, sockets, threads)
+        _run(app, sockets, threads)
     finally:
         pool.shutdown()
 
 
 def _bind(host: str, port: int) -> list[socket.socket]:
     """Bind before loading anything: a busy port or a bad host is one line and exit 2 at once,
-    and waitress then serves on these sockets, so nobody can take the port meanwhile."""
+    and the server then serves on these sockets, so nobody can take the port meanwhile."""
     try:
         return bind(host, port)
     except ListenError as exc:
         fail(str(exc))
 
 
-def _run_waitress(app: Flask, sockets: list[socket.socket], threads: int) -> None:
-    warn_of_queueing_sparingly()
-    waitress.serve(
+def _run(app: Flask, sockets: list[socket.socket], threads: int) -> None:
+    HTTPServer(
         app,
-        sockets=sockets,
+        sockets,
         threads=threads,
+        limits=limits_for(app.config["PTKG_MAX_REQUEST_BYTES"]),
         ident="peace-talks-kg",
-        # waitress drops X-Forwarded-For itself; with --trusted-proxy the app needs it, and
-        # reads it only on requests from those proxies (kg.endpoint.fairness.client_address).
-        clear_untrusted_proxy_headers=not trusted_proxies(app),
-        # waitress itself refuses bodies and headers the app would refuse anyway, instead of
-        # first buffering up to its 1 GiB default.
-        **waitress_limits(app.config["PTKG_MAX_REQUEST_BYTES"]),
-    )
+        # With --trusted-proxy the app reads X-Forwarded-For, on requests from those proxies only
+        # (kg.endpoint.fairness.client_address); without, no forwarding header reaches it.
+        drop=() if trusted_proxies(app) else FORWARDING,
+    ).serve_forever()

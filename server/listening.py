@@ -1,32 +1,26 @@
-"""Where ``kg serve`` listens, and waitress's own limits on what it reads.
+"""Where ``kg serve`` and ``kg curate`` listen, and the server's own limits on what it reads.
 
 The sockets are bound before anything is loaded: a port in use or a host that is not this
-machine's is then one line and exit 2 at once, instead of a traceback from waitress after the
-store and the query workers have been started. waitress serves on these very sockets, so no other
-process can take the port in between.
+machine's is then one line and exit 2 at once, instead of a traceback after the store and the
+query workers have been started. The server (:mod:`server.httpd`) serves on these very sockets, so
+no other process can take the port in between.
 
-waitress buffers a request body up to its ``max_request_body_size`` (1 GiB by default) before the
-app sees the request, so the app's own cap (``PTKG_MAX_REQUEST_BYTES``) alone would answer 413
-only after a client had been allowed to send a gigabyte. :func:`waitress_limits` derives
-waitress's limits from the app's, so waitress itself refuses what the app would refuse anyway.
-
-waitress also warns ("Task queue depth is N") on every request that finds all its threads busy:
-under a steady load of more clients than threads, on nearly every request, hundreds of lines a
-second, each written while waitress holds the lock its threads take their work from.
-:func:`warn_of_queueing_sparingly` lets one such warning through a minute.
+The server reads a request whole before the app sees it, so the app's own cap
+(``PTKG_MAX_REQUEST_BYTES``) alone would answer 413 only after the whole body had arrived.
+:func:`limits_for` derives the server's limits from the app's, so that the server refuses what the
+app would refuse anyway, before reading it.
 """
 
 from __future__ import annotations
 
 import errno
-import logging
 import socket
-import threading
-import time
 from collections.abc import Callable
 from typing import TypeVar
 
 import click
+
+from server.httpd import Limits
 
 Command = TypeVar("Command", bound=Callable[..., object])
 
@@ -51,7 +45,7 @@ def listen_options(port: int) -> Callable[[Command], Command]:
 
 
 HEADROOM = 64 * 1024
-"""Bytes waitress accepts beyond the app's cap: in a body, so that a request a little over the cap
+"""Bytes the server accepts beyond the app's cap: in a body, so that a request a little over the cap
 still reaches the app and gets its explanatory 413; in the headers, room for the request line's
 method, path and protocol and every other header besides a query string of the cap's size."""
 
@@ -61,8 +55,8 @@ class ListenError(Exception):
 
 
 def bind(host: str, port: int) -> list[socket.socket]:
-    """Sockets bound to every address ``host`` resolves to (as waitress would bind them: one per
-    address, IPv6 ones IPv6-only, ``SO_REUSEADDR`` set), not yet listening.
+    """Sockets bound to every address ``host`` resolves to (one per address, IPv6 ones
+    IPv6-only, ``SO_REUSEADDR`` set), not yet listening.
 
     Raises :class:`ListenError` (``cannot listen on HOST:PORT: reason``) when the host does not
     resolve or an address cannot be bound: in use, not this machine's, not permitted."""
@@ -121,44 +115,13 @@ def listening_port(sockets: list[socket.socket], asked: int) -> int:
     return int(sockets[0].getsockname()[1]) if sockets else asked
 
 
-def waitress_limits(max_request_bytes: int) -> dict[str, int]:
-    """waitress's ``max_request_body_size`` and ``max_request_header_size`` for an app whose
-    ``/sparql`` accepts bodies and query strings of at most ``max_request_bytes`` (counted as
-    sent, before URL-decoding). waitress answers 413 (body) or 431 (headers) itself beyond them,
-    from the Content-Length alone or as soon as a chunked body passes the limit, without reading
-    the rest; it refuses a body whose length *reaches* its limit, hence the headroom."""
-    return {
-        "max_request_body_size": max_request_bytes + HEADROOM,
-        "max_request_header_size": max_request_bytes + HEADROOM,
-    }
-
-
-QUEUE_LOGGER = "waitress.queue"
-QUEUE_WARNING_EVERY = 60.0
-"""Seconds between two of waitress's warnings that requests are queueing."""
-
-
-class _Sparingly(logging.Filter):
-    """Lets one record through every ``seconds``, and drops the others."""
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__()
-        self.seconds = seconds
-        self._next = float("-inf")
-        self._lock = threading.Lock()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        with self._lock:
-            now = time.monotonic()
-            if now < self._next:
-                return False
-            self._next = now + self.seconds
-            return True
-
-
-def warn_of_queueing_sparingly(seconds: float = QUEUE_WARNING_EVERY) -> None:
-    """At most one of waitress's "Task queue depth" warnings every ``seconds`` (once per
-    process, however often this is called)."""
-    logger = logging.getLogger(QUEUE_LOGGER)
-    if not any(isinstance(f, _Sparingly) for f in logger.filters):
-        logger.addFilter(_Sparingly(seconds))
+def limits_for(max_request_bytes: int) -> Limits:
+    """The server's limits for an app that accepts bodies and query strings of at most
+    ``max_request_bytes`` (counted as sent, before URL-decoding): the server itself answers 413
+    (body) or 431 (header fields) beyond them, from the Content-Length alone or as soon as a
+    chunked body passes the limit, without reading the rest, instead of buffering what the app
+    would refuse anyway."""
+    return Limits(
+        max_header_bytes=max_request_bytes + HEADROOM,
+        max_body_bytes=max_request_bytes + HEADROOM,
+    )

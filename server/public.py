@@ -34,6 +34,19 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 
+FORWARDING = (
+    "forwarded",
+    "x-forwarded-by",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-forwarded-port",
+    "x-forwarded-prefix",
+    "x-forwarded-proto",
+)
+"""The header fields a reverse proxy sets about the client's request: the server passes none of
+them to the app unless a proxy is trusted."""
+
+
 class PublicAddress:
     """WSGI middleware: each request as made to ``public_url``."""
 

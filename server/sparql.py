@@ -110,8 +110,8 @@ def query_pool(app: Flask | None = None) -> QueryPool:
 
 
 def trusted_proxies(app: Flask | None = None) -> tuple[Network, ...]:
-    """The proxies whose ``X-Forwarded-For`` names the client (``PTKG_TRUSTED_PROXY``); a WSGI
-    server that drops the header by itself (waitress) must pass it on when there are any."""
+    """The proxies whose ``X-Forwarded-For`` names the client (``PTKG_TRUSTED_PROXY``): ``kg
+    serve`` passes the forwarding header fields to the app only when there are any."""
     return (app or current_app).extensions[PROXIES]
 
 

@@ -281,7 +281,7 @@ def test_port_zero_announces_the_port_it_listens_on(fixture_project: Path):
             process.stdout.close()
 
 
-# --- 6. request bodies far over the cap are refused by waitress itself --------------------------
+# --- 6. request bodies far over the cap are refused by the server itself -------------------------
 
 CAP = 1024
 
@@ -337,7 +337,7 @@ def test_a_body_announced_far_over_the_cap_is_refused_without_reading_it(capped_
 
 
 def test_a_streamed_body_far_over_the_cap_is_cut_off(capped_server: str):
-    """200 MB sent chunked: waitress answers 413 and closes once the body passes its limit, so
+    """200 MB sent chunked: the server answers 413 and closes once the body passes its limit, so
     the client cannot send more than a few socket buffers' worth, and the server does not grow."""
     port = urllib.parse.urlsplit(capped_server).port
     before = _server_rss_kb(port)
@@ -391,14 +391,11 @@ def test_a_body_a_little_over_the_cap_gets_the_apps_explanation(capped_server: s
         assert json.load(response)["boolean"] is True
 
 
-def test_waitress_limits_follow_the_apps_cap():
-    from server.listening import HEADROOM, waitress_limits
+def test_the_servers_limits_follow_the_apps_cap():
+    from server.listening import HEADROOM, limits_for
 
-    limits = waitress_limits(CAP)
-    assert limits == {
-        "max_request_body_size": CAP + HEADROOM,
-        "max_request_header_size": CAP + HEADROOM,
-    }
+    limits = limits_for(CAP)
+    assert (limits.max_body_bytes, limits.max_header_bytes) == (CAP + HEADROOM, CAP + HEADROOM)
 
 
 def test_the_manifest_check_is_fast(tmp_path: Path):

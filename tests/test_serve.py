@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import logging
 import urllib.error
 import urllib.parse
 import urllib.request
 
-from server.listening import QUEUE_LOGGER, warn_of_queueing_sparingly
 from tests.conftest import running_server
 
 
@@ -47,18 +45,3 @@ def test_real_server_answers_sparql_over_http(good_project):
     assert media == "application/sparql-results+json"
     labels = [b["label"]["value"] for b in body["results"]["bindings"]]
     assert labels == ["Russia demands that A withdraws", "Ukraine demands that B withdraws"]
-
-
-def test_waitress_warns_of_queueing_once_a_minute(caplog):
-    logger = logging.getLogger(QUEUE_LOGGER)
-    before = list(logger.filters)
-    try:
-        warn_of_queueing_sparingly()
-        warn_of_queueing_sparingly()  # the server may be started twice in one process
-        assert len(logger.filters) == len(before) + 1
-        with caplog.at_level(logging.WARNING, logger=QUEUE_LOGGER):
-            for depth in range(1, 200):
-                logger.warning("Task queue depth is %d", depth)
-        assert [r.getMessage() for r in caplog.records] == ["Task queue depth is 1"]
-    finally:
-        logger.filters[:] = before

@@ -1,4 +1,4 @@
-"""``kg curate``: the curation workbench under waitress, a command of ``kg`` through the entry point
+"""``kg curate``: the curation workbench under the project's HTTP server, a command of ``kg`` through the entry point
 group ``kg.commands`` as ``kg serve`` is (``pyproject.toml``), so that the library never imports
 the web app.
 
@@ -16,20 +16,14 @@ import sys
 from pathlib import Path
 
 import click
-import waitress
 
 from kg.cli.errors import fail, user_errors
 from kg.cli.options import root_option, sources_option
 from kg.curation.curators import CURATOR_ENV
 from kg.pipeline.load import find_root
 from kg.sources.corpus import NoCorpus, existing_corpus
-from server.listening import (
-    ListenError,
-    bind,
-    listen_options,
-    listening_port,
-    warn_of_queueing_sparingly,
-)
+from server.httpd import HTTPServer
+from server.listening import ListenError, bind, limits_for, listen_options, listening_port
 from server.workbench import LOOPBACK_NAMES, create_app
 
 THREADS = 4
@@ -103,8 +97,13 @@ def curate(
         f"Curation workbench on http://{shown}:{port}/  (project {project}, corpus {corpus}, "
         f"curator {curator or 'asked in the forms'})"
     )
-    warn_of_queueing_sparingly()
-    waitress.serve(app, sockets=sockets, threads=THREADS, ident="peace-talks-kg-workbench")
+    HTTPServer(
+        app,
+        sockets,
+        threads=THREADS,
+        limits=limits_for(app.config["MAX_CONTENT_LENGTH"]),
+        ident="peace-talks-kg-workbench",
+    ).serve_forever()
 
 
 def is_loopback(host: str) -> bool:
