@@ -1,5 +1,5 @@
 # The Peace Talks KG service in a container: the curated graph is built into the image, and
-# `kg serve` (waitress) serves it read-only on port 8080. docs/hosting.md says how to build, run
+# `kg serve` serves it read-only on port 8080. docs/hosting.md says how to build, run
 # and update it; tests/test_container.py runs this file's build and entry commands.
 #
 # The base image is pinned by tag, the Python the project is tested with (pyproject.toml:

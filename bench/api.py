@@ -139,7 +139,7 @@ def serve(dataset: Path, store: str | None = None) -> tuple[subprocess.Popen[str
     for line in process.stdout:
         found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
         if found:
-            # read on what the server prints (waitress warns when its task queue is deep): a pipe
+            # read on what the server prints (it logs what it cannot answer): a pipe
             # left full would stop the server at its next line
             threading.Thread(target=process.stdout.read, daemon=True).start()
             return process, int(found.group(1))

@@ -78,7 +78,7 @@ class Connection:
     request again and again. Plain sockets rather than ``http.client``: the clients share the
     machine's cores with the server, and ``http.client`` parses every response's headers with
     the ``email`` package, several times the cost of this, which would be counted against the
-    server. Reads answers with a ``Content-Length`` (waitress gives every answer here one)."""
+    server. Reads answers with a ``Content-Length`` (the server gives every answer here one)."""
 
     def __init__(self, port: int, source: str, request: bytes) -> None:
         self.port, self.source, self.request = port, source, request

@@ -913,8 +913,8 @@ def report(run: Soak, notes: list[str], server_log: str) -> int:
             "  hint: good clients, each sending one query at a time, were answered 429: the "
             "server counted several clients as one."
             + (
-                " X-Forwarded-For did not reach its client count (a WSGI server dropping it, "
-                "such as waitress's clear_untrusted_proxy_headers, or a proxy setting not "
+                " X-Forwarded-For did not reach its client count (kg serve drops it "
+                "unless --trusted-proxy names the proxy, or a proxy setting was not "
                 "applied); --identity source tells the clients apart by address instead."
                 if run.identity == "proxy"
                 else ""

@@ -15,7 +15,7 @@ import pytest
 from kg.cli import cli, plugins
 from tests.conftest import REPO
 
-WEB = ("server", "flask", "waitress", "werkzeug")
+WEB = ("server", "flask", "werkzeug")
 
 
 def _imported(tree: ast.AST) -> set[str]:
