@@ -21,6 +21,11 @@ MIB = 1 << 20
 PATTERN = bytes(range(256))
 STREAM = [b"first part, ", b"", b"x" * 70_000, b", last part"]
 """What ``/stream`` yields, an empty part among them."""
+STREAM_PART = 256 * 1024
+"""The size of the parts ``/stream/<n>`` yields."""
+SMALL_WINDOW = 16 * 1024
+"""The receive buffer of a client that reads slowly or not at all: the server's writes soon
+stall."""
 SHORT = (100, b"ten bytes.")
 """What ``/short`` announces as its Content-Length, and what it writes."""
 
@@ -46,7 +51,7 @@ def echo(environ: dict[str, Any]) -> dict[str, Any]:
 def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
     """The test app: ``/echo…`` answers what it saw as JSON, ``/sleep/<seconds>`` sleeps first,
     ``/big/<n>`` answers n MiB with a Content-Length, ``/stream`` yields :data:`STREAM` without
-    one, ``/short`` writes fewer bytes than its Content-Length, ``/raise`` fails."""
+    one and ``/stream/<n>`` the n MiB in parts, ``/short`` writes fewer bytes than its Content-Length, ``/raise`` fails."""
     path = environ["PATH_INFO"]
     if path.startswith("/sleep/"):
         time.sleep(float(path.rsplit("/", 1)[1]))
@@ -62,6 +67,10 @@ def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable
     if path == "/stream":
         start_response("200 OK", [("Content-Type", "text/plain")])
         return iter(STREAM)
+    if path.startswith("/stream/"):
+        body = big(int(path.rsplit("/", 1)[1]))
+        start_response("200 OK", [("Content-Type", "application/octet-stream")])
+        return (body[at : at + STREAM_PART] for at in range(0, len(body), STREAM_PART))
     if path == "/short":
         start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "100")])
         return [SHORT[1]]

@@ -14,7 +14,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.httpd.requests import BadRequest, Request, RequestReader
-from tests.httpd_harness import LIMITS, SHORT, STREAM, Client, big, request, serving
+from tests.httpd_harness import (
+    LIMITS,
+    SHORT,
+    SMALL_WINDOW,
+    STREAM,
+    Client,
+    big,
+    request,
+    serving,
+)
 
 # --- the reader: the same requests however the bytes arrive -----------------------------------
 
@@ -187,6 +196,11 @@ def test_keep_alive_serves_two_requests_on_one_connection(port):
         assert (first.status, second.status) == (200, 200)
         assert (first.json()["path"], second.json()["path"]) == ("/echo/1", "/echo/2")
         assert first.header("connection") is None
+        assert (first.header("server"), first.header("content-type")) == (
+            "test",
+            "application/json",
+        )
+        assert first.header("date") is not None
 
 
 def test_pipelined_requests_are_answered_in_order(port):
@@ -207,11 +221,14 @@ def test_a_bad_request_pipelined_behind_a_good_one_is_refused_after_its_answer(p
         assert client.rest() == b""
 
 
-def test_half_closed_client_gets_its_whole_answer_then_the_end(port):
-    with Client(port) as client:
-        client.send(request("/big/2") + request("/echo/after"))
+@pytest.mark.parametrize("window", [0, SMALL_WINDOW], ids=["default window", "small window"])
+def test_half_closed_client_gets_its_whole_answer_then_the_end(port, window):
+    """With a small window the loop writes most of the large answer, then hands the request
+    behind it to a thread."""
+    with Client(port, receive_buffer=window) as client:
+        client.send(request("/big/8") + request("/echo/after"))
         client.sock.shutdown(socket.SHUT_WR)
-        assert client.answer().body == big(2)
+        assert client.answer().body == big(8)
         assert client.answer().json()["path"] == "/echo/after"
         assert client.rest() == b""
 
@@ -246,6 +263,9 @@ def test_head_has_a_content_length_and_no_body(port):
         assert answer.header("content-length") == str(len(big(1)))
         follow = client.ask("/echo/next")  # would read the body's bytes if any had been sent
         assert follow.json()["path"] == "/echo/next"
+        streamed = client.ask("/stream", "HEAD")
+        assert streamed.status == 200 and streamed.header("transfer-encoding") is None
+        assert client.ask("/echo/last").json()["path"] == "/echo/last"
 
 
 # --- framing of answers -----------------------------------------------------------------------
@@ -275,11 +295,15 @@ def test_an_answer_shorter_than_its_content_length_ends_the_connection(port):
         assert client.rest() == SHORT[1]
 
 
-def test_expect_100_continue_is_answered_before_the_body(port):
+@pytest.mark.parametrize("before", [b"", request("/echo/before")], ids=["alone", "pipelined"])
+def test_expect_100_continue_is_answered_before_the_body(port, before):
+    """Alone, the loop says 100; behind another request, the thread that answers that one."""
     with Client(port) as client:
         body = b"sent after 100"
         head = request("/echo", "POST", "Expect: 100-continue\r\n", body)[: -len(body)]
-        client.send(head)
+        client.send(before + head)
+        if before:
+            assert client.answer().json()["path"] == "/echo/before"
         assert client.line() == b"HTTP/1.1 100 Continue"
         assert client.line() == b""
         client.send(body)

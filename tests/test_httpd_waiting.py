@@ -16,15 +16,13 @@ from dataclasses import replace
 
 import pytest
 
-from tests.httpd_harness import LIMITS, Client, big, request, serving
+from tests.httpd_harness import LIMITS, SMALL_WINDOW, Client, big, request, serving
 
 PROMPT = 2.0
 """Seconds within which a request that holds no thread is answered (it takes milliseconds)."""
 DEADLINES = replace(LIMITS, request_seconds=1.0, idle_seconds=1.0, send_seconds=1.0)
 PAST_DEADLINES = 4.0
 """Seconds after which a deadline of :data:`DEADLINES` has surely been kept."""
-SMALL_WINDOW = 16 * 1024
-"""The receive buffer of a client that reads nothing: the server's writes soon stall."""
 
 
 def answered_promptly(port: int) -> float:
@@ -139,9 +137,12 @@ def test_a_connection_that_never_sends_is_closed_without_a_word():
         assert client.rest() == b""
 
 
-def test_a_client_that_takes_nothing_of_a_large_answer_is_closed():
+@pytest.mark.parametrize("target", ["/big/16", "/stream/16"])
+def test_a_client_that_takes_nothing_of_a_large_answer_is_closed(target):
+    """Whether the loop is left the answer (``/big``) or the thread waits to send it
+    (``/stream``)."""
     with serving(DEADLINES) as port, Client(port, receive_buffer=SMALL_WINDOW) as client:
-        client.send(request("/big/16"))
+        client.send(request(target))
         time.sleep(PAST_DEADLINES)  # the client takes nothing meanwhile
         received = client.rest()
         assert received.startswith(b"HTTP/1.1 200 OK\r\n")
