@@ -198,6 +198,8 @@ class Answer:
             self._head()
         if not data or not self.body:
             return
+        if self.gathered >= FLUSH:  # sent before the next part, so the last is the loop's to send
+            self._flush(last=False)
         if self.length is not None:
             room = self.length - self.written
             if len(data) > room:  # more than the app announced: the client would misread it
@@ -208,8 +210,6 @@ class Answer:
         else:
             self.out.append(data)
         self.gathered += len(data)
-        if self.gathered >= FLUSH:
-            self._flush(last=False)
 
     def finish(self) -> None:
         if not self.sent_head:
