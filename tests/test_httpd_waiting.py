@@ -164,3 +164,20 @@ def test_beyond_max_connections_a_client_waits_to_be_accepted():
             third.sock.settimeout(PAST_DEADLINES * 2)
             assert third.answer().json()["path"] == "/echo/third"
         assert second.ask().status == 200
+
+
+def test_a_client_still_sending_when_refused_is_not_reset():
+    """A body over the limit is refused from its Content-Length while the client is still
+    sending it. The server shuts its side after the 413 and drops what still arrives for a
+    while (``LINGER_BYTES``) before closing: closed with those bytes unread, the connection is
+    reset, and on a real network a reset can destroy the 413 before the client reads it."""
+    with serving() as port, Client(port) as client:
+        head = b"POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 10000000\r\n\r\n"
+        client.send(head + b"b" * 256 * 1024)  # part of the body, as a client sends it
+        refused = client.answer()
+        assert refused.status == 413 and refused.json()["status"] == 413
+        time.sleep(0.5)  # the server has shut its side, and closed or lingers
+        try:
+            assert client.sock.recv(1 << 16) == b"", "more than the 413"
+        except ConnectionResetError:
+            pytest.fail("the connection was reset under a client still sending its body")

@@ -31,6 +31,12 @@ READ = select.EPOLLIN | select.EPOLLONESHOT
 WRITE = select.EPOLLOUT | select.EPOLLONESHOT
 RECEIVE = 1 << 16
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+LINGER_SECONDS = 2.0
+LINGER_BYTES = 1 << 20
+"""After its last answer, a connection is shut for sending, and what the client still sends is
+read and dropped, for at most this long and this many bytes, before it is closed: closing a
+socket with bytes unread makes the system reset the connection, and a reset can destroy the
+answer before the client has read it (a 413 to a client still sending its body, say)."""
 SWEEP_SECONDS = 1.0
 """How often deadlines are looked at: each is kept to within this."""
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -53,7 +59,17 @@ class Limits:
 class Connection:
     """One client's connection, and what has arrived of its requests."""
 
-    __slots__ = ("address", "closing", "deadline", "fd", "local", "output", "reader", "sock")
+    __slots__ = (
+        "address",
+        "closing",
+        "deadline",
+        "discard",
+        "fd",
+        "local",
+        "output",
+        "reader",
+        "sock",
+    )
 
     def __init__(self, sock: socket.socket, address: Any, local: Any, limits: Limits) -> None:
         self.sock, self.fd, self.address, self.local = sock, sock.fileno(), address, local
@@ -65,6 +81,9 @@ class Connection:
         self.closing = False
         """Whether it is closed once its last answer is out (the client shut its side, or an
         answer said so)."""
+        self.discard: int | None = None
+        """Once its last answer is out: how many more bytes the client may send, to be dropped,
+        before the connection is closed."""
 
 
 class HTTPServer:
@@ -128,7 +147,9 @@ class HTTPServer:
         conn = self.connections.get(fd)
         if conn is None:
             return
-        if conn.output:
+        if conn.discard is not None:
+            self._discard(conn)
+        elif conn.output:
             self._drain(conn)
         else:
             self._receive(conn)
@@ -198,17 +219,33 @@ class HTTPServer:
                 conn.deadline = now + self.limits.send_seconds
             self.arm(conn, WRITE)
         elif conn.closing:
-            self.close(conn)
+            self.end(conn)
         else:
             self._wait_for_next(conn, now)
             self._next(conn)
+
+    def _discard(self, conn: Connection) -> None:
+        """Read and drop what a client sends after its last answer, until it closes too."""
+        try:
+            data = conn.sock.recv(RECEIVE)
+        except (BlockingIOError, InterruptedError):
+            self.arm(conn, READ)
+            return
+        except OSError:
+            data = b""
+        conn.discard = (conn.discard or 0) - len(data)
+        if data and conn.discard > 0:
+            self.arm(conn, READ)
+        else:
+            self.close(conn)
 
     def _sweep(self, now: float) -> None:
         """Close the connections past their deadline (with a 408 to one whose request is late),
         and accept again once there is room."""
         for conn in list(self.connections.values()):
             if conn.deadline and now > conn.deadline:
-                if conn.reader.started and not conn.output:
+                late = conn.reader.started and conn.discard is None and not conn.output
+                if late:
                     self.refuse(conn, BadRequest(408, "the request did not arrive in time"))
                 else:
                     self.close(conn)
@@ -238,7 +275,21 @@ class HTTPServer:
         started = conn.reader.started
         conn.deadline = now + (limits.request_seconds if started else limits.idle_seconds)
 
+    def end(self, conn: Connection) -> None:
+        """Close the connection once its last answer is out: shut it for sending, and drop what
+        the client still sends (``LINGER_BYTES``, ``LINGER_SECONDS``) before closing it."""
+        try:
+            conn.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            self.close(conn)
+            return
+        conn.discard = LINGER_BYTES
+        conn.reader.buffer.clear()
+        conn.deadline = time.monotonic() + LINGER_SECONDS
+        self.arm(conn, READ)
+
     def close(self, conn: Connection) -> None:
+        """Close the connection now."""
         if self.connections.get(conn.fd) is conn:  # before closing: the number may be reused
             del self.connections[conn.fd]
         conn.deadline = 0.0
@@ -262,7 +313,7 @@ class HTTPServer:
             conn.deadline = time.monotonic() + self.limits.send_seconds
             self.arm(conn, WRITE)
         elif conn.closing:
-            self.close(conn)
+            self.end(conn)
 
     @staticmethod
     def send_some(conn: Connection, data: bytes) -> int:
@@ -300,7 +351,7 @@ class HTTPServer:
             if not answer.kept:
                 return
             if answer.close:
-                self.close(conn)
+                self.end(conn)
                 return
             try:
                 following = conn.reader.next_request()
