@@ -1,7 +1,8 @@
 """Drive the real ``/sparql`` endpoint with concurrent keep-alive clients; compare with in-process.
 
     .venv/bin/python bench/endpoint.py [--clients 1 4 16] [--seconds 5] [--warm-up 1]
-        [--dataset FILE | --synthetic TRIPLES] [--query TEXT] [--guard-runs 2000] [--log FILE]
+        [--dataset FILE | --synthetic TRIPLES] [--query TEXT] [--threads N] [--guard-runs 2000]
+        [--log FILE]
 
 Starts ``python -m kg serve --host 127.0.0.1 --port P`` on a free port, on the curated build of the
 repository (made on the first start, which may take a minute), on ``--dataset FILE``, or on a
@@ -241,9 +242,13 @@ def percentile(values: list[float], q: float) -> float:
 # --- the server -----------------------------------------------------------------------------------
 
 
-def start_server(dataset: Path | None, log) -> tuple[subprocess.Popen, int]:
+def start_server(
+    dataset: Path | None, log, threads: int | None = None
+) -> tuple[subprocess.Popen, int]:
     port = free_port()
     command = [sys.executable, "-m", "kg", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if threads is not None:
+        command += ["--threads", str(threads)]
     if dataset is not None:
         command += ["--dataset", str(dataset)]
     print("$ " + " ".join(["python", *command[1:]]), flush=True)
@@ -370,6 +375,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     source.add_argument("--dataset", type=Path, help="serve this RDF file (N-Quads)")
     source.add_argument("--synthetic", type=int, metavar="TRIPLES", help="a synthetic graph")
     parser.add_argument("--query", default=QUERY)
+    parser.add_argument("--threads", type=int, help="kg serve --threads (default: its own)")
     parser.add_argument("--guard-runs", type=int, default=2000, help="0: no guard figures")
     parser.add_argument("--log", type=Path, help="the server's output (default: discarded)")
     return parser.parse_args(argv)
@@ -385,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
             dataset = synthetic_file(args.synthetic, Path(folder))
         log = args.log.open("w") if args.log else subprocess.DEVNULL
         try:
-            process, port = start_server(dataset, log)
+            process, port = start_server(dataset, log, args.threads)
         except RuntimeError as exc:
             print(f"cannot start the server: {exc}", file=sys.stderr)
             return 2
