@@ -21,8 +21,7 @@ from kg.cli.errors import fail, user_errors
 from kg.cli.options import setting_options, store_options
 from kg.pipeline.load import find_root
 from server import create_app
-from server.httpd import HTTPServer
-from server.listening import ListenError, bind, limits_for, listen_options, listening_port
+from server.listening import ListenError, bind, listen_options, listening_port, run_server
 from server.operations import log_access_to
 from server.public import FORWARDING
 from server.sparql import query_pool, trusted_proxies
@@ -110,13 +109,13 @@ def _bind(host: str, port: int) -> list[socket.socket]:
 
 
 def _run(app: Flask, sockets: list[socket.socket], threads: int) -> None:
-    HTTPServer(
+    run_server(
         app,
         sockets,
         threads=threads,
-        limits=limits_for(app.config["PTKG_MAX_REQUEST_BYTES"]),
+        max_request_bytes=app.config["PTKG_MAX_REQUEST_BYTES"],
         ident="peace-talks-kg",
         # With --trusted-proxy the app reads X-Forwarded-For, on requests from those proxies only
         # (kg.endpoint.fairness.client_address); without, no forwarding header reaches it.
         drop=() if trusted_proxies(app) else FORWARDING,
-    ).serve_forever()
+    )

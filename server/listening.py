@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import errno
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 import click
 
-from server.httpd import Limits
+from server.httpd import HTTPServer, Limits
+from server.httpd.serving import WSGIApp
 
 Command = TypeVar("Command", bound=Callable[..., object])
 
@@ -125,3 +126,21 @@ def limits_for(max_request_bytes: int) -> Limits:
         max_header_bytes=max_request_bytes + HEADROOM,
         max_body_bytes=max_request_bytes + HEADROOM,
     )
+
+
+def run_server(
+    app: WSGIApp,
+    sockets: list[socket.socket],
+    *,
+    threads: int,
+    max_request_bytes: int,
+    ident: str,
+    drop: Iterable[str] = (),
+) -> None:
+    """Serve ``app`` on ``sockets`` (bound and listening) until the process is interrupted, the
+    server refusing what the app would refuse anyway (:func:`limits_for`) and passing none of
+    the ``drop`` header fields on."""
+    server = HTTPServer(
+        app, sockets, threads=threads, limits=limits_for(max_request_bytes), ident=ident, drop=drop
+    )
+    server.serve_forever()

@@ -172,14 +172,20 @@ class HTTPServer:
         for fd in self.listeners:
             self._epoll.modify(fd, 0)
 
-    def _receive(self, conn: Connection) -> None:
+    def _received(self, conn: Connection) -> bytes | None:
+        """What the client sent (``b""``: it shut its side), or None: nothing yet (watched
+        again), or the connection failed (closed)."""
         try:
-            data = conn.sock.recv(RECEIVE)
+            return conn.sock.recv(RECEIVE)
         except (BlockingIOError, InterruptedError):
             self.arm(conn, READ)
-            return
         except OSError:
             self.close(conn)
+        return None
+
+    def _receive(self, conn: Connection) -> None:
+        data = self._received(conn)
+        if data is None:
             return
         if not data:  # the client shut its side: what has arrived whole is answered
             conn.closing = True
@@ -226,13 +232,9 @@ class HTTPServer:
 
     def _discard(self, conn: Connection) -> None:
         """Read and drop what a client sends after its last answer, until it closes too."""
-        try:
-            data = conn.sock.recv(RECEIVE)
-        except (BlockingIOError, InterruptedError):
-            self.arm(conn, READ)
+        data = self._received(conn)
+        if data is None:
             return
-        except OSError:
-            data = b""
         conn.discard = (conn.discard or 0) - len(data)
         if data and conn.discard > 0:
             self.arm(conn, READ)

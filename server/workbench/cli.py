@@ -22,8 +22,7 @@ from kg.cli.options import root_option, sources_option
 from kg.curation.curators import CURATOR_ENV
 from kg.pipeline.load import find_root
 from kg.sources.corpus import NoCorpus, existing_corpus
-from server.httpd import HTTPServer
-from server.listening import ListenError, bind, limits_for, listen_options, listening_port
+from server.listening import ListenError, bind, listen_options, listening_port, run_server
 from server.workbench import LOOPBACK_NAMES, create_app
 
 THREADS = 4
@@ -97,13 +96,13 @@ def curate(
         f"Curation workbench on http://{shown}:{port}/  (project {project}, corpus {corpus}, "
         f"curator {curator or 'asked in the forms'})"
     )
-    HTTPServer(
+    run_server(
         app,
         sockets,
         threads=THREADS,
-        limits=limits_for(app.config["MAX_CONTENT_LENGTH"]),
+        max_request_bytes=app.config["MAX_CONTENT_LENGTH"],
         ident="peace-talks-kg-workbench",
-    ).serve_forever()
+    )
 
 
 def is_loopback(host: str) -> bool:
