@@ -13,8 +13,11 @@ import threading
 from pathlib import Path
 from typing import IO
 
-from kg.pipeline.build import ARTEFACT, BuildReport, build
-from kg.pipeline.load import LoadError
+import pytest
+
+from kg.pipeline.build import ARTEFACT, BuildRefused, BuildReport, build
+from kg.pipeline.incremental import KeptShapes
+from kg.pipeline.load import LoadError, load_project
 from kg.pipeline.watch import watch
 
 REPO = Path(__file__).resolve().parents[1]
@@ -52,6 +55,30 @@ def test_each_change_is_built_and_a_broken_file_is_waited_out(tmp_path: Path) ->
     assert seen[3] == "incremental: 1 file(s) changed (data/source-002.ttl)"
     full = build(root, tmp_path / "full.nq", cache=False)
     assert (root / ARTEFACT).read_bytes() == full.path.read_bytes()
+
+
+STRICTER = """
+pts:EveryStatementNeedsAFrame a sh:NodeShape ;
+    sh:targetClass pt:PositionStatement ;
+    sh:property [ sh:path pt:noSuchProperty ; sh:minCount 1 ] .
+"""
+
+
+def test_the_shapes_are_read_once_while_their_files_stay_the_same(tmp_path: Path) -> None:
+    """A watching process keeps the shapes as the fast validator read them, and reads them again
+    once a shapes file changes: the next build then holds to the new shapes."""
+    root = copy_project(tmp_path / "project")
+    kept = KeptShapes()
+    first = kept.validator(load_project(root))
+    assert kept.validator(load_project(root)) is first
+    build(root, kept=kept)
+    assert kept.validator(load_project(root)) is first
+    shapes = root / "shapes" / "ptkg-shapes.ttl"
+    shapes.write_text(shapes.read_text(encoding="utf-8") + STRICTER, encoding="utf-8")
+    assert kept.validator(load_project(root)) is not first
+    with pytest.raises(BuildRefused) as refused:
+        build(root, kept=kept)
+    assert "noSuchProperty" in refused.value.validation.format()
 
 
 def lines_of(stream: IO[str]) -> tuple[queue.Queue[str], threading.Thread]:

@@ -20,7 +20,7 @@ from rdflib import Dataset, Graph
 
 from kg.fsutil import atomic_write
 from kg.pipeline.derive import derive_store
-from kg.pipeline.incremental import Checks, load_planned, plan
+from kg.pipeline.incremental import Checks, KeptShapes, load_planned, plan
 from kg.pipeline.load import Project, find_root
 from kg.pipeline.manifest import ArtefactError, Manifest, is_recorded, verify, write_manifest
 from kg.pipeline.questions_index import write_index
@@ -124,6 +124,7 @@ def build(
     *,
     reference: bool = False,
     cache: bool = True,
+    kept: KeptShapes | None = None,
 ) -> BuildReport:
     """Validate, reason and write the artefact, then its manifest; raise :class:`BuildRefused`
     if the data does not conform, :class:`ArtefactError` if the artefact cannot be written there
@@ -136,7 +137,8 @@ def build(
     (``kg.pipeline.incremental``; the same bytes as a full build), and leaves its own cache in
     ``build/cache/`` for the next when it writes the project's own artefact (one written
     elsewhere, ``out``, may start from the cache but leaves it as it was); ``cache=False`` builds
-    in full and leaves the cache as it was."""
+    in full and leaves the cache as it was. ``kept`` holds the shapes as an earlier build of this
+    process read them (``kg build --watch``), reused while their files are unchanged."""
     watch = Stopwatch()
     with watch("load"):
         root = (root or find_root()).resolve()
@@ -145,7 +147,7 @@ def build(
     path = out or project.root / ARTEFACT
     _check_target(path)
     with watch("view"):
-        checks = Checks(found, project, project.graph("ontology", "data"), reference)
+        checks = Checks(found, project, project.graph("ontology", "data"), reference, kept)
     with watch("validate"):
         validation = checks.validate()
     if not validation.conforms:

@@ -2,7 +2,9 @@
 
 A curator editing Turtle wants the verdict of each save at once. A build in a fresh process pays
 Python's start and the imports (about half a second) before any work; a watching process pays
-them once, and each save then costs the incremental build alone (``kg.pipeline.incremental``).
+them once, and each save then costs the incremental build alone (``kg.pipeline.incremental``),
+with the shapes as the fast validator read them the first time (:class:`KeptShapes`: reading them
+parses their SPARQL constraints, about half a second) for as long as their files are unchanged.
 The curated files are polled (names, sizes and modification times: no dependency, and the same on
 every system), and a change is built when the files have stayed the same for one more poll, so an
 editor's save in several writes is built once.
@@ -15,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kg.pipeline.build import BuildRefused, BuildReport, build
+from kg.pipeline.incremental import KeptShapes
 from kg.pipeline.load import curated_files
 from kg.pipeline.manifest import ArtefactError
 from kg.rdf.formats import LoadError
@@ -49,6 +52,7 @@ def watch(
     (:class:`LoadError`) or artefact that cannot be written (:class:`ArtefactError`): the files
     are watched on, and the next change is built."""
     root = root.resolve()
+    kept = KeptShapes()  # read once, while the shapes stay the same
     last: Seen | None = None
     while not until():
         now = seen(root)
@@ -58,7 +62,7 @@ def watch(
                 continue
             last = now
             try:
-                built(build(root, inference=inference))
+                built(build(root, inference=inference, kept=kept))
             except (BuildRefused, LoadError, ArtefactError) as problem:
                 failed(problem)
         time.sleep(interval)
