@@ -150,12 +150,10 @@ class Answer:
         self.out: list[bytes] = []
         self.gathered = 0
         self.close = not request.keep_alive
-        self.kept = True
-        """Whether the connection is still the thread's when the answer is out: not when the
-        loop writes the rest of it, or the connection has been closed."""
 
     def run(self) -> None:
-        """Call the app and write its answer. Raises ClientGone."""
+        """Call the app and write its answer; the connection is then the loop's, or taken on to
+        its next request (:meth:`HTTPServer.leave`). Raises ClientGone."""
         result: Iterable[bytes] | None = None
         try:
             result = self.server.app(environ(self.server, self.conn, self.request), self.start)
@@ -168,7 +166,6 @@ class Answer:
             log.exception("the app failed on %s %s", self.request.method, self.request.target)
             if self.sent_head:  # part of the answer is out: only closing tells the client
                 raise ClientGone() from None
-            self.kept = False
             self.server.refuse(self.conn, BadRequest(500, "internal error; it has been logged"))
         finally:
             close = getattr(result, "close", None)
@@ -253,15 +250,13 @@ class Answer:
         self.out.clear()
         self.gathered = 0
         conn, server = self.conn, self.server
-        sent = server.send_some(conn, data)
-        if sent == len(data):
-            return
-        if last:  # the loop writes the rest; the thread is free, and must not touch it again
+        if last:  # what the socket does not take now, the loop writes; the thread is done
             conn.closing = conn.closing or self.close
-            self.kept = False
-            server.leave(conn, data[sent:])
+            server.leave(conn, data)
             return
-        self._wait_to_send(data[sent:])
+        sent = server.send_some(conn, data)
+        if sent < len(data):
+            self._wait_to_send(data[sent:])
 
     def _wait_to_send(self, data: bytes) -> None:
         """Send the rest of a part of a long answer, waiting for the client to take it."""

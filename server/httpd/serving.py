@@ -4,7 +4,8 @@ One thread runs the loop (epoll). It accepts connections, reads requests off the
 :class:`~server.httpd.requests.RequestReader`, and puts each request that has arrived whole on a
 queue; it also writes what a thread left of an answer, and closes connections past their
 deadline. ``threads`` threads take requests off the queue, call the app and write its answer
-(:class:`~server.httpd.answers.Answer`), then answer any whole request pipelined behind it, and
+(:class:`~server.httpd.answers.Answer`) as far as the socket takes it, then, as the loop does once
+it has written the rest (:meth:`HTTPServer.leave`), queue any whole request pipelined behind it or
 hand the connection back to the loop by re-arming it. Each connection is watched once at a time
 (``EPOLLONESHOT``), so it belongs either to the loop or to one thread, and a thread's hand-back
 does not wake the loop.
@@ -212,7 +213,8 @@ class HTTPServer:
             self.arm(conn, READ)
 
     def _drain(self, conn: Connection) -> None:
-        """Write what is left of an answer; then read the next request, or close."""
+        """Write what is left of an answer; once it is out, close the connection or take its
+        next request (answered from the queue, or waited for)."""
         try:
             sent = self.send_some(conn, conn.output)
         except ClientGone:
@@ -304,18 +306,12 @@ class HTTPServer:
         self.leave(conn, refusal(exc, self.date(), self.ident))
 
     def leave(self, conn: Connection, data: bytes) -> None:
-        """Send ``data`` as far as the socket takes it now, and leave the rest to the loop."""
-        try:
-            sent = self.send_some(conn, data)
-        except ClientGone:
-            self.close(conn)
-            return
-        conn.output = data[sent:]
-        if conn.output:
-            conn.deadline = time.monotonic() + self.limits.send_seconds
-            self.arm(conn, WRITE)
-        elif conn.closing:
-            self.end(conn)
+        """Send the last of an answer as far as the socket takes it now and leave the rest to
+        the loop; once it is all out, close the connection or take its next request. The caller
+        must not touch the connection again."""
+        conn.output = data
+        conn.deadline = time.monotonic() + self.limits.send_seconds
+        self._drain(conn)
 
     @staticmethod
     def send_some(conn: Connection, data: bytes) -> int:
@@ -337,36 +333,9 @@ class HTTPServer:
         while (item := self.queue.get()) is not None:
             conn, request = item
             try:
-                self._answer(conn, request)
+                Answer(self, conn, request).run()
             except ClientGone:
                 self.close(conn)
             except Exception:  # the server's own fault: the connection cannot be trusted on
                 log.exception("answering %s %s failed", request.method, request.target)
                 self.close(conn)
-
-    def _answer(self, conn: Connection, request: Request) -> None:
-        """Answer the request and the whole requests pipelined behind it, then hand the
-        connection back to the loop."""
-        while True:
-            answer = Answer(self, conn, request)
-            answer.run()
-            if not answer.kept:
-                return
-            if answer.close:
-                self.end(conn)
-                return
-            try:
-                following = conn.reader.next_request()
-            except BadRequest as exc:
-                self.refuse(conn, exc)
-                return
-            if following is None:
-                break
-            request = following
-        if conn.closing and not conn.reader.started:
-            self.close(conn)
-            return
-        if conn.reader.wants_continue():
-            self.send_some(conn, CONTINUE)
-        self._wait_for_next(conn, time.monotonic())
-        self.arm(conn, READ)
